@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// One config for the whole workspace: `pnpm test` runs every project; a package's own
+// `test` script narrows to its project. The `development` condition makes workspace
+// packages resolve to their TypeScript sources, so tests never need a build first.
+const conditions = ['development', 'node', 'import', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['development'] } },
+  test: {
+    projects: [
+      { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'] } },
+    ],
+  },
+});
