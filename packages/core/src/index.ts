@@ -8,7 +8,7 @@ export * from './catalog/fleet.js';
 export * from './site/site-model.js';
 export * from './planner/fleet-tables.js';
 export * from './planner/hull.js';
-export * from './planner/radix-sort.js';
+export * from './planner/group-tables.js';
 export * from './planner/prepare.js';
 export * from './planner/solve.js';
 export * from './planner/planner.js';

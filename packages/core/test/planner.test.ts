@@ -73,14 +73,17 @@ describe('planner on tiny fleets', () => {
     fc.array(
       fc.record({ powerW: fc.integer({ min: 10, max: 3000 }), hashrateThs: fc.double({ min: 0, max: 200, noNaN: true }) }),
       { minLength: 1, maxLength: 5 },
-    ).map((ps) => ({ id, profiles: ps.map((p, j) => ({ name: `p${j}`, ...p })) }));
+    ).map((ps) => ({ id, profiles: ps.map((p, j) => ({ name: `p${j}`, ...p })) }) as PlanMiner);
 
   it('never beats the exact optimum, which never beats the LP bound; never over budget', () => {
     fc.assert(
       fc.property(
         fc.tuple(tinyMiner('a'), tinyMiner('b'), tinyMiner('c'), tinyMiner('d')),
         fc.double({ min: 0, max: 1, noNaN: true }),
-        (miners, fraction) => {
+        fc.boolean(),
+        (four, fraction, twins) => {
+          // Twins share a table, so the planner moves them as one group with a count.
+          const miners = twins ? [...four.slice(0, 3), { ...four[0], id: 'a2' }, { ...four[0], id: 'a3' }] : four;
           const lo = miners.reduce((s, m) => s + minW(m), 0);
           const hi = miners.reduce((s, m) => s + maxW(m), 0);
           const budgetW = lo + fraction * (hi - lo);
@@ -104,6 +107,19 @@ describe('planner on tiny fleets', () => {
     const r = new FleetPlanner(miners).solve({ budgetW: 500 });
     expect(r.feasible).toBe(false);
     expect(r.deficitW).toBe(325);
+  });
+});
+
+describe('groups of identical tables', () => {
+  it('collapses a catalog fleet to a few hundred tables and plans each miner on its own table', () => {
+    const miners = generateFleet({ miners: 5000, seed: 9 }).map((u) => ({ id: u.id, profiles: plannerProfiles(u) }));
+    const planner = new FleetPlanner(miners);
+    expect(planner.prepared.groups.groupCount).toBeLessThan(400);
+    const r = planner.solve({ budgetW: 10e6 });
+    const t = totals(miners, r.assignments);
+    expect(t.powerW).toBeCloseTo(r.powerW, 3);
+    expect(r.powerW).toBeLessThanOrEqual(10e6);
+    expect((r.lpBoundThs - r.hashrateThs) / r.lpBoundThs).toBeLessThan(1e-4);
   });
 });
 

@@ -1,0 +1,3 @@
+export { planCommand, type PlanOutput } from './plan-command.js';
+export { fleetCommand } from './fleet-command.js';
+export { CliError, EXIT } from './cli-error.js';

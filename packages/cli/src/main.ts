@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+import { CliError, EXIT } from './cli-error.js';
+import { FLEET_USAGE, fleetCommand } from './fleet-command.js';
+import { PLAN_USAGE, planCommand } from './plan-command.js';
+
+const USAGE = `usage: wattbroker <command> [options]
+
+commands:
+  plan     what-if: the profile every miner would run under a budget
+  fleet    generate a fleet file from the hardware catalog
+
+${PLAN_USAGE}
+
+${FLEET_USAGE}`;
+
+type Command = (argv: string[], write: (s: string) => void) => Promise<number>;
+const commands: Record<string, Command> = { plan: planCommand, fleet: fleetCommand };
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = commands[name];
+  if (!command) throw new CliError(`unknown command "${name}"\n${USAGE}`, EXIT.usage);
+  return command(rest, (s) => process.stdout.write(s));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof CliError) {
+      process.stderr.write(`wattbroker: ${e.message}\n`);
+      process.exitCode = e.exitCode;
+    } else {
+      process.stderr.write(`wattbroker: ${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = EXIT.failure;
+    }
+  },
+);

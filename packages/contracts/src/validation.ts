@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+
+/**
+ * One bad field of an input, named the way a person would type it into the file or body
+ * (`miners[3].profiles[1].powerW`), with what was wrong.
+ */
+export interface FieldIssue {
+  readonly field: string;
+  readonly message: string;
+}
+
+export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((i) => ({ field: fieldPath(i.path), message: i.message }));
+}
+
+/** A validation failure that carries the fields at fault; CLI prints it, REST maps it to 400. */
+export class InputError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: readonly FieldIssue[],
+  ) {
+    super(`${source}: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`);
+    this.name = 'InputError';
+  }
+}
+
+/** Parse or throw an InputError naming every bad field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, source: string): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new InputError(source, fieldIssues(r.error));
+  return r.data;
+}
