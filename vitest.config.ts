@@ -14,6 +14,8 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'contracts', include: ['packages/contracts/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'drivers', include: ['packages/drivers/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'miner-sim', include: ['services/miner-sim/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'] } },
     ],
   },

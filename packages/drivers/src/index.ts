@@ -1,0 +1,5 @@
+export * from './luxos/protocol.js';
+export * from './luxos/errors.js';
+export * from './luxos/transport.js';
+export * from './luxos/parse-reply.js';
+export * from './luxos/luxos-client.js';

@@ -1,0 +1,37 @@
+import { createServer } from 'node:net';
+
+/** A loopback port that was free a moment ago (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A base port with `count` consecutive ports after it that look free. Ranges are drawn at
+ * random above the ephemeral range's usual start so parallel test files rarely collide;
+ * callers still retry on EADDRINUSE.
+ */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * (30000 - count));
+    const probes = new Set(Array.from({ length: Math.min(count, 8) }, (_, i) => base + Math.floor((i * count) / Math.min(count, 8))));
+    const ok = await Promise.all([...probes].map(isFree));
+    if (ok.every(Boolean)) return base;
+  }
+  throw new Error(`no free range of ${count} ports found`);
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ host: '127.0.0.1', port }, () => s.close(() => resolve(true)));
+  });
+}

@@ -1,0 +1,123 @@
+import { generateFleet, type AsicModelKey, type FleetMix } from '@wattbroker/core';
+import { EmulatedMiner, type MinerClock, type MinerTruth } from './miner/emulated-miner.js';
+import type { Faults } from './miner/faults.js';
+import type { PhysicsOptions } from './miner/physics.js';
+import { MinerServer } from './server/miner-server.js';
+
+export interface SimSiteOptions {
+  readonly miners: number;
+  readonly basePort: number;
+  readonly host?: string;
+  /** Models to mix in equal shares of stock power. @defaultValue the catalog's default mix */
+  readonly models?: readonly AsicModelKey[];
+  /** Simulated seconds per wall second (device physics). @defaultValue 1 */
+  readonly speed?: number;
+  readonly seed?: number;
+  readonly idPrefix?: string;
+  readonly sessionTimeoutMs?: number;
+  readonly physics?: PhysicsOptions;
+  readonly initialProfile?: string;
+}
+
+export interface SiteTruth {
+  at: string;
+  speed: number;
+  simTimeS: number;
+  miners: number;
+  totalPowerW: number;
+  totalHashrateThs: number;
+  perMiner?: MinerTruth[];
+}
+
+/** N emulated miners in one process, miner i on basePort + i, sharing one scaled clock. */
+export class SimSite {
+  readonly miners: EmulatedMiner[];
+  readonly servers: MinerServer[];
+  readonly host: string;
+  readonly speed: number;
+  private readonly startedMs = Date.now();
+
+  constructor(readonly opts: SimSiteOptions) {
+    this.host = opts.host ?? '127.0.0.1';
+    this.speed = opts.speed ?? 1;
+    const clock: MinerClock = {
+      simNow: () => ((Date.now() - this.startedMs) / 1000) * this.speed,
+      wallMs: () => Date.now(),
+    };
+    const mix: FleetMix | undefined = opts.models ? Object.fromEntries(opts.models.map((m) => [m, 1])) : undefined;
+    const seed = opts.seed ?? 1;
+    const units = generateFleet({ miners: opts.miners, seed, idPrefix: opts.idPrefix ?? 'm', ...(mix ? { mix } : {}) });
+    this.miners = units.map((unit, index) => new EmulatedMiner(unit, {
+      index, host: this.host, port: opts.basePort + index, seed, clock,
+      ...(opts.sessionTimeoutMs !== undefined ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
+      ...(opts.physics ? { physics: opts.physics } : {}),
+      ...(opts.initialProfile ? { initialProfile: opts.initialProfile } : {}),
+    }));
+    this.servers = this.miners.map((m) => new MinerServer(m, this.host));
+  }
+
+  async start(): Promise<void> {
+    // Listen in batches: hundreds of listen() calls at once are fine, but errors stay readable.
+    for (let i = 0; i < this.servers.length; i += 100) {
+      await Promise.all(this.servers.slice(i, i + 100).map((s) => s.start()));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.stop()));
+  }
+
+  /** Find a miner by index, id or port. */
+  find(ref: string | number): number {
+    const s = String(ref);
+    const byId = this.miners.findIndex((m) => m.unit.id === s);
+    if (byId >= 0) return byId;
+    const n = Number(s);
+    if (Number.isInteger(n)) {
+      if (n >= 0 && n < this.miners.length) return n;
+      const byPort = this.miners.findIndex((m) => m.port === n);
+      if (byPort >= 0) return byPort;
+    }
+    throw new RangeError(`no miner "${s}" (give an index 0..${this.miners.length - 1}, an id like ${this.miners[0]?.unit.id}, or a port)`);
+  }
+
+  async setFaults(index: number, patch: Partial<Faults>): Promise<void> {
+    Object.assign(this.miners[index]!.faults, patch);
+    await this.servers[index]!.sync();
+  }
+
+  truth(perMiner = true): SiteTruth {
+    const all = this.miners.map((m) => m.truth());
+    return {
+      at: new Date().toISOString(),
+      speed: this.speed,
+      simTimeS: ((Date.now() - this.startedMs) / 1000) * this.speed,
+      miners: all.length,
+      totalPowerW: Math.round(all.reduce((s, m) => s + m.powerW, 0) * 10) / 10,
+      totalHashrateThs: Math.round(all.reduce((s, m) => s + m.hashrateThs, 0) * 100) / 100,
+      ...(perMiner ? { perMiner: all } : {}),
+    };
+  }
+}
+
+/**
+ * Start a site on `opts.basePort`, or, when it is 0, on a free loopback range picked at
+ * random (retrying if another process takes it first): for tests and the demo.
+ */
+export async function startSimSite(opts: SimSiteOptions, pickRange?: (count: number) => Promise<number>): Promise<SimSite> {
+  for (let attempt = 0; ; attempt++) {
+    const basePort = opts.basePort !== 0 ? opts.basePort : await (pickRange ?? randomRange)(opts.miners);
+    const site = new SimSite({ ...opts, basePort });
+    try {
+      await site.start();
+      return site;
+    } catch (e) {
+      await site.stop();
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || opts.basePort !== 0 || attempt >= 10) throw e;
+    }
+  }
+}
+
+async function randomRange(count: number): Promise<number> {
+  return 20000 + Math.floor(Math.random() * (30000 - count));
+}
