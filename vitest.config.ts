@@ -16,6 +16,7 @@ export default defineConfig({
       { extends: true, test: { name: 'contracts', include: ['packages/contracts/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'drivers', include: ['packages/drivers/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'miner-sim', include: ['services/miner-sim/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'] } },
       { extends: true, test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'] } },
     ],
   },

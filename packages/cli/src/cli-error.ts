@@ -21,4 +21,6 @@ export const EXIT = {
   usage: 2,
   /** The request cannot be met (budget below the fleet's minimum). */
   infeasible: 3,
+  /** A change was sent but not confirmed by read-back within the timeout. */
+  unconfirmed: 4,
 } as const;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CliError, EXIT } from './cli-error.js';
 import { FLEET_USAGE, fleetCommand } from './fleet-command.js';
+import { MINER_USAGE, minerCommand } from './miner-command.js';
 import { PLAN_USAGE, planCommand } from './plan-command.js';
 
 const USAGE = `usage: wattbroker <command> [options]
@@ -8,13 +9,16 @@ const USAGE = `usage: wattbroker <command> [options]
 commands:
   plan     what-if: the profile every miner would run under a budget
   fleet    generate a fleet file from the hardware catalog
+  miner    status, profiles, set-profile, sleep, wake on one LuxOS miner
 
 ${PLAN_USAGE}
 
-${FLEET_USAGE}`;
+${FLEET_USAGE}
+
+${MINER_USAGE}`;
 
 type Command = (argv: string[], write: (s: string) => void) => Promise<number>;
-const commands: Record<string, Command> = { plan: planCommand, fleet: fleetCommand };
+const commands: Record<string, Command> = { plan: planCommand, fleet: fleetCommand, miner: minerCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -2,3 +2,4 @@ export * from './ports.js';
 export * from './wait-for.js';
 export * from './child.js';
 export * from './raw-request.js';
+export * from './replay-server.js';
