@@ -37,7 +37,7 @@ export function rawRequest(port: number, bytes: string | Buffer, { waitMs = 3000
 }
 
 /** JSON body of a reply (the text up to the NUL). */
-export function replyJson(r: RawReply): Record<string, unknown> {
+export function replyJson(r: RawReply): Record<string, any> {
   const nul = r.text.indexOf('\0');
-  return JSON.parse(nul >= 0 ? r.text.slice(0, nul) : r.text) as Record<string, unknown>;
+  return JSON.parse(nul >= 0 ? r.text.slice(0, nul) : r.text) as Record<string, any>;
 }
