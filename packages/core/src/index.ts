@@ -14,3 +14,5 @@ export * from './planner/solve.js';
 export * from './planner/planner.js';
 export * from './planner/on-off.js';
 export * from './planner/transitions.js';
+export * from './controller/types.js';
+export * from './controller/controller.js';

@@ -171,6 +171,31 @@ export class LuxosClient {
   }
 
   /**
+   * Desired state, writes only: bring the miner to `profile` (waking it if asleep, switching
+   * ATM off so the profile stays) and return without waiting for the ramp. `known` is a
+   * fresh reading when the caller has one (saves a round trip). Returns whether anything was
+   * written. Confirmation is left to the caller's telemetry.
+   */
+  async applyProfile(profile: string, opts: { known?: Telemetry; unsafeWake?: boolean } = {}): Promise<boolean> {
+    const t = opts.known ?? (await this.telemetry());
+    if (!t.sleeping && !t.atmEnabled && t.profile === profile) return false;
+    await this.withSession(async (sid) => {
+      if (t.atmEnabled) await this.command('atmset', `${sid},enabled=false`);
+      if (t.profile !== profile) await this.command('profileset', `${sid},${profile}`);
+      if (t.sleeping) await this.command('curtail', `${sid},wakeup${opts.unsafeWake ? ',mode=unsafe' : ''}`);
+    });
+    return true;
+  }
+
+  /** Desired state, writes only: put the miner to sleep unless it already is. */
+  async applySleep(opts: { known?: Telemetry } = {}): Promise<boolean> {
+    const t = opts.known ?? (await this.telemetry());
+    if (t.sleeping) return false;
+    await this.withSession((sid) => this.command('curtail', `${sid},sleep`));
+    return true;
+  }
+
+  /**
    * Run `profile` and keep it: ATM is switched off first (it would move the profile on its
    * own). Confirmed once the miner reports the profile, awake and no longer ramping.
    */

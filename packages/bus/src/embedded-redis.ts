@@ -1,0 +1,92 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openRedis } from './redis.js';
+
+export interface EmbeddedRedis {
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedRedisOptions {
+  /** Keep data in AOF (everysec), as production does. @defaultValue true */
+  readonly appendOnly?: boolean;
+  /** Data directory; a fresh temporary one by default (removed on stop). */
+  readonly dir?: string;
+}
+
+/**
+ * A private redis-server on a free loopback port, for the demo and tests: never a shared
+ * instance, so nothing is ever flushed that belongs to someone else. Needs `redis-server`
+ * on PATH (`.ci/run` installs it).
+ */
+export async function startEmbeddedRedis(opts: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
+  if (spawnSync('redis-server', ['--version']).error) {
+    throw new Error('redis-server not found on PATH: install it (apt-get install -y redis-server) or give a Redis URL');
+  }
+  const ownDir = opts.dir === undefined;
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'wattbroker-redis-'));
+  mkdirSync(dir, { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    const port = await freeLoopbackPort();
+    const child = spawn('redis-server', [
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+      '--appendonly', opts.appendOnly === false ? 'no' : 'yes', '--appendfsync', 'everysec',
+      '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning',
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const url = `redis://127.0.0.1:${port}`;
+    const ready = await waitReady(url, child);
+    if (!ready) {
+      child.kill('SIGKILL');
+      if (attempt < 5) continue;
+      throw new Error(`redis-server did not start on port ${port}: ${stderr.trim()}`);
+    }
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    return {
+      url, port, dir, pid: child.pid!,
+      async stop() {
+        if (child.exitCode === null) child.kill('SIGTERM');
+        await exited;
+        if (ownDir) rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+}
+
+async function waitReady(url: string, child: ReturnType<typeof spawn>): Promise<boolean> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    const r = openRedis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      if ((await r.ping()) === 'PONG') return true;
+    } catch {
+      // not up yet
+    } finally {
+      r.disconnect();
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  return false;
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}

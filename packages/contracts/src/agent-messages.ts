@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+/**
+ * Messages between the scheduler and agents. The same schemas validate on both sides of the
+ * queue: the sender parses what it builds, the receiver parses what it reads, and a message
+ * that fails is rejected with the field named (never half-applied).
+ */
+const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits and . _ - only');
+
+export const MinerDesiredSchema = z.strictObject({
+  kind: z.literal('asic'),
+  /** A profile name, or "sleep". */
+  profile: z.string().min(1),
+});
+
+export const GpuJobSpecSchema = z.strictObject({
+  id,
+  /** Simulated run time (scaled by the agent's speed). */
+  durationS: z.number().positive().max(86_400).optional(),
+  /** An HTTP call to an inference server on the host; the job ends when it answers. */
+  workload: z.strictObject({
+    url: z.url(),
+    method: z.enum(['POST', 'GET']).default('POST'),
+    body: z.unknown().optional(),
+    timeoutS: z.number().positive().max(3600).default(300),
+  }).optional(),
+});
+
+export const GpuDesiredSchema = z.strictObject({
+  kind: z.literal('gpu'),
+  /** Power limit to enforce on the card (W). */
+  powerLimitW: z.number().positive().max(2000),
+  /** The job this GPU runs, or null when idle. */
+  job: GpuJobSpecSchema.nullable(),
+});
+
+export const DesiredStateSchema = z.discriminatedUnion('kind', [MinerDesiredSchema, GpuDesiredSchema]);
+
+/** One command per step per host: the full desired state of every device it changes. */
+export const AgentCommandSchema = z.strictObject({
+  commandId: id,
+  hostId: id,
+  /** The leader's epoch; agents ignore anything older than the newest they have seen. */
+  epoch: z.number().int().nonnegative(),
+  issuedAt: z.number().int().nonnegative(),
+  devices: z.record(id, DesiredStateSchema),
+});
+
+export const DeviceResultSchema = z.strictObject({
+  ok: z.boolean(),
+  /** A read-back showed the desired state reached. */
+  confirmed: z.boolean(),
+  error: z.string().optional(),
+});
+
+export const MinerInventorySchema = z.strictObject({
+  id,
+  kind: z.literal('asic'),
+  model: z.string(),
+  profiles: z.array(z.strictObject({ name: z.string().min(1), powerW: z.number().nonnegative(), hashrateThs: z.number().nonnegative() })).min(1),
+  sleepW: z.number().nonnegative(),
+});
+
+export const GpuInventorySchema = z.strictObject({
+  id,
+  kind: z.literal('gpu'),
+  model: z.string(),
+  minLimitW: z.number().positive(),
+  maxLimitW: z.number().positive(),
+  idleW: z.number().nonnegative(),
+});
+
+export const DeviceInventorySchema = z.discriminatedUnion('kind', [MinerInventorySchema, GpuInventorySchema]);
+
+/** Everything an agent sends on the shared results queue. */
+export const AgentMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('register'),
+    hostId: id,
+    kind: z.enum(['asic', 'gpu']),
+    /** Extra draw of the host itself (server chassis, controller), W. */
+    hostOverheadW: z.number().nonnegative(),
+    devices: z.array(DeviceInventorySchema),
+    sentAt: z.number().int(),
+  }),
+  z.strictObject({
+    type: z.literal('result'),
+    hostId: id,
+    commandId: id,
+    epoch: z.number().int().nonnegative(),
+    /** Ignored because a newer leader has spoken. */
+    stale: z.boolean(),
+    devices: z.record(id, DeviceResultSchema),
+    sentAt: z.number().int(),
+  }),
+  z.strictObject({
+    type: z.literal('job'),
+    hostId: id,
+    jobId: id,
+    state: z.enum(['running', 'done', 'failed']),
+    error: z.string().optional(),
+    sentAt: z.number().int(),
+  }),
+]);
+
+export const DeviceReadingSchema = z.strictObject({
+  id,
+  /** False when the device did not answer this round (its last reading is stale). */
+  reachable: z.boolean(),
+  powerW: z.number().nonnegative(),
+  hashrateThs: z.number().nonnegative().optional(),
+  profile: z.string().optional(),
+  sleeping: z.boolean().optional(),
+  ramping: z.boolean().optional(),
+  powerLimitW: z.number().nonnegative().optional(),
+  jobId: z.string().nullable().optional(),
+});
+
+/** One telemetry batch (also the agent's heartbeat). */
+export const TelemetryBatchSchema = z.strictObject({
+  hostId: id,
+  seq: z.number().int().nonnegative(),
+  sentAt: z.number().int(),
+  /** Epoch of the newest command the agent has applied. */
+  epoch: z.number().int().nonnegative(),
+  hostOverheadW: z.number().nonnegative(),
+  devices: z.array(DeviceReadingSchema),
+});
+
+export type MinerDesired = z.infer<typeof MinerDesiredSchema>;
+export type GpuDesired = z.infer<typeof GpuDesiredSchema>;
+export type GpuJobSpec = z.infer<typeof GpuJobSpecSchema>;
+export type DesiredState = z.infer<typeof DesiredStateSchema>;
+export type AgentCommand = z.infer<typeof AgentCommandSchema>;
+export type DeviceResult = z.infer<typeof DeviceResultSchema>;
+export type DeviceInventory = z.infer<typeof DeviceInventorySchema>;
+export type MinerInventory = z.infer<typeof MinerInventorySchema>;
+export type GpuInventory = z.infer<typeof GpuInventorySchema>;
+export type AgentMessage = z.infer<typeof AgentMessageSchema>;
+export type DeviceReading = z.infer<typeof DeviceReadingSchema>;
+export type TelemetryBatch = z.infer<typeof TelemetryBatchSchema>;

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { GpuJobSpecSchema } from './agent-messages.js';
+
+/** Request bodies of the scheduler's REST API. */
+export const ContractBodySchema = z.strictObject({
+  capKw: z.number().positive().max(1e6),
+  marginKw: z.number().nonnegative().max(1e6).optional(),
+}).refine((b) => b.marginKw === undefined || b.marginKw < b.capKw, { path: ['marginKw'], message: 'must be below capKw' });
+
+export const JOB_CLASSES = ['critical', 'standard', 'batch'] as const;
+
+export const JobBodySchema = z.strictObject({
+  class: z.enum(JOB_CLASSES).default('standard'),
+  gpus: z.number().int().min(1).max(64),
+  durationS: z.number().positive().max(86_400).optional(),
+  powerLimitW: z.number().positive().max(2000).optional(),
+  workload: GpuJobSpecSchema.shape.workload,
+}).refine((b) => b.durationS !== undefined || b.workload !== undefined, {
+  path: ['durationS'], message: 'give durationS (simulated run) or workload (HTTP inference call)',
+});
+
+export const GridEventBodySchema = z.strictObject({
+  capKw: z.number().nonnegative().max(1e6),
+  startsAt: z.iso.datetime({ offset: true }),
+  endsAt: z.iso.datetime({ offset: true }),
+}).refine((b) => Date.parse(b.endsAt) > Date.parse(b.startsAt), { path: ['endsAt'], message: 'must be after startsAt' });
+
+export type ContractBody = z.infer<typeof ContractBodySchema>;
+export type JobBody = z.infer<typeof JobBodySchema>;
+export type GridEventBody = z.infer<typeof GridEventBodySchema>;
+export type JobClass = (typeof JOB_CLASSES)[number];

@@ -1,0 +1,505 @@
+import { FleetPlanner, type PlanMiner } from '../planner/planner.js';
+import { effectiveCap, itBudgetW, sitePowerW, type CoolingModel } from '../site/site-model.js';
+import type {
+  Desired, DeviceInventoryItem, GridCap, Job, JobState, JobTransition, OutgoingCommand, Registration, SiteSample,
+  StepOutput, TelemetryIn,
+} from './types.js';
+
+export interface ControllerConfig {
+  contractCapW: number;
+  marginW: number;
+  cooling: CoolingModel;
+  /** Planning head-room kept below the budget so that meter noise does not flap miners. */
+  hysteresisW: number;
+  /** A miner is not raised again within this long of its last change. */
+  minDwellMs: number;
+  /** Wakes from sleep per step (inrush, hashboard wear). */
+  maxWakesPerStep: number;
+  /** A host with no telemetry for this long is silent: its devices count at their maximum. */
+  silentAfterMs: number;
+  /** An unconfirmed desired state is sent again after this long. */
+  resendAfterMs: number;
+  /** Lower = admitted first. Unknown classes go last. */
+  classPriority: Readonly<Record<string, number>>;
+}
+
+export const DEFAULT_CONTROLLER_CONFIG: Omit<ControllerConfig, 'contractCapW' | 'marginW' | 'cooling'> = {
+  hysteresisW: 0,
+  minDwellMs: 10_000,
+  maxWakesPerStep: 10,
+  silentAfterMs: 3000,
+  resendAfterMs: 15_000,
+  classPriority: { critical: 0, standard: 1, batch: 2 },
+};
+
+/** Real draw ÷ table estimate assumed for a miner before telemetry has taught us its own. */
+const DEFAULT_BIAS = 1.1;
+/** A sleeping miner at or below this draw has confirmed its sleep. */
+const SLEEP_CONFIRM_W = 100;
+
+interface HostState {
+  kind: 'asic' | 'gpu';
+  overheadW: number;
+  lastSeen: number;
+  deviceIds: string[];
+}
+
+interface DeviceState {
+  hostId: string;
+  inv: DeviceInventoryItem;
+  reading?: TelemetryIn['devices'][number];
+  readingAt: number;
+  desired?: Desired;
+  sentAt: number;
+  changedAt: number;
+  confirmed: boolean;
+  /** Learned real draw ÷ table estimate (miners). */
+  bias: number;
+}
+
+export interface PlanExplanation {
+  at: number;
+  effectiveCapW: number;
+  binding: string;
+  itBudgetW: number;
+  hostOverheadW: number;
+  gpuBudgetW: number;
+  minerBudgetW: number;
+  plannedMinerW: number;
+  plannedHashrateThs: number;
+  lpBoundThs: number;
+  feasible: boolean;
+  profiles: Record<string, number>;
+  excludedMiners: string[];
+  reasons: string[];
+}
+
+/**
+ * The scheduler's decisions as a pure state machine: fed registrations, telemetry, jobs and
+ * settings with the time they happened, it returns commands and job transitions. No I/O and
+ * no clock of its own, so tests drive it with a virtual clock and a recording can be
+ * replayed. The rules of DESIGN.md live here:
+ * - every device is budgeted at its worst case: max(reading, target) until telemetry confirms
+ *   the target; a silent host's devices at their maximum; GPUs at their power limit;
+ * - break before make: a job goes from admitting to running (its GPUs' limits raised) only
+ *   when the worst case with its reservation fits, i.e. after telemetry confirms the sheds;
+ *   miners are raised only into confirmed head-room, after a minimum dwell, a few wakes at a
+ *   time;
+ * - miners fill what is left, planned by the hull-greedy planner on learned draws.
+ */
+export class Controller {
+  readonly config: ControllerConfig;
+  private readonly hosts = new Map<string, HostState>();
+  private readonly devices = new Map<string, DeviceState>();
+  private readonly jobs = new Map<string, Job>();
+  private gridCaps: GridCap[] = [];
+  private planner: { key: string; planner: FleetPlanner; minerIds: string[] } | undefined;
+  private lastExplanation: PlanExplanation | undefined;
+
+  constructor(config: ControllerConfig) {
+    this.config = { ...config };
+  }
+
+  // ---- inputs -------------------------------------------------------------------------
+
+  register(r: Registration, now: number): void {
+    const host = this.hosts.get(r.hostId) ?? { kind: r.kind, overheadW: r.hostOverheadW, lastSeen: now, deviceIds: [] };
+    host.kind = r.kind;
+    host.overheadW = r.hostOverheadW;
+    host.deviceIds = r.devices.map((d) => d.id);
+    this.hosts.set(r.hostId, host);
+    for (const inv of r.devices) {
+      const d = this.devices.get(inv.id);
+      if (d) {
+        d.inv = inv;
+        d.hostId = r.hostId;
+      } else this.devices.set(inv.id, { hostId: r.hostId, inv, readingAt: 0, sentAt: 0, changedAt: 0, confirmed: false, bias: DEFAULT_BIAS });
+    }
+  }
+
+  telemetry(t: TelemetryIn, now: number): void {
+    const host = this.hosts.get(t.hostId);
+    if (!host) return; // not registered yet: its registration will follow
+    host.lastSeen = now;
+    host.overheadW = t.hostOverheadW;
+    for (const r of t.devices) {
+      const d = this.devices.get(r.id);
+      if (!d || d.hostId !== t.hostId) continue;
+      if (r.reachable) {
+        d.reading = r;
+        d.readingAt = now;
+      } else if (d.reading) d.reading = { ...d.reading, reachable: false };
+      if (d.desired && !d.confirmed && r.reachable && this.reached(d)) d.confirmed = true;
+      if (d.inv.kind === 'asic' && d.confirmed && r.reachable && d.desired?.kind === 'asic' && d.desired.profile !== 'sleep' && !r.ramping) {
+        const profile = d.desired.profile;
+        const row = d.inv.profiles.find((p) => p.name === profile);
+        if (row && row.powerW > 0) {
+          const seen = Math.min(1.25, Math.max(0.8, r.powerW / row.powerW));
+          d.bias = d.bias === DEFAULT_BIAS ? seen : 0.7 * d.bias + 0.3 * seen;
+        }
+      }
+      // A GPU running a job we lost track of (restart) keeps its job: adopt it.
+      if (d.inv.kind === 'gpu' && r.jobId && !d.desired) {
+        const job = this.jobs.get(r.jobId);
+        if (job && r.powerLimitW) d.desired = { kind: 'gpu', powerLimitW: r.powerLimitW, job: specOf(job) };
+        d.confirmed = true;
+      }
+    }
+  }
+
+  /** A new job (or one reloaded after a restart, in whatever state it was). */
+  addJob(job: Job): void {
+    this.jobs.set(job.id, job);
+  }
+
+  cancelJob(id: string, now: number): JobTransition | undefined {
+    const job = this.jobs.get(id);
+    if (!job || isTerminal(job.state)) return undefined;
+    return this.transition(job, 'cancelled', now);
+  }
+
+  jobEnded(id: string, ok: boolean, error: string | undefined, now: number): JobTransition | undefined {
+    const job = this.jobs.get(id);
+    if (!job || isTerminal(job.state)) return undefined;
+    if (error) job.error = error;
+    return this.transition(job, ok ? 'done' : 'failed', now);
+  }
+
+  setContract(contractCapW: number, marginW: number): void {
+    this.config.contractCapW = contractCapW;
+    this.config.marginW = marginW;
+  }
+
+  setGridCaps(caps: readonly GridCap[]): void {
+    this.gridCaps = [...caps];
+  }
+
+  job(id: string): Job | undefined {
+    return this.jobs.get(id);
+  }
+
+  // ---- the step -----------------------------------------------------------------------
+
+  step(now: number): StepOutput {
+    const transitions: JobTransition[] = [];
+    const changed = new Set<string>();
+    const { itBudget } = this.budgets(now);
+    const overheadW = this.hostOverheadW();
+
+    // 1. Admission: queued jobs, by class then arrival, while they could fit at all.
+    const queued = [...this.jobs.values()].filter((j) => j.state === 'queued')
+      .sort((a, b) => this.priority(a) - this.priority(b) || (a.timestamps.queued ?? 0) - (b.timestamps.queued ?? 0));
+    for (const job of queued) {
+      const fit = this.findGpus(job, now);
+      if (!fit) break;
+      const extra = job.gpus * fit.limitW - fit.gpuIds.reduce((s, id) => s + this.worstW(this.devices.get(id)!, now), 0);
+      if (this.minersMinimumW(now) + this.gpuBudgetW(now) + overheadW + extra > itBudget) break;
+      job.hostId = fit.hostId;
+      job.gpuIds = fit.gpuIds;
+      job.limitW = fit.limitW;
+      transitions.push(this.transition(job, 'admitting', now));
+    }
+
+    // 2. Miners fill what the GPUs (with admitting reservations) and overheads leave.
+    const minerBudgetW = itBudget - overheadW - this.gpuBudgetW(now) - this.config.hysteresisW;
+    const targets = this.planMiners(minerBudgetW, now, itBudget, overheadW);
+
+    // 3. Worst case now, plus reservations of jobs still admitting.
+    let worst = this.worstTotalW(now) + overheadW;
+
+    // 4. Admitting → running once the worst case with the reservation fits (break before make).
+    const admitting = [...this.jobs.values()].filter((j) => j.state === 'admitting')
+      .sort((a, b) => (a.timestamps.admitting ?? 0) - (b.timestamps.admitting ?? 0));
+    let pendingExtra = 0;
+    for (const job of admitting) {
+      const gpus = job.gpuIds!.map((id) => this.devices.get(id)!);
+      const extra = gpus.reduce((s, d) => s + Math.max(0, job.limitW! - this.worstW(d, now)), 0);
+      if (worst + pendingExtra + extra <= itBudget && gpus.every((d) => this.hostLive(d.hostId, now))) {
+        for (const d of gpus) this.setDesired(d, { kind: 'gpu', powerLimitW: job.limitW!, job: specOf(job) }, now, changed);
+        worst += extra;
+        transitions.push(this.transition(job, 'running', now));
+      } else pendingExtra += extra;
+    }
+
+    // 5. Idle GPUs go to their lowest limit (a shed: immediate).
+    for (const d of this.devices.values()) {
+      if (d.inv.kind !== 'gpu' || !this.hostLive(d.hostId, now)) continue;
+      if (this.holder(d.inv.id)) continue;
+      const want: Desired = { kind: 'gpu', powerLimitW: d.inv.minLimitW, job: null };
+      if (!sameDesired(d.desired, want) && (d.desired !== undefined || (d.reading?.powerLimitW ?? d.inv.maxLimitW) !== d.inv.minLimitW || d.reading?.jobId)) {
+        this.setDesired(d, want, now, changed);
+      }
+    }
+
+    // 6. Miners: sheds at once; raises into confirmed head-room, after dwell, a few wakes at a time.
+    let wakes = 0;
+    for (const [id, profile] of targets) {
+      const d = this.devices.get(id)!;
+      if (d.inv.kind !== 'asic') continue;
+      const current = d.desired?.kind === 'asic' ? d.desired.profile : d.reading?.sleeping ? 'sleep' : d.reading?.profile;
+      if (current === profile) continue;
+      const targetW = this.estimateW(d, profile);
+      const currentW = current !== undefined ? this.estimateW(d, current) : Number.POSITIVE_INFINITY;
+      if (targetW <= currentW) {
+        this.setDesired(d, { kind: 'asic', profile }, now, changed);
+        continue;
+      }
+      if (now - d.changedAt < this.config.minDwellMs && d.changedAt > 0) continue;
+      const waking = current === 'sleep';
+      if (waking && wakes >= this.config.maxWakesPerStep) continue;
+      const add = targetW - this.worstW(d, now);
+      if (worst + pendingExtra + add > itBudget) continue;
+      worst += Math.max(0, add);
+      if (waking) wakes++;
+      this.setDesired(d, { kind: 'asic', profile }, now, changed);
+    }
+
+    // 7. Unconfirmed states are sent again after a while (desired state: harmless).
+    for (const [id, d] of this.devices) {
+      if (d.desired && !d.confirmed && now - d.sentAt >= this.config.resendAfterMs && this.hostLive(d.hostId, now)) {
+        d.sentAt = now;
+        changed.add(id);
+      }
+    }
+    return { commands: this.commandsFor(changed), jobTransitions: transitions };
+  }
+
+  // ---- read models --------------------------------------------------------------------
+
+  sample(now: number): SiteSample {
+    const { cap } = this.budgets(now);
+    let asicW = 0;
+    let gpuW = 0;
+    let hashrateThs = 0;
+    for (const d of this.devices.values()) {
+      const p = d.reading?.powerW ?? 0;
+      if (d.inv.kind === 'asic') {
+        asicW += p;
+        hashrateThs += d.reading?.hashrateThs ?? 0;
+      } else gpuW += p;
+    }
+    const hostW = this.hostOverheadW();
+    const siteW = sitePowerW(this.config.cooling, asicW + gpuW + hostW);
+    const jobs = { queued: 0, admitting: 0, running: 0 };
+    for (const j of this.jobs.values()) if (j.state in jobs) jobs[j.state as keyof typeof jobs]++;
+    return {
+      at: now,
+      effectiveCapW: cap.effectiveCapW,
+      contractCapW: this.config.contractCapW,
+      marginW: this.config.marginW,
+      siteW,
+      asicW,
+      gpuW,
+      overheadW: siteW - asicW - gpuW,
+      worstCaseSiteW: sitePowerW(this.config.cooling, this.worstTotalW(now) + hostW),
+      hashrateThs,
+      silentHosts: [...this.hosts.entries()].filter(([id]) => !this.hostLive(id, now)).map(([id]) => id),
+      jobs,
+    };
+  }
+
+  explain(): PlanExplanation | undefined {
+    return this.lastExplanation;
+  }
+
+  hostStates(now: number) {
+    return [...this.hosts.entries()].map(([hostId, h]) => ({
+      hostId, kind: h.kind, devices: h.deviceIds.length, lastSeen: h.lastSeen, silent: !this.hostLive(hostId, now), overheadW: h.overheadW,
+    }));
+  }
+
+  deviceStates(now: number) {
+    return [...this.devices.entries()].map(([id, d]) => ({
+      id, hostId: d.hostId, kind: d.inv.kind, model: d.inv.model, reading: d.reading ?? null, readingAt: d.readingAt || null,
+      desired: d.desired ?? null, confirmed: d.confirmed, budgetW: Math.round(this.worstW(d, now) * 10) / 10,
+      ...(d.inv.kind === 'asic' ? { bias: Math.round(d.bias * 1000) / 1000 } : {}),
+    }));
+  }
+
+  // ---- internals ----------------------------------------------------------------------
+
+  private budgets(now: number) {
+    const active = this.gridCaps.filter((g) => g.startsAt <= now && now < g.endsAt).map((g) => g.capW);
+    const cap = effectiveCap({ contractCapW: this.config.contractCapW, safetyMarginW: this.config.marginW, cooling: this.config.cooling, zones: [] }, active);
+    return { cap, itBudget: itBudgetW(this.config.cooling, cap.effectiveCapW) };
+  }
+
+  private planMiners(minerBudgetW: number, now: number, itBudget: number, overheadW: number): Map<string, string> {
+    const miners: PlanMiner[] = [];
+    const excluded: string[] = [];
+    for (const [id, d] of this.devices) {
+      if (d.inv.kind !== 'asic') continue;
+      const live = this.hostLive(d.hostId, now) && d.reading?.reachable !== false;
+      if (!live) {
+        excluded.push(id);
+        miners.push({ id, profiles: d.inv.profiles, excludedW: this.maxW(d) });
+        continue;
+      }
+      const bias = Math.round(d.bias * 100) / 100;
+      miners.push({ id, profiles: d.inv.profiles.map((p) => (p.name === 'sleep' ? p : { ...p, powerW: p.powerW * bias })) });
+    }
+    const key = miners.map((m) => `${m.id}:${m.excludedW ?? ''}:${m.profiles.length}:${m.profiles[1]?.powerW ?? ''}`).join('|');
+    if (!this.planner || this.planner.key !== key) {
+      this.planner = { key, planner: new FleetPlanner(miners), minerIds: miners.map((m) => m.id) };
+    }
+    const result = this.planner.planner.solve({ budgetW: Math.max(0, minerBudgetW) });
+    const profiles: Record<string, number> = {};
+    for (const p of result.assignments.values()) profiles[p] = (profiles[p] ?? 0) + 1;
+    const reasons = [
+      `effective cap ${(this.budgets(now).cap.effectiveCapW / 1000).toFixed(1)} kW (${this.budgets(now).cap.binding}), IT budget ${(itBudget / 1000).toFixed(1)} kW after cooling`,
+      `GPUs budgeted at their limits: ${(this.gpuBudgetW(now) / 1000).toFixed(1)} kW; host overhead ${(overheadW / 1000).toFixed(1)} kW`,
+      `miners get the rest less ${(this.config.hysteresisW / 1000).toFixed(1)} kW head-room: ${(minerBudgetW / 1000).toFixed(1)} kW`,
+      ...(result.feasible ? [] : [`infeasible: even with every miner at its lowest profile the budget is ${(result.deficitW / 1000).toFixed(1)} kW short`]),
+      ...(excluded.length ? [`${excluded.length} miner(s) on silent hosts or unreachable, budgeted at their maximum`] : []),
+    ];
+    this.lastExplanation = {
+      at: now, effectiveCapW: this.budgets(now).cap.effectiveCapW, binding: this.budgets(now).cap.binding, itBudgetW: itBudget,
+      hostOverheadW: overheadW, gpuBudgetW: this.gpuBudgetW(now), minerBudgetW, plannedMinerW: result.powerW,
+      plannedHashrateThs: result.hashrateThs, lpBoundThs: result.lpBoundThs, feasible: result.feasible, profiles, excludedMiners: excluded, reasons,
+    };
+    return result.assignments;
+  }
+
+  /** Budget of a device right now (DESIGN rule 1). */
+  private worstW(d: DeviceState, now: number): number {
+    if (!this.hostLive(d.hostId, now) || !d.reading || !d.reading.reachable) return this.maxW(d);
+    if (d.inv.kind === 'gpu') {
+      const limit = d.reading.powerLimitW ?? d.inv.maxLimitW;
+      const want = d.desired?.kind === 'gpu' && !d.confirmed ? d.desired.powerLimitW : 0;
+      return Math.max(limit, want, d.reading.powerW);
+    }
+    const cur = d.reading.powerW;
+    if (d.desired?.kind === 'asic' && !d.confirmed) return Math.max(cur, this.estimateW(d, d.desired.profile));
+    return cur;
+  }
+
+  private worstTotalW(now: number): number {
+    let w = 0;
+    for (const d of this.devices.values()) w += this.worstW(d, now);
+    return w;
+  }
+
+  private maxW(d: DeviceState): number {
+    if (d.inv.kind === 'gpu') return d.inv.maxLimitW;
+    return Math.max(...d.inv.profiles.map((p) => p.powerW)) * 1.1;
+  }
+
+  private estimateW(d: DeviceState, profile: string): number {
+    if (d.inv.kind !== 'asic') return 0;
+    if (profile === 'sleep') return d.inv.sleepW;
+    const row = d.inv.profiles.find((p) => p.name === profile);
+    return row ? row.powerW * d.bias : this.maxW(d);
+  }
+
+  /** GPU power budget: reserved GPUs at their job limit, the rest at their worst case. */
+  private gpuBudgetW(now: number): number {
+    let w = 0;
+    for (const d of this.devices.values()) {
+      if (d.inv.kind !== 'gpu') continue;
+      const job = this.holder(d.inv.id);
+      w += job ? Math.max(job.limitW ?? d.inv.maxLimitW, this.worstW(d, now)) : this.worstW(d, now);
+    }
+    return w;
+  }
+
+  /** Draw of the miners if every one were at its lowest option (the planner's floor). */
+  private minersMinimumW(now: number): number {
+    let w = 0;
+    for (const d of this.devices.values()) {
+      if (d.inv.kind !== 'asic') continue;
+      w += this.hostLive(d.hostId, now) && d.reading?.reachable !== false ? Math.min(...d.inv.profiles.map((p) => p.powerW)) : this.maxW(d);
+    }
+    return w;
+  }
+
+  private hostOverheadW(): number {
+    let w = 0;
+    for (const h of this.hosts.values()) w += h.overheadW;
+    return w;
+  }
+
+  private hostLive(hostId: string, now: number): boolean {
+    const h = this.hosts.get(hostId);
+    return h !== undefined && now - h.lastSeen <= this.config.silentAfterMs;
+  }
+
+  private holder(gpuId: string): Job | undefined {
+    for (const j of this.jobs.values()) {
+      if ((j.state === 'admitting' || j.state === 'running') && j.gpuIds?.includes(gpuId)) return j;
+    }
+    return undefined;
+  }
+
+  private findGpus(job: Job, now: number): { hostId: string; gpuIds: string[]; limitW: number } | undefined {
+    for (const [hostId, h] of this.hosts) {
+      if (h.kind !== 'gpu' || !this.hostLive(hostId, now)) continue;
+      const free = h.deviceIds.filter((id) => {
+        const d = this.devices.get(id);
+        return d && d.inv.kind === 'gpu' && d.reading?.reachable && !this.holder(id);
+      });
+      if (free.length < job.gpus) continue;
+      const gpuIds = free.slice(0, job.gpus);
+      const inv = this.devices.get(gpuIds[0]!)!.inv as Extract<DeviceInventoryItem, { kind: 'gpu' }>;
+      const limitW = Math.min(inv.maxLimitW, Math.max(inv.minLimitW, job.powerLimitW ?? inv.maxLimitW));
+      return { hostId, gpuIds, limitW };
+    }
+    return undefined;
+  }
+
+  private priority(job: Job): number {
+    return this.config.classPriority[job.class] ?? 100;
+  }
+
+  private reached(d: DeviceState): boolean {
+    const r = d.reading!;
+    const want = d.desired!;
+    if (want.kind === 'gpu') return r.powerLimitW === want.powerLimitW;
+    if (want.profile === 'sleep') return r.sleeping === true && r.powerW <= SLEEP_CONFIRM_W;
+    return r.profile === want.profile && r.ramping !== true && r.sleeping !== true;
+  }
+
+  private setDesired(d: DeviceState, want: Desired, now: number, changed: Set<string>): void {
+    if (sameDesired(d.desired, want)) return;
+    d.desired = want;
+    d.confirmed = d.reading?.reachable === true && this.reached(d);
+    d.sentAt = now;
+    d.changedAt = now;
+    changed.add(d.inv.id);
+  }
+
+  private commandsFor(changed: Set<string>): OutgoingCommand[] {
+    const byHost = new Set<string>();
+    for (const id of changed) byHost.add(this.devices.get(id)!.hostId);
+    return [...byHost].map((hostId) => {
+      const devices: Record<string, Desired> = {};
+      for (const id of this.hosts.get(hostId)?.deviceIds ?? []) {
+        const d = this.devices.get(id);
+        if (d?.desired) devices[id] = d.desired;
+      }
+      return { hostId, devices };
+    });
+  }
+
+  private transition(job: Job, to: JobState, now: number): JobTransition {
+    const from = job.state;
+    job.state = to;
+    // A terminal job releases its GPUs: the next step idles them (a shed); miners rise later.
+    job.timestamps[to] = now;
+    return { job, from, to, at: now };
+  }
+}
+
+function isTerminal(s: JobState): boolean {
+  return s === 'done' || s === 'failed' || s === 'cancelled';
+}
+
+function specOf(job: Job): NonNullable<Extract<Desired, { kind: 'gpu' }>['job']> {
+  return { id: job.id, ...(job.durationS !== undefined ? { durationS: job.durationS } : {}), ...(job.workload ? { workload: job.workload } : {}) };
+}
+
+function sameDesired(a: Desired | undefined, b: Desired): boolean {
+  if (!a || a.kind !== b.kind) return false;
+  if (a.kind === 'asic' && b.kind === 'asic') return a.profile === b.profile;
+  if (a.kind === 'gpu' && b.kind === 'gpu') return a.powerLimitW === b.powerLimitW && (a.job?.id ?? null) === (b.job?.id ?? null);
+  return false;
+}

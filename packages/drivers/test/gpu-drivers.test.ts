@@ -1,0 +1,50 @@
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NvidiaSmiDriver, SimGpuDriver } from '../src/index.js';
+
+describe('nvidia-smi driver (fake nvidia-smi on PATH that records its calls)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fake-nvsmi-'));
+  const log = join(dir, 'calls.log');
+  writeFileSync(join(dir, 'nvidia-smi'), `#!/bin/sh
+echo "$@" >> "${log}"
+case "$1" in
+  --query-gpu=*) printf '0, NVIDIA H100 80GB HBM3, 312.45, 700.00, 200.00, 700.00, 87\\n1, NVIDIA H100 80GB HBM3, 64.10, 300.00, 200.00, 700.00, 0\\n' ;;
+  -i) [ "$4" -gt 700 ] && { echo "Provided power limit $4.00 W is not a valid power limit" >&2; exit 2; }; echo "Power limit for GPU 0000:00:0$2.0 was set to $4.00 W from 700.00 W." ;;
+  *) exit 1 ;;
+esac
+`);
+  chmodSync(join(dir, 'nvidia-smi'), 0o755);
+  process.env.PATH = `${dir}:${process.env.PATH}`;
+
+  it('reads every GPU with the usual query', async () => {
+    const gpus = await new NvidiaSmiDriver().read();
+    expect(gpus).toEqual([
+      { index: 0, name: 'NVIDIA H100 80GB HBM3', powerW: 312.45, powerLimitW: 700, minLimitW: 200, maxLimitW: 700, utilizationPct: 87 },
+      { index: 1, name: 'NVIDIA H100 80GB HBM3', powerW: 64.1, powerLimitW: 300, minLimitW: 200, maxLimitW: 700, utilizationPct: 0 },
+    ]);
+    expect(readFileSync(log, 'utf8')).toContain('--query-gpu=index,name,power.draw,power.limit,power.min_limit,power.max_limit,utilization.gpu --format=csv,noheader,nounits');
+  });
+
+  it('sets a limit with -i N -pl W and surfaces nvidia-smi\'s own error', async () => {
+    const d = new NvidiaSmiDriver();
+    await d.setPowerLimit(1, 450);
+    expect(readFileSync(log, 'utf8')).toContain('-i 1 -pl 450');
+    await expect(d.setPowerLimit(0, 900)).rejects.toThrow(/not a valid power limit/);
+  });
+});
+
+describe('sim GPU driver', () => {
+  it('draws idle power when idle and stays inside its limit under load', async () => {
+    const d = new SimGpuDriver(['h100', 'h100'], 3);
+    expect((await d.read()).map((g) => g.powerW)).toEqual([64, 64]);
+    await d.setPowerLimit(0, 350);
+    d.setBusy(0, true);
+    const samples = [];
+    for (let i = 0; i < 200; i++) samples.push((await d.read())[0]!.powerW);
+    expect(Math.max(...samples)).toBe(350);
+    expect(Math.min(...samples)).toBeGreaterThan(64);
+    await expect(d.setPowerLimit(0, 100)).rejects.toThrow(/outside 200\.\.700/);
+  });
+});

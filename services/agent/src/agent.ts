@@ -1,0 +1,130 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { appendToStream, openRedis } from '@wattbroker/bus';
+import {
+  AgentCommandSchema, AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, fieldPath,
+  type AgentMessage, type HostConfig, type TelemetryBatch,
+} from '@wattbroker/contracts';
+import type { HostDevices } from './host-devices.js';
+
+export interface AgentOptions {
+  readonly config: HostConfig;
+  readonly redisUrl: string;
+  readonly devices: HostDevices;
+  readonly logger: Logger;
+  /** @defaultValue 1000 */
+  readonly telemetryIntervalMs?: number;
+  /** Re-registration (inventory) interval. @defaultValue 30000 */
+  readonly registerIntervalMs?: number;
+}
+
+/**
+ * The bus side of an agent: a BullMQ worker on `agent-<hostId>` applies desired-state
+ * commands in order, fenced by the leader's epoch; results, registrations and job ends go on
+ * the shared results queue; telemetry batches (also the heartbeat) go on a Redis stream.
+ * The agent never changes a device on its own: without commands, the last state stands.
+ */
+export class Agent {
+  private redis!: Redis;
+  private workerRedis!: Redis;
+  private worker!: Worker;
+  private results!: Queue;
+  private timers: NodeJS.Timeout[] = [];
+  private seq = 0;
+  private epoch = 0;
+  private reading = false;
+  private readonly hostId: string;
+  private readonly epochKey: string;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.hostId = opts.config.hostId;
+    this.epochKey = `{wb}:agent:${this.hostId}:epoch`;
+  }
+
+  async start(): Promise<void> {
+    const { logger } = this.opts;
+    this.redis = openRedis(this.opts.redisUrl);
+    this.workerRedis = openRedis(this.opts.redisUrl);
+    this.epoch = Number((await this.redis.get(this.epochKey)) ?? 0);
+    this.results = new Queue(RESULTS_QUEUE, { connection: this.redis, prefix: BULL_PREFIX });
+    this.opts.devices.onJobEnd?.((jobId, ok, error) => {
+      void this.send({ type: 'job', hostId: this.hostId, jobId, state: ok ? 'done' : 'failed', ...(error ? { error } : {}), sentAt: Date.now() });
+    });
+    await this.register();
+    this.worker = new Worker(commandQueue(this.hostId), (job) => this.handle(job), {
+      connection: this.workerRedis, prefix: BULL_PREFIX, concurrency: 1,
+    });
+    this.worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'command rejected'));
+    this.worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+    this.timers.push(setInterval(() => void this.publishTelemetry(), this.opts.telemetryIntervalMs ?? 1000));
+    this.timers.push(setInterval(() => void this.register(), this.opts.registerIntervalMs ?? 30_000));
+    void this.publishTelemetry();
+    logger.info({ hostId: this.hostId, kind: this.opts.config.kind, epoch: this.epoch }, 'agent started');
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.worker?.close();
+    await this.results?.close();
+    await this.opts.devices.close();
+    this.redis?.disconnect();
+    this.workerRedis?.disconnect();
+  }
+
+  private async register(): Promise<void> {
+    try {
+      const devices = await this.opts.devices.inventory();
+      await this.send({
+        type: 'register', hostId: this.hostId, kind: this.opts.config.kind,
+        hostOverheadW: this.opts.config.hostOverheadW, devices, sentAt: Date.now(),
+      });
+    } catch (e) {
+      this.opts.logger.warn({ err: (e as Error).message }, 'registration failed; will retry');
+    }
+  }
+
+  private async publishTelemetry(): Promise<void> {
+    if (this.reading) return; // the previous round is still reading devices
+    this.reading = true;
+    try {
+      const batch: TelemetryBatch = {
+        hostId: this.hostId, seq: this.seq++, sentAt: Date.now(), epoch: this.epoch,
+        hostOverheadW: this.opts.config.hostOverheadW, devices: await this.opts.devices.read(),
+      };
+      batch.sentAt = Date.now();
+      await appendToStream(this.redis, TELEMETRY_STREAM, batch, 50_000);
+    } catch (e) {
+      this.opts.logger.warn({ err: (e as Error).message }, 'telemetry round failed');
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private async handle(job: Job): Promise<void> {
+    const parsed = AgentCommandSchema.safeParse(job.data);
+    if (!parsed.success) {
+      // A malformed command changes nothing; the job fails with the field named.
+      const first = parsed.error.issues[0]!;
+      throw new Error(`invalid command: ${fieldPath(first.path)}: ${first.message}`);
+    }
+    const cmd = parsed.data;
+    if (cmd.hostId !== this.hostId) throw new Error(`invalid command: hostId: for ${cmd.hostId}, this is ${this.hostId}`);
+    if (cmd.epoch < this.epoch) {
+      this.opts.logger.warn({ commandId: cmd.commandId, epoch: cmd.epoch, current: this.epoch }, 'ignoring command from a stale leader');
+      await this.send({ type: 'result', hostId: this.hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: true, devices: {}, sentAt: Date.now() });
+      return;
+    }
+    if (cmd.epoch > this.epoch) {
+      this.epoch = cmd.epoch;
+      await this.redis.set(this.epochKey, String(cmd.epoch));
+    }
+    const devices = await this.opts.devices.apply(cmd.devices);
+    await this.send({ type: 'result', hostId: this.hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: false, devices, sentAt: Date.now() });
+  }
+
+  private async send(msg: AgentMessage): Promise<void> {
+    AgentMessageSchema.parse(msg); // what we send is what the scheduler will accept
+    await this.results.add(msg.type, msg, { removeOnComplete: 1000, removeOnFail: 1000 });
+  }
+}

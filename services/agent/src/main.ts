@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { HostConfigSchema, InputError, parseInput } from '@wattbroker/contracts';
+import { NvidiaSmiDriver, SimGpuDriver, type GpuDriver } from '@wattbroker/drivers';
+import { Agent } from './agent.js';
+import { AsicHost } from './asic-host.js';
+import { GpuHost } from './gpu-host.js';
+
+const USAGE = `usage: wattbroker-agent --config HOST.json [--redis URL] [--speed F]
+
+One agent per host: applies the scheduler's commands to this host's devices and reports
+telemetry. --redis defaults to $WATTBROKER_REDIS_URL; --speed divides simulated job
+durations (the demo's time scale).`;
+
+const logger = pino({
+  name: 'agent',
+  level: process.env.LOG_LEVEL ?? 'info',
+  redact: { paths: ['redisUrl', 'redis', '*.password', 'config.redis'], censor: '[redacted]' },
+});
+
+function fail(msg: string): never {
+  process.stderr.write(`wattbroker-agent: ${msg}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { config: { type: 'string' }, redis: { type: 'string' }, speed: { type: 'string', default: '1' }, help: { type: 'boolean', default: false } }, strict: true }));
+  } catch (e) {
+    fail(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (values.help) return void process.stdout.write(USAGE + '\n');
+  if (!values.config) fail(`--config is required\n${USAGE}`);
+  const redisUrl = values.redis ?? process.env.WATTBROKER_REDIS_URL;
+  if (!redisUrl) fail('no Redis: give --redis URL or set WATTBROKER_REDIS_URL');
+  const speed = Number(values.speed);
+  if (!Number.isFinite(speed) || speed <= 0) fail(`--speed: expected a number > 0, got "${values.speed}"`);
+  let config;
+  try {
+    config = parseInput(HostConfigSchema, JSON.parse(await readFile(values.config, 'utf8')), values.config);
+  } catch (e) {
+    fail(e instanceof InputError ? e.message : `${values.config}: ${(e as Error).message}`);
+  }
+  let devices;
+  if (config.kind === 'asic') devices = new AsicHost(config);
+  else {
+    const drivers = new Set(config.gpus.map((g) => g.driver));
+    if (drivers.size > 1) fail(`${values.config}: gpus: one driver per host, got ${[...drivers].join(' and ')}`);
+    const driver: GpuDriver = drivers.has('nvidia-smi') ? new NvidiaSmiDriver() : new SimGpuDriver(config.gpus.map((g) => g.model));
+    devices = new GpuHost(config, driver, speed);
+  }
+  const agent = new Agent({ config, redisUrl, devices, logger });
+  await agent.start();
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    await agent.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+void main();

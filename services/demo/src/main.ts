@@ -1,0 +1,207 @@
+#!/usr/bin/env node
+/**
+ * `pnpm demo`: the main job on embedded defaults. A private redis-server (unless --redis),
+ * emulated LuxOS miners, ASIC and GPU agents, the scheduler with its REST API, and a
+ * generator of bursty GPU inference jobs, all as separate processes; a live status line.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
+import { generateFleet, mulberry32 } from '@wattbroker/core';
+import { startService, type Proc } from './processes.js';
+
+const USAGE = `usage: pnpm demo [--port 8080] [--miners 120] [--asic-hosts 4] [--gpu-hosts 2] [--gpus-per-host 8]
+                 [--cap-kw N] [--speed 10] [--duration S] [--no-jobs] [--seed 1] [--redis URL]
+
+A whole hybrid site on this machine. --speed scales device physics and job durations;
+--duration runs for S seconds then exits 0; Ctrl-C stops everything.`;
+
+const fail = (msg: string): never => {
+  process.stderr.write(`demo: ${msg}\n`);
+  process.exit(2);
+};
+
+const num = (name: string, raw: string | undefined, dflt: number, min: number, integer = false): number => {
+  if (raw === undefined) return dflt;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) fail(`--${name}: expected ${integer ? 'a whole number' : 'a number'} ≥ ${min}, got "${raw}"`);
+  return n;
+};
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen({ host: '127.0.0.1', port: 0 }, () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string' }, miners: { type: 'string' }, 'asic-hosts': { type: 'string' }, 'gpu-hosts': { type: 'string' },
+        'gpus-per-host': { type: 'string' }, 'cap-kw': { type: 'string' }, speed: { type: 'string' }, duration: { type: 'string' },
+        'no-jobs': { type: 'boolean', default: false }, seed: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    fail(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (!values) return;
+  if (values.help) return void process.stdout.write(USAGE + '\n');
+  const port = num('port', values.port, 8080, 0, true);
+  const miners = num('miners', values.miners, 120, 1, true);
+  const asicHosts = Math.min(miners, num('asic-hosts', values['asic-hosts'], 4, 1, true));
+  const gpuHosts = num('gpu-hosts', values['gpu-hosts'], 2, 0, true);
+  const gpusPerHost = num('gpus-per-host', values['gpus-per-host'], 8, 1, true);
+  const speed = num('speed', values.speed, 10, 0.01);
+  const duration = values.duration !== undefined ? num('duration', values.duration, 0, 1) : undefined;
+  const seed = num('seed', values.seed, 1, 0, true);
+
+XX
+  // limits, less 10 % (miners are the elastic load), plus cooling (10 % of IT).
+  const fleet = generateFleet({ miners, seed });
+  const stockW = fleet.reduce((s, u) => s + u.model.nominalW, 0);
+  const gpuMaxW = gpuHosts * (gpusPerHost * 700 + 400);
+  const capKw = num('cap-kw', values['cap-kw'], Math.round(((stockW + gpuMaxW) * 0.9 * 1.1) / 1000), 1);
+  const marginKw = Math.max(1, Math.round(capKw * 0.02));
+
+  const runDir = mkdtempSync(join(tmpdir(), 'wattbroker-demo-'));
+  const logDir = join(runDir, 'logs');
+  mkdirSync(logDir);
+  const procs: Proc[] = [];
+  let redis: EmbeddedRedis | undefined;
+  let stopping = false;
+  const shutdown = async (code: number, why: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\ndemo: ${why}; stopping ${procs.length} processes${redis ? ' and the private redis-server' : ''}…\n`);
+    for (const p of [...procs].reverse()) await p.stop();
+    await redis?.stop();
+    process.stdout.write(`demo: stopped. Logs were in ${logDir}\n`);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0, 'interrupted'));
+  process.on('SIGTERM', () => void shutdown(0, 'terminated'));
+
+  try {
+    let redisUrl = values.redis;
+    if (!redisUrl) {
+      redis = await startEmbeddedRedis({ dir: join(runDir, 'redis') , appendOnly: true });
+      redisUrl = redis.url;
+      process.stdout.write(`demo: no Redis given; started a private redis-server on 127.0.0.1:${redis.port} (AOF on, data in ${redis.dir})\n`);
+    }
+    // Miners: one emulator process for the whole site, each ASIC host drives a slice.
+    const truthPort = await freePort();
+    const basePort = await (async () => {
+      for (;;) {
+        const b = 20000 + Math.floor(Math.random() * 30000);
+        if (b + miners < 65000) return b;
+      }
+    })();
+    const sim = startService('miner-sim', 'services/miner-sim/src/main.ts',
+      ['--miners', String(miners), '--base-port', String(basePort), '--truth-port', String(truthPort), '--speed', String(speed), '--seed', String(seed), '--boot', '20'],
+      {}, logDir, /listening/);
+    procs.push(sim);
+    await sim.ready;
+    process.stdout.write(`demo: ${miners} emulated miners on 127.0.0.1:${basePort}-${basePort + miners - 1} (physics ${speed}x), site meter http://127.0.0.1:${truthPort}/truth\n`);
+
+    const hostFiles: Array<{ id: string; file: string }> = [];
+    const per = Math.ceil(miners / asicHosts);
+    for (let h = 0; h < asicHosts; h++) {
+      const slice = fleet.slice(h * per, (h + 1) * per);
+      if (slice.length === 0) continue;
+      const id = `asic-${h + 1}`;
+      const file = join(runDir, `${id}.json`);
+      writeFileSync(file, JSON.stringify({
+        hostId: id, kind: 'asic', concurrency: 32, hostOverheadW: 0, fastWake: true,
+        miners: slice.map((u, i) => ({ id: u.id, driver: 'luxos', host: '127.0.0.1', port: basePort + h * per + i })),
+      }, null, 2));
+      hostFiles.push({ id, file });
+    }
+    for (let h = 0; h < gpuHosts; h++) {
+      const id = `gpu-${h + 1}`;
+      const file = join(runDir, `${id}.json`);
+      writeFileSync(file, JSON.stringify({
+        hostId: id, kind: 'gpu', hostOverheadW: 400,
+        gpus: Array.from({ length: gpusPerHost }, (_, i) => ({ id: `${id}-gpu${i}`, driver: 'sim', index: i, model: 'h100' })),
+      }, null, 2));
+      hostFiles.push({ id, file });
+    }
+    const operatorToken = randomBytes(16).toString('hex');
+    const tenantToken = randomBytes(16).toString('hex');
+    const env = { WATTBROKER_REDIS_URL: redisUrl, WATTBROKER_API_TOKENS: `operator:${operatorToken},tenant:${tenantToken}`, LOG_LEVEL: 'info' };
+    const scheduler = startService('scheduler', 'services/scheduler/src/main.ts',
+      ['--cap-kw', String(capKw), '--margin-kw', String(marginKw), '--port', String(port), '--cooling-fraction', '0.1', '--min-dwell-s', String(Math.max(0.5, 10 / speed))],
+      env, logDir, /API on/);
+    procs.push(scheduler);
+    const apiLine = await scheduler.ready;
+    const api = /API on (\S+)/.exec(apiLine)![1]!;
+    for (const h of hostFiles) {
+      const agent = startService(`agent-${h.id}`, 'services/agent/src/main.ts', ['--config', h.file, '--speed', String(speed)], env, logDir);
+      procs.push(agent);
+    }
+    process.stdout.write([
+      `demo: scheduler API ${api}  (contract ${capKw} kW, margin ${marginKw} kW; ${asicHosts} ASIC hosts, ${gpuHosts} GPU hosts × ${gpusPerHost} H100)`,
+      `demo: operator token ${operatorToken}  e.g.  curl -H 'Authorization: Bearer ${operatorToken}' ${api}/v1/site`,
+      `demo: logs in ${logDir}${values['no-jobs'] ? '' : '; bursty GPU jobs start shortly'}${duration ? `; stopping after ${duration} s` : '; Ctrl-C to stop'}`,
+      '',
+    ].join('\n'));
+
+    const headers = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+    if (!values['no-jobs'] && gpuHosts > 0) {
+      const rng = mulberry32(seed);
+      const burst = async () => {
+        if (stopping) return;
+        const n = 3 + Math.floor(rng() * 8);
+        for (let i = 0; i < n; i++) {
+          const body = {
+            class: rng() < 0.2 ? 'critical' : 'standard', gpus: 1 + Math.floor(rng() * Math.min(4, gpusPerHost)),
+            durationS: Math.round(20 + rng() * 60),
+          };
+          await fetch(`${api}/v1/jobs`, { method: 'POST', headers: headers(tenantToken), body: JSON.stringify(body) }).catch(() => undefined);
+        }
+        setTimeout(() => void burst(), (30 + rng() * 60) * 1000 / Math.max(1, speed / 2));
+      };
+      setTimeout(() => void burst(), 3000);
+    }
+
+    const tty = process.stdout.isTTY;
+    const started = Date.now();
+    setInterval(async () => {
+      if (stopping) return;
+      try {
+        const site = (await (await fetch(`${api}/v1/site`, { headers: headers(operatorToken) })).json()) as {
+          effectiveCapKw: number; power: { siteKw: number; asicKw: number; gpuKw: number; overheadKw: number }; hashrateThs: number; jobs: { queued: number; admitting: number; running: number }; silentHosts: string[];
+        };
+        const t = Math.round((Date.now() - started) / 1000);
+        const line = `[${String(t).padStart(4)}s] cap ${site.effectiveCapKw.toFixed(1)} kW | site ${site.power.siteKw.toFixed(1)} kW ` +
+          `(${((site.power.siteKw / site.effectiveCapKw) * 100).toFixed(1)} %) | ASIC ${site.power.asicKw.toFixed(1)} GPU ${site.power.gpuKw.toFixed(1)} overhead ${site.power.overheadKw.toFixed(1)} kW | ` +
+          `${(site.hashrateThs / 1000).toFixed(2)} PH/s | jobs queued ${site.jobs.queued} admitting ${site.jobs.admitting} running ${site.jobs.running}` +
+          (site.silentHosts.length ? ` | SILENT ${site.silentHosts.join(',')}` : '');
+        process.stdout.write(tty ? `\r${line}\u001b[K` : `${line}\n`);
+      } catch {
+        // the scheduler may be restarting; the next line will tell
+      }
+    }, 1000);
+    if (duration) setTimeout(() => void shutdown(0, `ran ${duration} s`), duration * 1000);
+    for (const p of procs) void p.child.once('exit', (code) => {
+      if (!stopping) void shutdown(1, `${p.name} exited unexpectedly (code ${code}); see ${logDir}/${p.name}.log`);
+    });
+  } catch (e) {
+    process.stderr.write(`demo: ${(e as Error).message}\n`);
+    await shutdown(1, 'start-up failed');
+  }
+}
+
+void main();

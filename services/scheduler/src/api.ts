@@ -1,0 +1,119 @@
+import express, { type Express, type Request } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { ContractBodySchema, GridEventBodySchema, JobBodySchema, parseInput } from '@wattbroker/contracts';
+import type { Job } from '@wattbroker/core';
+import { requireRole, type Role } from './auth.js';
+import { HttpProblem, problemHandler } from './problem.js';
+import type { Scheduler } from './scheduler.js';
+
+const kw = (w: number) => Math.round(w / 10) / 100;
+
+function jobView(j: Job) {
+  const ts = (k: keyof Job['timestamps']) => (j.timestamps[k] !== undefined ? new Date(j.timestamps[k]!).toISOString() : undefined);
+  const waitedMs = j.timestamps.running !== undefined && j.timestamps.queued !== undefined ? j.timestamps.running - j.timestamps.queued : undefined;
+  return {
+    id: j.id, state: j.state, class: j.class, gpus: j.gpus,
+    ...(j.powerLimitW !== undefined ? { powerLimitW: j.powerLimitW } : {}),
+    ...(j.durationS !== undefined ? { durationS: j.durationS } : {}),
+    ...(j.hostId ? { hostId: j.hostId, gpuIds: j.gpuIds, limitW: j.limitW } : {}),
+    ...(j.error ? { error: j.error } : {}),
+    timestamps: Object.fromEntries(Object.keys(j.timestamps).map((k) => [k, ts(k as keyof Job['timestamps'])])),
+    ...(waitedMs !== undefined ? { admissionWaitMs: waitedMs } : {}),
+  };
+}
+
+/** The REST API (README documents it). Every error is RFC 9457 problem+json. */
+export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logger): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(pinoHttp({ logger, redact: ['req.headers.authorization'], autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
+  app.use(express.json({ limit: '64kb' }));
+  const view = requireRole(tokens, 'viewer');
+  const tenant = requireRole(tokens, 'tenant');
+  const operator = requireRole(tokens, 'operator');
+
+  app.get('/healthz', (_req, res) => void res.json({ ok: true }));
+  app.get('/readyz', async (_req, res) => {
+    const redis = await s.ping().catch(() => false);
+    const ready = redis && s.isLeader;
+    res.status(ready ? 200 : 503).json({ ready, redis, leader: s.isLeader, epoch: s.epoch });
+  });
+
+  app.get('/v1/site', view, (_req, res) => {
+    const x = s.controller.sample(Date.now());
+    res.json({
+      contract: { capKw: kw(x.contractCapW), marginKw: kw(x.marginW) },
+      effectiveCapKw: kw(x.effectiveCapW),
+      power: { siteKw: kw(x.siteW), asicKw: kw(x.asicW), gpuKw: kw(x.gpuW), overheadKw: kw(x.overheadW) },
+      hashrateThs: Math.round(x.hashrateThs * 10) / 10,
+      worstCaseSiteKw: kw(x.worstCaseSiteW),
+      silentHosts: x.silentHosts,
+      jobs: x.jobs,
+    });
+  });
+
+  app.put('/v1/site/contract', operator, async (req, res) => {
+    const body = parseInput(ContractBodySchema, req.body, 'body');
+    const marginW = (body.marginKw ?? s.controller.config.marginW / 1000) * 1000;
+    if (marginW >= body.capKw * 1000) throw new HttpProblem(400, 'Invalid request', 'marginKw: must be below capKw', { errors: [{ field: 'marginKw', message: 'must be below capKw' }] });
+    await s.setContract(body.capKw * 1000, marginW);
+    res.json({ capKw: body.capKw, marginKw: marginW / 1000 });
+  });
+
+  app.get('/v1/hosts', view, (_req, res) => void res.json(s.controller.hostStates(Date.now())));
+  app.get('/v1/devices', view, (_req, res) => void res.json(s.controller.deviceStates(Date.now())));
+  app.get('/v1/devices/:id', view, (req, res) => {
+    const d = s.controller.deviceStates(Date.now()).find((x) => x.id === req.params.id);
+    if (!d) throw new HttpProblem(404, 'Not found', `id: no device "${req.params.id}"`);
+    res.json(d);
+  });
+
+  app.post('/v1/jobs', tenant, async (req, res) => {
+    const job = await s.submitJob(parseInput(JobBodySchema, req.body, 'body'));
+    res.status(202).location(`/v1/jobs/${job.id}`).json({ id: job.id, state: job.state });
+  });
+  app.get('/v1/jobs', view, async (req, res) => {
+    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
+    const state = typeof req.query.state === 'string' ? req.query.state : undefined;
+    const jobs = (await s.store.jobs(limit)).map((j) => s.controller.job(j.id) ?? j).filter((j) => !state || j.state === state);
+    res.json(jobs.map(jobView));
+  });
+  app.get('/v1/jobs/:id', view, async (req, res) => {
+    const job = s.controller.job(req.params.id as string) ?? (await s.store.job(req.params.id as string));
+    if (!job) throw new HttpProblem(404, 'Not found', `id: no job "${req.params.id}"`);
+    res.json(jobView(job));
+  });
+  app.delete('/v1/jobs/:id', tenant, async (req, res) => {
+    const job = await s.cancelJob(req.params.id as string);
+    if (!job) throw new HttpProblem(404, 'Not found', `id: no job "${req.params.id}"`);
+    res.json(jobView(job));
+  });
+
+  app.post('/v1/grid/events', operator, async (req, res) => {
+    const body = parseInput(GridEventBodySchema, req.body, 'body');
+    const e = await s.addGridEvent(body.capKw * 1000, Date.parse(body.startsAt), Date.parse(body.endsAt));
+    res.status(201).location(`/v1/grid/events/${e.id}`).json(gridView(e));
+  });
+  app.get('/v1/grid/events', view, async (_req, res) => void res.json((await s.store.gridEvents()).map(gridView)));
+  app.delete('/v1/grid/events/:id', operator, async (req, res) => {
+    if (!(await s.deleteGridEvent(req.params.id as string))) throw new HttpProblem(404, 'Not found', `id: no grid event "${req.params.id}"`);
+    res.status(204).end();
+  });
+
+  app.get('/v1/plan', view, (_req, res) => {
+    const plan = s.controller.explain();
+    if (!plan) throw new HttpProblem(503, 'No plan yet', 'the scheduler has not planned yet (no leader, or no devices registered)');
+    res.json(plan);
+  });
+
+  app.use((req: Request) => {
+    throw new HttpProblem(404, 'Not found', `${req.method} ${req.path}: no such endpoint`);
+  });
+  app.use(problemHandler);
+  return app;
+}
+
+function gridView(e: { id: string; capW: number; startsAt: number; endsAt: number }) {
+  return { id: e.id, capKw: e.capW / 1000, startsAt: new Date(e.startsAt).toISOString(), endsAt: new Date(e.endsAt).toISOString() };
+}

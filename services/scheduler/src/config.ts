@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { InputError, parseInput } from '@wattbroker/contracts';
+
+/**
+ * The scheduler's settings, read once at start from flags and environment and validated;
+ * nothing else in the service reads process.env.
+ */
+export const SchedulerConfigSchema = z.strictObject({
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'a redis:// URL'),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  capKw: z.coerce.number().positive(),
+  marginKw: z.coerce.number().nonnegative().default(0),
+  coolingFixedKw: z.coerce.number().nonnegative().default(0),
+  coolingFraction: z.coerce.number().min(0).max(2).default(0.1),
+  hysteresisKw: z.coerce.number().nonnegative().optional(),
+  minDwellS: z.coerce.number().nonnegative().default(10),
+  silentAfterS: z.coerce.number().positive().default(3),
+  tickMs: z.coerce.number().int().min(20).max(10_000).default(200),
+  apiTokens: z.string().min(1, 'set WATTBROKER_API_TOKENS or --tokens ("operator:TOKEN,viewer:TOKEN")'),
+}).refine((c) => c.marginKw < c.capKw, { path: ['marginKw'], message: 'must be below capKw' });
+
+export type SchedulerConfig = z.infer<typeof SchedulerConfigSchema>;
+
+export function loadConfig(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv): SchedulerConfig {
+  const pick = (flag: string, envName: string) => flags[flag] ?? env[envName];
+  const raw = Object.fromEntries(Object.entries({
+    redisUrl: pick('redis', 'WATTBROKER_REDIS_URL'),
+    host: pick('host', 'WATTBROKER_HOST'),
+    port: pick('port', 'WATTBROKER_PORT'),
+    capKw: pick('cap-kw', 'WATTBROKER_CAP_KW'),
+    marginKw: pick('margin-kw', 'WATTBROKER_MARGIN_KW'),
+    coolingFixedKw: pick('cooling-fixed-kw', 'WATTBROKER_COOLING_FIXED_KW'),
+    coolingFraction: pick('cooling-fraction', 'WATTBROKER_COOLING_FRACTION'),
+    hysteresisKw: pick('hysteresis-kw', 'WATTBROKER_HYSTERESIS_KW'),
+    minDwellS: pick('min-dwell-s', 'WATTBROKER_MIN_DWELL_S'),
+    silentAfterS: pick('silent-after-s', 'WATTBROKER_SILENT_AFTER_S'),
+    tickMs: pick('tick-ms', 'WATTBROKER_TICK_MS'),
+    apiTokens: pick('tokens', 'WATTBROKER_API_TOKENS') ?? '',
+  }).filter(([, v]) => v !== undefined));
+  return parseInput(SchedulerConfigSchema, raw, 'scheduler config');
+}
+
+export { InputError };

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { createApi } from './api.js';
+import { parseTokens } from './auth.js';
+import { InputError, loadConfig } from './config.js';
+import { Scheduler } from './scheduler.js';
+
+const USAGE = `usage: wattbroker-scheduler --cap-kw N [--redis URL] [--port 8080] [--host 127.0.0.1] [--margin-kw N]
+       [--cooling-fixed-kw N] [--cooling-fraction F] [--hysteresis-kw N] [--min-dwell-s S] [--tokens role:token,...]
+
+Each flag also reads from the environment (WATTBROKER_REDIS_URL, WATTBROKER_CAP_KW, WATTBROKER_API_TOKENS, …).`;
+
+const logger = pino({
+  name: 'scheduler',
+  level: process.env.LOG_LEVEL ?? 'info',
+  redact: { paths: ['req.headers.authorization', 'apiTokens', 'redisUrl', '*.apiTokens', '*.redisUrl'], censor: '[redacted]' },
+});
+
+async function main(): Promise<void> {
+  const names = ['redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'tick-ms', 'tokens'];
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ options: { ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])), help: { type: 'boolean' as const } }, strict: true }));
+  } catch (e) {
+    process.stderr.write(`wattbroker-scheduler: ${(e as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (values.help) return void process.stdout.write(USAGE + '\n');
+  let config;
+  let tokens;
+  try {
+    config = loadConfig(values as Record<string, string | undefined>, process.env);
+    tokens = parseTokens(config.apiTokens);
+  } catch (e) {
+    process.stderr.write(`wattbroker-scheduler: ${e instanceof InputError ? e.message : (e as Error).message}\n`);
+    process.exit(2);
+  }
+  const scheduler = new Scheduler({
+    redisUrl: config.redisUrl, logger, contractCapW: config.capKw * 1000, marginW: config.marginKw * 1000, tickMs: config.tickMs,
+    controller: {
+      cooling: { fixedW: config.coolingFixedKw * 1000, fractionOfIt: config.coolingFraction },
+      hysteresisW: (config.hysteresisKw ?? Math.max(1, config.capKw * 0.005)) * 1000,
+      minDwellMs: config.minDwellS * 1000,
+      silentAfterMs: config.silentAfterS * 1000,
+    },
+  });
+  await scheduler.start();
+  const app = createApi(scheduler, tokens, logger);
+  const server = app.listen(config.port, config.host, () => {
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    logger.info({ url: `http://${config.host}:${port}` }, 'API listening');
+    process.stdout.write(`scheduler: API on http://${config.host}:${port}\n`);
+  });
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    server.close();
+    await scheduler.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+void main();

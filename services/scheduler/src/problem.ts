@@ -1,0 +1,34 @@
+import type { NextFunction, Request, Response } from 'express';
+import { InputError } from '@wattbroker/contracts';
+
+/** An error that becomes an RFC 9457 problem+json response. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export function sendProblem(res: Response, req: Request, p: HttpProblem): void {
+  res.status(p.status).type('application/problem+json').json({
+    type: 'about:blank', title: p.title, status: p.status, detail: p.detail, instance: req.originalUrl, ...p.extra,
+  });
+}
+
+/** Last middleware: every error leaves as problem+json; bad input names its fields. */
+export function problemHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+  if (err instanceof HttpProblem) return sendProblem(res, req, err);
+  if (err instanceof InputError) {
+    const first = err.issues[0]!;
+    return sendProblem(res, req, new HttpProblem(400, 'Invalid request', `${first.field}: ${first.message}`, { errors: err.issues }));
+  }
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e.type === 'entity.parse.failed') return sendProblem(res, req, new HttpProblem(400, 'Invalid JSON', `body: ${e.message ?? 'not valid JSON'}`, { errors: [{ field: 'body', message: 'not valid JSON' }] }));
+  if (e.type === 'entity.too.large') return sendProblem(res, req, new HttpProblem(413, 'Body too large', 'body: larger than 64 kB'));
+  req.log?.error({ err }, 'unhandled error');
+  sendProblem(res, req, new HttpProblem(500, 'Internal error', 'the scheduler failed to handle this request; see its log'));
+}

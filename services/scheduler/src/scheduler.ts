@@ -1,0 +1,279 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Queue, Worker, type Job as BullJob } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { appendToStream, LeaderLease, openRedis, readStream } from '@wattbroker/bus';
+import {
+  AgentCommandSchema, AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, SITE_SAMPLES_STREAM, TELEMETRY_STREAM,
+  TelemetryBatchSchema, commandQueue, type JobBody,
+} from '@wattbroker/contracts';
+import {
+  Controller, DEFAULT_CONTROLLER_CONFIG, type ControllerConfig, type GridCap, type Job, type JobTransition, type SiteSample,
+} from '@wattbroker/core';
+import { Store } from './store.js';
+
+export interface SchedulerOptions {
+  readonly redisUrl: string;
+  readonly logger: Logger;
+  /** Initial contract; a contract stored in Redis (PUT /v1/site/contract) wins. */
+  readonly contractCapW: number;
+  readonly marginW: number;
+  readonly controller?: Partial<Omit<ControllerConfig, 'contractCapW' | 'marginW'>>;
+  /** Decision interval. @defaultValue 200 */
+  readonly tickMs?: number;
+  /** Site sample interval. @defaultValue 1000 */
+  readonly sampleMs?: number;
+}
+
+/** Typed events: logs, metrics and tests listen to the same ones. */
+export interface SchedulerEvents {
+  'job:transition': [JobTransition];
+  'commands:sent': [{ hostId: string; commandId: string; devices: number }[]];
+  'sample': [SiteSample];
+  'leader': [{ epoch: number }];
+}
+
+/**
+ * The scheduler's I/O shell around the pure Controller: leadership, the telemetry stream,
+ * the results queue, one command queue per host, persistence, and samples. Decisions are
+ * the controller's; this file only moves data.
+ */
+export class Scheduler extends EventEmitter<SchedulerEvents> {
+  readonly controller: Controller;
+  readonly store: Store;
+  private readonly redis: Redis;
+  private readonly streamRedis: Redis;
+  private readonly workerRedis: Redis;
+  private readonly lease: LeaderLease;
+  private readonly queues = new Map<string, Queue>();
+  private worker: Worker | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private running = false;
+  private leading = false;
+  private lastTelemetryId = '$';
+  private readonly log: Logger;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    super();
+    this.log = opts.logger;
+    this.redis = openRedis(opts.redisUrl);
+    this.streamRedis = openRedis(opts.redisUrl);
+    this.workerRedis = openRedis(opts.redisUrl);
+    this.store = new Store(this.redis);
+    this.lease = new LeaderLease(this.redis, `scheduler-${process.pid}-${randomBytes(4).toString('hex')}`);
+    this.controller = new Controller({
+      ...DEFAULT_CONTROLLER_CONFIG,
+      cooling: { fixedW: 0, fractionOfIt: 0 },
+      ...opts.controller,
+      contractCapW: opts.contractCapW,
+      marginW: opts.marginW,
+    });
+  }
+
+  get epoch(): number {
+    return this.lease.epoch;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  async ping(): Promise<boolean> {
+    return (await this.redis.ping()) === 'PONG';
+  }
+
+  async start(): Promise<void> {
+    const contract = await this.store.contract();
+    if (contract) this.controller.setContract(contract.capW, contract.marginW);
+    else await this.store.saveContract({ capW: this.opts.contractCapW, marginW: this.opts.marginW });
+    this.controller.setGridCaps(await this.store.gridEvents());
+    for (const r of await this.store.registrations()) this.controller.register(r, 0);
+    for (const j of await this.store.activeJobs()) this.controller.addJob(j);
+    this.running = true;
+    this.worker = new Worker(RESULTS_QUEUE, (job) => this.onAgentMessage(job), { connection: this.workerRedis, prefix: BULL_PREFIX, concurrency: 1 });
+    this.worker.on('error', (e) => this.log.error({ err: e.message }, 'results worker error'));
+    await this.leadership();
+    this.timers.push(setInterval(() => void this.leadership(), 1000));
+    this.timers.push(setInterval(() => this.tick(), this.opts.tickMs ?? 200));
+    this.timers.push(setInterval(() => void this.emitSample(), this.opts.sampleMs ?? 1000));
+    void this.readTelemetry();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const t of this.timers) clearInterval(t);
+    await this.worker?.close();
+    for (const q of this.queues.values()) await q.close();
+    if (this.leading) await this.lease.release().catch(() => undefined);
+    this.streamRedis.disconnect();
+    this.workerRedis.disconnect();
+    this.redis.disconnect();
+  }
+
+  // ---- API-facing operations (each persists before it changes memory) ----------------
+
+  async submitJob(body: JobBody): Promise<Job> {
+    const now = Date.now();
+    const job: Job = {
+      id: `job-${now.toString(36)}-${randomBytes(4).toString('hex')}`,
+      class: body.class, gpus: body.gpus, state: 'queued', timestamps: { queued: now },
+      ...(body.powerLimitW !== undefined ? { powerLimitW: body.powerLimitW } : {}),
+      ...(body.durationS !== undefined ? { durationS: body.durationS } : {}),
+      ...(body.workload !== undefined ? { workload: body.workload } : {}),
+    };
+    await this.store.saveJob(job);
+    this.controller.addJob(job);
+    this.emit('job:transition', { job, from: 'queued', to: 'queued', at: now });
+    this.tick();
+    return job;
+  }
+
+  async cancelJob(id: string): Promise<Job | undefined> {
+    const t = this.controller.cancelJob(id, Date.now());
+    if (t) await this.persist([t]);
+    this.tick();
+    return this.controller.job(id) ?? (await this.store.job(id));
+  }
+
+  async setContract(capW: number, marginW: number): Promise<void> {
+    await this.store.saveContract({ capW, marginW });
+    this.controller.setContract(capW, marginW);
+    this.tick();
+  }
+
+  async addGridEvent(capW: number, startsAt: number, endsAt: number): Promise<GridCap> {
+    const e: GridCap = { id: `grid-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`, capW, startsAt, endsAt };
+    await this.store.saveGridEvent(e);
+    this.controller.setGridCaps(await this.store.gridEvents());
+    this.tick();
+    return e;
+  }
+
+  async deleteGridEvent(id: string): Promise<boolean> {
+    const ok = await this.store.deleteGridEvent(id);
+    this.controller.setGridCaps(await this.store.gridEvents());
+    this.tick();
+    return ok;
+  }
+
+  // ---- loops --------------------------------------------------------------------------
+
+  private async leadership(): Promise<void> {
+    try {
+      const was = this.leading;
+      this.leading = await this.lease.tick();
+      if (this.leading && !was) {
+        this.log.info({ epoch: this.lease.epoch }, 'leading');
+        this.emit('leader', { epoch: this.lease.epoch });
+      } else if (!this.leading && was) this.log.warn('lost leadership');
+    } catch (e) {
+      this.leading = false;
+      this.log.error({ err: (e as Error).message }, 'leader lease check failed');
+    }
+  }
+
+  private async readTelemetry(): Promise<void> {
+    while (this.running) {
+      try {
+        const entries = await readStream(this.streamRedis, TELEMETRY_STREAM, this.lastTelemetryId, 200);
+        const now = Date.now();
+        for (const e of entries) {
+          this.lastTelemetryId = e.id;
+          const batch = TelemetryBatchSchema.safeParse(e.value);
+          if (batch.success) this.controller.telemetry(batch.data, now);
+          else this.log.warn({ id: e.id, issue: batch.error.issues[0]?.message }, 'invalid telemetry batch skipped');
+        }
+        if (entries.length) this.tick();
+      } catch (e) {
+        if (this.running) this.log.warn({ err: (e as Error).message }, 'telemetry read failed');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
+  private async onAgentMessage(job: BullJob): Promise<void> {
+    const parsed = AgentMessageSchema.safeParse(job.data);
+    if (!parsed.success) throw new Error(`invalid agent message: ${parsed.error.issues[0]?.message}`);
+    const msg = parsed.data;
+    const now = Date.now();
+    if (msg.type === 'register') {
+      await this.store.saveRegistration(msg);
+      this.controller.register(msg, now);
+    } else if (msg.type === 'job') {
+      if (msg.state === 'running') return;
+      const t = this.controller.jobEnded(msg.jobId, msg.state === 'done', msg.error, now);
+      if (t) await this.persist([t]);
+    } else if (msg.stale) {
+      this.log.warn({ hostId: msg.hostId, commandId: msg.commandId }, 'agent ignored a stale command');
+    } else {
+      const failed = Object.entries(msg.devices).filter(([, r]) => !r.ok);
+      if (failed.length) this.log.warn({ hostId: msg.hostId, failed: failed.slice(0, 5) }, 'devices failed to apply');
+    }
+    this.tick();
+  }
+
+  private ticking = false;
+  private again = false;
+
+  /** Run one controller step now (coalesced: never two at once). */
+  tick(): void {
+    if (!this.running || !this.leading) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    void this.runStep().finally(() => {
+      this.ticking = false;
+      if (this.again) {
+        this.again = false;
+        this.tick();
+      }
+    });
+  }
+
+  private async runStep(): Promise<void> {
+    const now = Date.now();
+    const out = this.controller.step(now);
+    const sent: { hostId: string; commandId: string; devices: number }[] = [];
+    await this.persist(out.jobTransitions);
+    await Promise.all(out.commands.map(async (c) => {
+      const cmd = AgentCommandSchema.parse({
+        commandId: `cmd-${now.toString(36)}-${randomBytes(3).toString('hex')}`, hostId: c.hostId, epoch: this.lease.epoch,
+        issuedAt: now, devices: c.devices,
+      });
+      await this.queue(c.hostId).add('desired', cmd, { removeOnComplete: 200, removeOnFail: 200 });
+      sent.push({ hostId: c.hostId, commandId: cmd.commandId, devices: Object.keys(c.devices).length });
+    }));
+    if (sent.length) this.emit('commands:sent', sent);
+  }
+
+  private async persist(transitions: readonly JobTransition[]): Promise<void> {
+    for (const t of transitions) {
+      await this.store.saveJob(t.job);
+      this.log.info({ jobId: t.job.id, from: t.from, to: t.to }, 'job');
+      this.emit('job:transition', t);
+    }
+  }
+
+  private async emitSample(): Promise<void> {
+    if (!this.leading) return;
+    const s = this.controller.sample(Date.now());
+    try {
+      await appendToStream(this.redis, SITE_SAMPLES_STREAM, s, 200_000);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'sample not recorded');
+    }
+    this.emit('sample', s);
+  }
+
+  private queue(hostId: string): Queue {
+    let q = this.queues.get(hostId);
+    if (!q) {
+      q = new Queue(commandQueue(hostId), { connection: this.redis, prefix: BULL_PREFIX });
+      this.queues.set(hostId, q);
+    }
+    return q;
+  }
+}
