@@ -68,12 +68,13 @@ async function main(): Promise<void> {
   const duration = values.duration !== undefined ? num('duration', values.duration, 0, 1) : undefined;
   const seed = num('seed', values.seed, 1, 0, true);
 
-XX
-  // limits, less 10 % (miners are the elastic load), plus cooling (10 % of IT).
+  // Size the default contract as sites do: the miners' stock draw plus the GPUs at their
+  // limits plus cooling (10 % of IT). The miners then fill what the GPUs leave free,
+  // over-clocking into it when the GPUs are idle.
   const fleet = generateFleet({ miners, seed });
   const stockW = fleet.reduce((s, u) => s + u.model.nominalW, 0);
   const gpuMaxW = gpuHosts * (gpusPerHost * 700 + 400);
-  const capKw = num('cap-kw', values['cap-kw'], Math.round(((stockW + gpuMaxW) * 0.9 * 1.1) / 1000), 1);
+  const capKw = num('cap-kw', values['cap-kw'], Math.round(((stockW + gpuMaxW) * 1.1) / 1000), 1);
   const marginKw = Math.max(1, Math.round(capKw * 0.02));
 
   const runDir = mkdtempSync(join(tmpdir(), 'wattbroker-demo-'));
