@@ -15,12 +15,13 @@ export function freePort(): Promise<number> {
 
 /**
  * A base port with `count` consecutive ports after it that look free. Ranges are drawn at
- * random above the ephemeral range's usual start so parallel test files rarely collide;
+ * at random below the ephemeral range so parallel test files rarely collide;
  * callers still retry on EADDRINUSE.
  */
 export async function freePortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * (30000 - count));
+    // Below the ephemeral range (32768+), where outgoing connections take their ports.
+    const base = 10000 + Math.floor(Math.random() * (22000 - count));
     const probes = new Set(Array.from({ length: Math.min(count, 8) }, (_, i) => base + Math.floor((i * count) / Math.min(count, 8))));
     const ok = await Promise.all([...probes].map(isFree));
     if (ok.every(Boolean)) return base;

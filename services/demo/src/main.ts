@@ -104,12 +104,8 @@ async function main(): Promise<void> {
     }
     // Miners: one emulator process for the whole site, each ASIC host drives a slice.
     const truthPort = await freePort();
-    const basePort = await (async () => {
-      for (;;) {
-        const b = 20000 + Math.floor(Math.random() * 30000);
-        if (b + miners < 65000) return b;
-      }
-    })();
+    // Below the ephemeral range (32768+), where outgoing connections take their ports.
+    const basePort = 10000 + Math.floor(Math.random() * Math.max(1, 22000 - miners));
     const sim = startService('miner-sim', 'services/miner-sim/src/main.ts',
       ['--miners', String(miners), '--base-port', String(basePort), '--truth-port', String(truthPort), '--speed', String(speed), '--seed', String(seed), '--boot', '20'],
       {}, logDir, /listening/);

@@ -119,5 +119,6 @@ export async function startSimSite(opts: SimSiteOptions, pickRange?: (count: num
 }
 
 async function randomRange(count: number): Promise<number> {
-  return 20000 + Math.floor(Math.random() * (30000 - count));
+  // Below the ephemeral range (32768+), where outgoing connections take their ports.
+  return 10000 + Math.floor(Math.random() * (22000 - count));
 }

@@ -15,7 +15,7 @@ export const SchedulerConfigSchema = z.strictObject({
   coolingFraction: z.coerce.number().min(0).max(2).default(0.1),
   hysteresisKw: z.coerce.number().nonnegative().optional(),
   minDwellS: z.coerce.number().nonnegative().default(10),
-  silentAfterS: z.coerce.number().positive().default(3),
+  silentAfterS: z.coerce.number().positive().default(2.5),
   tickMs: z.coerce.number().int().min(20).max(10_000).default(200),
   apiTokens: z.string().min(1, 'set WATTBROKER_API_TOKENS or --tokens ("operator:TOKEN,viewer:TOKEN")'),
 }).refine((c) => c.marginKw < c.capKw, { path: ['marginKw'], message: 'must be below capKw' });

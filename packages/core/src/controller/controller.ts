@@ -27,7 +27,7 @@ export const DEFAULT_CONTROLLER_CONFIG: Omit<ControllerConfig, 'contractCapW' | 
   hysteresisW: 0,
   minDwellMs: 10_000,
   maxWakesPerStep: 10,
-  silentAfterMs: 3000,
+  silentAfterMs: 2500,
   resendAfterMs: 15_000,
   classPriority: { critical: 0, standard: 1, batch: 2 },
 };

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRedis, rangeStream } from '@wattbroker/bus';
+import { SITE_SAMPLES_STREAM } from '@wattbroker/contracts';
+import type { SiteSample } from '@wattbroker/core';
+import { waitFor } from '@wattbroker/testkit';
+import { api, TENANT, startTestSite, type TestSite } from '../src/site.js';
+
+/**
+ * The product end to end, every part a real process: private redis-server, 40 emulated
+ * miners (physics 20× real time), 2 ASIC agents, 2 GPU agents × 4 GPUs, the scheduler.
+ */
+const SPEED = 20;
+
+describe('closed loop (processes, private Redis)', () => {
+  let site: TestSite;
+  const samples = async (fromMs: number, toMs = Date.now()): Promise<SiteSample[]> => {
+    const r = openRedis(site.redis.url);
+    try {
+      return (await rangeStream(r, SITE_SAMPLES_STREAM, String(fromMs), String(toMs))).map((e) => e.value as SiteSample);
+    } finally {
+      r.disconnect();
+    }
+  };
+  const latest = async () => {
+    const s = await samples(Date.now() - 3000);
+    return s.at(-1);
+  };
+
+  beforeAll(async () => {
+    site = await startTestSite({ miners: 40, asicHosts: 2, gpuHosts: 2, gpusPerHost: 4, speed: SPEED });
+    // Every host registered and reporting, and the miners filled to the cap.
+    await waitFor('4 live hosts', async () => {
+      const hosts = (await api<Array<{ silent: boolean }>>(site, '/v1/hosts')).body;
+      return hosts.length === 4 && hosts.every((h) => !h.silent);
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor('utilisation ≥ 97 %', async () => {
+      const s = await latest();
+      return s && s.siteW >= 0.97 * s.effectiveCapW;
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+  }, 120_000);
+  afterAll(() => site?.stop(), 30_000);
+
+  it('admits and completes a burst of 24 GPU jobs without ever exceeding the cap, then refills to ≥ 97 %', async () => {
+    const from = Date.now();
+    const ids: string[] = [];
+    for (let i = 0; i < 24; i++) {
+      const r = await api<{ id: string; state: string }>(site, '/v1/jobs', {
+        method: 'POST', token: TENANT, body: { class: i % 5 === 0 ? 'critical' : 'standard', gpus: 1 + (i % 3), durationS: 20 + (i % 4) * 10 },
+      });
+      expect(r.status).toBe(202);
+      expect(['queued', 'admitting', 'running']).toContain(r.body.state);
+      ids.push(r.body.id);
+    }
+    const jobs = await waitFor('all 24 jobs done', async () => {
+      const all = await Promise.all(ids.map(async (id) => (await api<any>(site, `/v1/jobs/${id}`)).body));
+      return all.every((j) => j.state === 'done') && all;
+    }, { timeoutMs: 90_000, intervalMs: 500 });
+    for (const j of jobs) {
+      const t = (k: string) => Date.parse(j.timestamps[k]);
+      expect(t('queued')).toBeLessThanOrEqual(t('admitting'));
+      expect(t('admitting')).toBeLessThanOrEqual(t('running'));
+      expect(t('running')).toBeLessThan(t('done'));
+      expect(j.gpuIds).toHaveLength(j.gpus);
+    }
+    // Rule 1 at every sample of the burst.
+    const during = await samples(from);
+    expect(during.length).toBeGreaterThan(5);
+    const worst = Math.max(...during.map((s) => s.siteW / s.effectiveCapW));
+    expect(worst).toBeLessThanOrEqual(1);
+    // GPUs did draw power during the burst.
+    expect(Math.max(...during.map((s) => s.gpuW))).toBeGreaterThan(2000);
+    const refilled = Date.now();
+    await waitFor('utilisation back ≥ 97 %', async () => {
+      const s = await latest();
+      return s && s.jobs.running === 0 && s.siteW >= 0.97 * s.effectiveCapW;
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+    expect(Date.now() - refilled).toBeLessThan(60_000);
+  }, 180_000);
+
+  it('complies with a cap event from REST within 10 s', async () => {
+    const before = (await latest())!;
+    const capKw = Math.round((before.effectiveCapW * 0.7) / 1000);
+    const startsAt = new Date().toISOString();
+    const endsAt = new Date(Date.now() + 120_000).toISOString();
+    const created = await api<{ id: string }>(site, '/v1/grid/events', { method: 'POST', body: { capKw, startsAt, endsAt } });
+    expect(created.status).toBe(201);
+    const t0 = Date.now();
+    const compliant = await waitFor('site under the new cap', async () => {
+      const s = await latest();
+      return s && s.at > t0 && s.effectiveCapW <= (capKw - site.marginKw) * 1000 + 1 && s.siteW <= s.effectiveCapW && s;
+    }, { timeoutMs: 15_000, intervalMs: 100 });
+    expect(compliant.at - t0).toBeLessThanOrEqual(10_000);
+    // And it stays compliant afterwards.
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await samples(compliant.at);
+    expect(Math.max(...after.map((s) => s.siteW - s.effectiveCapW))).toBeLessThanOrEqual(0);
+    expect((await api(site, `/v1/grid/events/${created.body.id}`, { method: 'DELETE' })).status).toBe(204);
+  }, 60_000);
+
+  it('detects a killed agent within 3 s and budgets its devices at their maximum', async () => {
+    const agent = site.agents.get('asic-2')!;
+    agent.process.kill('SIGKILL');
+    const t0 = Date.now();
+    await waitFor('asic-2 silent', async () => {
+      const hosts = (await api<Array<{ hostId: string; silent: boolean }>>(site, '/v1/hosts')).body;
+      return hosts.find((h) => h.hostId === 'asic-2')?.silent;
+    }, { timeoutMs: 10_000, intervalMs: 50 });
+    expect(Date.now() - t0).toBeLessThanOrEqual(3000 + 250);
+    const devices = (await api<Array<{ hostId: string; kind: string; budgetW: number; reading: { powerW: number } | null }>>(site, '/v1/devices')).body;
+    for (const d of devices.filter((x) => x.hostId === 'asic-2')) expect(d.budgetW).toBeGreaterThan(d.reading!.powerW);
+    const plan = (await api<{ reasons: string[] }>(site, '/v1/plan')).body;
+    expect(plan.reasons.join(' ')).toMatch(/silent hosts or unreachable, budgeted at their maximum/);
+    await site.startAgent('asic-2');
+    await waitFor('asic-2 back', async () => {
+      const hosts = (await api<Array<{ hostId: string; silent: boolean }>>(site, '/v1/hosts')).body;
+      return hosts.find((h) => h.hostId === 'asic-2')?.silent === false;
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+  }, 60_000);
+
+  it('loses no job when the scheduler is killed with SIGKILL and restarted', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      ids.push((await api<{ id: string }>(site, '/v1/jobs', { method: 'POST', token: TENANT, body: { gpus: 2, durationS: 40 } })).body.id);
+    }
+    await waitFor('some running', async () => (await api<any[]>(site, '/v1/jobs?state=running')).body.length > 0, { timeoutMs: 10_000 });
+    site.scheduler.process.kill('SIGKILL');
+    await site.scheduler.exited;
+    await site.startScheduler();
+    await waitFor('all 10 jobs done after the restart', async () => {
+      const all = await Promise.all(ids.map(async (id) => (await api<any>(site, `/v1/jobs/${id}`)).body));
+      return all.every((j) => j?.state === 'done');
+    }, { timeoutMs: 90_000, intervalMs: 500 });
+  }, 150_000);
+
+  it('serves problem+json naming the bad field, and changes nothing on bad input', async () => {
+    const before = (await api<any[]>(site, '/v1/jobs?limit=1000')).body.length;
+    const bad = await api<any>(site, '/v1/jobs', { method: 'POST', token: TENANT, body: { gpus: 'two', durationS: 5 } });
+    expect(bad.status).toBe(400);
+    expect(bad.type).toMatch(/application\/problem\+json/);
+    expect(bad.body).toMatchObject({ status: 400, title: 'Invalid request' });
+    expect(bad.body.detail).toMatch(/^gpus: /);
+    expect((await api(site, '/v1/jobs', { method: 'POST', token: TENANT, body: '{"gpus": 1,' })).body).toMatchObject({ status: 400, title: 'Invalid JSON' });
+    expect((await api(site, '/v1/site/contract', { method: 'PUT', body: { capKw: 10, marginKw: 20 } })).body).toMatchObject({ status: 400, detail: 'marginKw: must be below capKw' });
+    expect((await api(site, '/v1/grid/events', { method: 'POST', body: { capKw: 5, startsAt: 'soon', endsAt: 'later' } })).body.detail).toMatch(/^startsAt: /);
+    expect((await api<any[]>(site, '/v1/jobs?limit=1000')).body.length).toBe(before);
+    expect((await api(site, '/v1/site/contract', { method: 'PUT', body: { capKw: 10 }, token: TENANT })).status).toBe(403);
+    expect((await api(site, '/v1/site', { token: 'nope-nope-nope' })).status).toBe(401);
+    expect((await api(site, '/v1/jobs/job-missing')).status).toBe(404);
+    const s = (await api<any>(site, '/v1/site')).body;
+    expect(s.contract).toEqual({ capKw: site.capKw, marginKw: site.marginKw });
+    expect(Object.keys(s.power).sort()).toEqual(['asicKw', 'gpuKw', 'overheadKw', 'siteKw']);
+  }, 30_000);
+});
