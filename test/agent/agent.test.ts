@@ -1,0 +1,119 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { pino } from 'pino';
+import { Agent, AsicHost, GpuHost } from '@wattbroker/agent';
+import { openRedis, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
+import { AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, commandQueue, type AgentMessage, type HostConfig } from '@wattbroker/contracts';
+import { SimGpuDriver } from '@wattbroker/drivers';
+import type { SimSite } from '@wattbroker/miner-sim';
+import { waitFor } from '@wattbroker/testkit';
+import { startSim } from '../src/sim.js';
+
+/** Agents in this process against a private redis-server and emulated miners over TCP. */
+describe('agent', () => {
+  let redis: EmbeddedRedis;
+  let site: SimSite;
+  let messages: AgentMessage[];
+  let results: Worker;
+  const logger = pino({ level: 'silent' });
+  const conn = () => openRedis(redis.url);
+
+  beforeAll(async () => {
+    redis = await startEmbeddedRedis({ appendOnly: false });
+    site = await startSim({ miners: 3, models: ['s19kpro'], speed: 50, seed: 8 });
+    messages = [];
+    results = new Worker(RESULTS_QUEUE, async (job) => {
+      messages.push(AgentMessageSchema.parse(job.data));
+    }, { connection: conn(), prefix: BULL_PREFIX });
+  }, 30_000);
+  afterAll(async () => {
+    await results?.close();
+    await site?.stop();
+    await redis?.stop();
+  });
+
+  const asicConfig = (): HostConfig => ({
+    hostId: 'rack-1', kind: 'asic', concurrency: 4, hostOverheadW: 0, fastWake: true,
+    miners: site.miners.map((m, i) => ({ id: `m${i}`, driver: 'luxos' as const, host: '127.0.0.1', port: m.port })),
+  });
+  const resultFor = (commandId: string) => waitFor(`result of ${commandId}`, () =>
+    messages.find((m): m is Extract<AgentMessage, { type: 'result' }> => m.type === 'result' && m.commandId === commandId), { timeoutMs: 10_000 });
+
+  it('registers its miners with their profile tables, applies desired state, and ignores a stale epoch', async () => {
+    const config = asicConfig();
+    const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger, telemetryIntervalMs: 200 });
+    await agent.start();
+    const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
+    try {
+      const reg = await waitFor('registration', () => messages.find((m) => m.type === 'register' && m.hostId === 'rack-1'));
+      expect(reg.type === 'register' && reg.devices.map((d) => d.id)).toEqual(['m0', 'm1', 'm2']);
+      expect(reg.type === 'register' && reg.devices[0]!.kind === 'asic' && reg.devices[0]!.profiles).toHaveLength(26);
+
+      await q.add('desired', { commandId: 'c1', hostId: 'rack-1', epoch: 5, issuedAt: Date.now(), devices: { m0: { kind: 'asic', profile: '440MHz' }, m1: { kind: 'asic', profile: 'sleep' } } });
+      expect((await resultFor('c1')).devices).toMatchObject({ m0: { ok: true }, m1: { ok: true } });
+      await waitFor('m0 at 440MHz', () => site.miners[0]!.truth().profile === '440MHz' && site.miners[1]!.truth().state === 'sleeping');
+
+      await q.add('desired', { commandId: 'c2', hostId: 'rack-1', epoch: 4, issuedAt: Date.now(), devices: { m0: { kind: 'asic', profile: '190MHz' } } });
+      expect(await resultFor('c2')).toMatchObject({ stale: true, devices: {} });
+      expect(site.miners[0]!.truth().profile).toBe('440MHz');
+
+      // A new leader (higher epoch) is obeyed, and the epoch survives a restart of the agent.
+      await q.add('desired', { commandId: 'c3', hostId: 'rack-1', epoch: 6, issuedAt: Date.now(), devices: { m1: { kind: 'asic', profile: 'default' } } });
+      expect((await resultFor('c3')).stale).toBe(false);
+      expect(await conn().get('{wb}:agent:rack-1:epoch')).toBe('6');
+    } finally {
+      await q.close();
+      await agent.stop();
+    }
+  });
+
+  it('rejects a malformed command naming the field, and changes nothing', async () => {
+    const config = asicConfig();
+    const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger });
+    await agent.start();
+    const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
+    const events = new QueueEvents(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
+    try {
+      await events.waitUntilReady();
+      const before = site.miners[2]!.truth().profile;
+      const job = await q.add('desired', { commandId: 'bad', hostId: 'rack-1', epoch: 9, issuedAt: Date.now(), devices: { m2: { kind: 'asic', profile: 7 } } });
+      await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/invalid command: devices\.m2\.profile: /);
+      expect(site.miners[2]!.truth().profile).toBe(before);
+      expect(await conn().get('{wb}:agent:rack-1:epoch')).toBe('6');
+    } finally {
+      await events.close();
+      await q.close();
+      await agent.stop();
+    }
+  });
+
+  it('runs a GPU job that calls an inference server, with the limit set first, and reports it done', async () => {
+    const driver = new SimGpuDriver(['h100', 'h100']);
+    const limitsSeen: number[] = [];
+    const server: Server = createServer((req, res) => {
+      void driver.read().then((g) => {
+        limitsSeen.push(g[0]!.powerLimitW, g[1]!.powerLimitW);
+        req.resume();
+        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'hi' } }] })), 300);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const config: HostConfig = { hostId: 'gpu-x', kind: 'gpu', hostOverheadW: 400, gpus: [{ id: 'x0', driver: 'sim', index: 0, model: 'h100' }, { id: 'x1', driver: 'sim', index: 1, model: 'h100' }] };
+    const agent = new Agent({ config, redisUrl: redis.url, devices: new GpuHost(config as Extract<HostConfig, { kind: 'gpu' }>, driver), logger });
+    await agent.start();
+    const q = new Queue(commandQueue('gpu-x'), { connection: conn(), prefix: BULL_PREFIX });
+    try {
+      const job = { id: 'job-http', workload: { url: `http://127.0.0.1:${port}/v1/chat/completions`, method: 'POST' as const, body: { model: 'm', messages: [] }, timeoutS: 10 } };
+      await q.add('desired', { commandId: 'g1', hostId: 'gpu-x', epoch: 1, issuedAt: Date.now(), devices: { x0: { kind: 'gpu', powerLimitW: 450, job }, x1: { kind: 'gpu', powerLimitW: 450, job } } });
+      const done = await waitFor('job done', () => messages.find((m) => m.type === 'job' && m.jobId === 'job-http'));
+      expect(done).toMatchObject({ state: 'done', hostId: 'gpu-x' });
+      expect(limitsSeen).toEqual([450, 450]);
+    } finally {
+      await q.close();
+      await agent.stop();
+      server.close();
+    }
+  });
+});
