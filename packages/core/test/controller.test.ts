@@ -17,7 +17,7 @@ function world(opts: { miners: number; gpus: number; lagMs: number; capW: number
     return [u.id, { profiles, bias: u.powerBias, profile: 'default', pending: undefined as undefined | { profile: string; at: number } }];
   }));
   const h100 = GPU_MODELS.h100;
-  const gpus = new Map(Array.from({ length: opts.gpus }, (_, i) => [`g${i}`, { limitW: h100.maxLimitW, job: null as string | null }]));
+  const gpus = new Map(Array.from({ length: opts.gpus }, (_, i) => [`g${i}`, { limitW: h100.maxLimitW as number, job: null as string | null }]));
   const jobs = new Map<string, { endsAt?: number; durationMs: number }>();
   const minerW = (id: string, profile: string) => {
     const m = miners.get(id)!;

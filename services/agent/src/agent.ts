@@ -34,6 +34,7 @@ export class Agent {
   private seq = 0;
   private epoch = 0;
   private reading = false;
+  private readAgain = false;
   private readonly hostId: string;
   private readonly epochKey: string;
 
@@ -85,7 +86,11 @@ export class Agent {
   }
 
   private async publishTelemetry(): Promise<void> {
-    if (this.reading) return; // the previous round is still reading devices
+    if (this.reading) {
+      // A round is in flight and may have read devices before a change: read once more after it.
+      this.readAgain = true;
+      return;
+    }
     this.reading = true;
     try {
       const batch: TelemetryBatch = {
@@ -98,6 +103,10 @@ export class Agent {
       this.opts.logger.warn({ err: (e as Error).message }, 'telemetry round failed');
     } finally {
       this.reading = false;
+      if (this.readAgain) {
+        this.readAgain = false;
+        void this.publishTelemetry();
+      }
     }
   }
 
@@ -121,6 +130,9 @@ export class Agent {
     }
     const devices = await this.opts.devices.apply(cmd.devices);
     await this.send({ type: 'result', hostId: this.hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: false, devices, sentAt: Date.now() });
+    // Read back at once rather than at the next tick: confirmations (and so admissions
+    // waiting on a shed) should not wait up to a telemetry interval.
+    void this.publishTelemetry();
   }
 
   private async send(msg: AgentMessage): Promise<void> {

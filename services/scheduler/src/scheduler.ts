@@ -178,13 +178,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       try {
         const entries = await readStream(this.streamRedis, TELEMETRY_STREAM, this.lastTelemetryId, 200);
         const now = Date.now();
+        let changed = false;
         for (const e of entries) {
           this.lastTelemetryId = e.id;
           const batch = TelemetryBatchSchema.safeParse(e.value);
-          if (batch.success) this.controller.telemetry(batch.data, now);
+          if (batch.success) changed = this.controller.telemetry(batch.data, now) || changed;
           else this.log.warn({ id: e.id, issue: batch.error.issues[0]?.message }, 'invalid telemetry batch skipped');
         }
-        if (entries.length) this.tick();
+        // A confirmation may let a waiting job run: decide now, not at the next tick.
+        if (changed) this.tick();
       } catch (e) {
         if (this.running) this.log.warn({ err: (e as Error).message }, 'telemetry read failed');
         await new Promise((r) => setTimeout(r, 200));
@@ -204,11 +206,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (msg.state === 'running') return;
       const t = this.controller.jobEnded(msg.jobId, msg.state === 'done', msg.error, now);
       if (t) await this.persist([t]);
-    } else if (msg.stale) {
-      this.log.warn({ hostId: msg.hostId, commandId: msg.commandId }, 'agent ignored a stale command');
     } else {
+      // Command results change nothing the controller decides on (telemetry confirms).
+      if (msg.stale) this.log.warn({ hostId: msg.hostId, commandId: msg.commandId }, 'agent ignored a stale command');
       const failed = Object.entries(msg.devices).filter(([, r]) => !r.ok);
       if (failed.length) this.log.warn({ hostId: msg.hostId, failed: failed.slice(0, 5) }, 'devices failed to apply');
+      return;
     }
     this.tick();
   }
@@ -233,25 +236,30 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     });
   }
 
+  /**
+   * One controller step and its I/O. Steps never overlap (tick() coalesces requests that
+   * arrive meanwhile into one more step), so transitions are persisted before the commands
+   * that act on them are sent, and one step's commands go out before the next step's.
+   */
   private async runStep(): Promise<void> {
     const now = Date.now();
     const out = this.controller.step(now);
-    const sent: { hostId: string; commandId: string; devices: number }[] = [];
     await this.persist(out.jobTransitions);
-    await Promise.all(out.commands.map(async (c) => {
+    const sent = await Promise.all(out.commands.map(async (c) => {
       const cmd = AgentCommandSchema.parse({
         commandId: `cmd-${now.toString(36)}-${randomBytes(3).toString('hex')}`, hostId: c.hostId, epoch: this.lease.epoch,
         issuedAt: now, devices: c.devices,
       });
       await this.queue(c.hostId).add('desired', cmd, { removeOnComplete: 200, removeOnFail: 200 });
-      sent.push({ hostId: c.hostId, commandId: cmd.commandId, devices: Object.keys(c.devices).length });
+      return { hostId: c.hostId, commandId: cmd.commandId, devices: Object.keys(c.devices).length };
     }));
     if (sent.length) this.emit('commands:sent', sent);
   }
 
   private async persist(transitions: readonly JobTransition[]): Promise<void> {
+    if (transitions.length === 0) return;
+    await this.store.saveJobs(transitions.map((t) => t.job));
     for (const t of transitions) {
-      await this.store.saveJob(t.job);
       this.log.info({ jobId: t.job.id, from: t.from, to: t.to }, 'job');
       this.emit('job:transition', t);
     }

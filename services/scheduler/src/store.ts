@@ -26,10 +26,18 @@ export class Store {
   constructor(private readonly redis: Redis) {}
 
   async saveJob(job: Job): Promise<void> {
-    const m = this.redis.multi().hset(K.jobs, job.id, JSON.stringify(job));
-    if (terminal.has(job.state)) m.srem(K.activeJobs, job.id);
-    else m.sadd(K.activeJobs, job.id);
-    m.zadd(K.jobOrder, 'NX', String(job.timestamps.queued ?? Date.now()), job.id);
+    await this.saveJobs([job]);
+  }
+
+  /** Jobs and their indexes in one MULTI (one round trip, all or nothing). */
+  async saveJobs(jobs: readonly Job[]): Promise<void> {
+    const m = this.redis.multi();
+    for (const job of jobs) {
+      m.hset(K.jobs, job.id, JSON.stringify(job));
+      if (terminal.has(job.state)) m.srem(K.activeJobs, job.id);
+      else m.sadd(K.activeJobs, job.id);
+      m.zadd(K.jobOrder, 'NX', String(job.timestamps.queued ?? Date.now()), job.id);
+    }
     await m.exec();
   }
 

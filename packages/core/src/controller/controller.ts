@@ -91,7 +91,10 @@ export class Controller {
   readonly config: ControllerConfig;
   private readonly hosts = new Map<string, HostState>();
   private readonly devices = new Map<string, DeviceState>();
+  /** Jobs not yet finished (finished ones live in the store only). */
   private readonly jobs = new Map<string, Job>();
+  /** GPU → the admitting or running job that holds it. */
+  private readonly gpuHolder = new Map<string, Job>();
   private gridCaps: GridCap[] = [];
   private planner: { key: string; planner: FleetPlanner; minerIds: string[] } | undefined;
   private lastExplanation: PlanExplanation | undefined;
@@ -117,9 +120,15 @@ export class Controller {
     }
   }
 
-  telemetry(t: TelemetryIn, now: number): void {
+  /**
+   * Fold in a telemetry batch. Returns true when it changed what a step would decide (a
+   * desired state confirmed, a silent host back): the shell runs a step at once then, and
+   * otherwise waits for its next tick.
+   */
+  telemetry(t: TelemetryIn, now: number): boolean {
     const host = this.hosts.get(t.hostId);
-    if (!host) return; // not registered yet: its registration will follow
+    if (!host) return false; // not registered yet: its registration will follow
+    let changed = !this.hostLive(t.hostId, now);
     host.lastSeen = now;
     host.overheadW = t.hostOverheadW;
     for (const r of t.devices) {
@@ -129,7 +138,10 @@ export class Controller {
         d.reading = r;
         d.readingAt = now;
       } else if (d.reading) d.reading = { ...d.reading, reachable: false };
-      if (d.desired && !d.confirmed && r.reachable && this.reached(d)) d.confirmed = true;
+      if (d.desired && !d.confirmed && r.reachable && this.reached(d)) {
+        d.confirmed = true;
+        changed = true;
+      }
       if (d.inv.kind === 'asic' && d.confirmed && r.reachable && d.desired?.kind === 'asic' && d.desired.profile !== 'sleep' && !r.ramping) {
         const profile = d.desired.profile;
         const row = d.inv.profiles.find((p) => p.name === profile);
@@ -145,11 +157,14 @@ export class Controller {
         d.confirmed = true;
       }
     }
+    return changed;
   }
 
   /** A new job (or one reloaded after a restart, in whatever state it was). */
   addJob(job: Job): void {
+    if (isTerminal(job.state)) return;
     this.jobs.set(job.id, job);
+    if (job.state === 'admitting' || job.state === 'running') for (const g of job.gpuIds ?? []) this.gpuHolder.set(g, job);
   }
 
   cancelJob(id: string, now: number): JobTransition | undefined {
@@ -325,21 +340,27 @@ export class Controller {
   }
 
   private planMiners(minerBudgetW: number, now: number, itBudget: number, overheadW: number): Map<string, string> {
-    const miners: PlanMiner[] = [];
+    // The planner is rebuilt only when what it plans on changes: inventory, which miners are
+    // live, or a learned draw (quantised to 1 %). Otherwise a new budget is a re-solve.
+    const parts: string[] = [];
     const excluded: string[] = [];
     for (const [id, d] of this.devices) {
       if (d.inv.kind !== 'asic') continue;
       const live = this.hostLive(d.hostId, now) && d.reading?.reachable !== false;
-      if (!live) {
-        excluded.push(id);
-        miners.push({ id, profiles: d.inv.profiles, excludedW: this.maxW(d) });
-        continue;
-      }
-      const bias = Math.round(d.bias * 100) / 100;
-      miners.push({ id, profiles: d.inv.profiles.map((p) => (p.name === 'sleep' ? p : { ...p, powerW: p.powerW * bias })) });
+      if (!live) excluded.push(id);
+      parts.push(live ? `${id}:${Math.round(d.bias * 100)}:${d.inv.profiles.length}` : `${id}:x`);
     }
-    const key = miners.map((m) => `${m.id}:${m.excludedW ?? ''}:${m.profiles.length}:${m.profiles[1]?.powerW ?? ''}`).join('|');
+    const key = parts.join('|');
     if (!this.planner || this.planner.key !== key) {
+      const miners: PlanMiner[] = [];
+      for (const [id, d] of this.devices) {
+        if (d.inv.kind !== 'asic') continue;
+        if (excluded.includes(id)) miners.push({ id, profiles: d.inv.profiles, excludedW: this.maxW(d) });
+        else {
+          const bias = Math.round(d.bias * 100) / 100;
+          miners.push({ id, profiles: d.inv.profiles.map((p) => (p.name === 'sleep' ? p : { ...p, powerW: p.powerW * bias })) });
+        }
+      }
       this.planner = { key, planner: new FleetPlanner(miners), minerIds: miners.map((m) => m.id) };
     }
     const result = this.planner.planner.solve({ budgetW: Math.max(0, minerBudgetW) });
@@ -424,10 +445,7 @@ export class Controller {
   }
 
   private holder(gpuId: string): Job | undefined {
-    for (const j of this.jobs.values()) {
-      if ((j.state === 'admitting' || j.state === 'running') && j.gpuIds?.includes(gpuId)) return j;
-    }
-    return undefined;
+    return this.gpuHolder.get(gpuId);
   }
 
   private findGpus(job: Job, now: number): { hostId: string; gpuIds: string[]; limitW: number } | undefined {
@@ -467,24 +485,34 @@ export class Controller {
     changed.add(d.inv.id);
   }
 
+  /**
+   * One command per host per step, carrying the complete desired state (absolute targets,
+   * never deltas) of each of its devices whose target changed or is being re-sent. Devices
+   * not named keep their last target, so replaying any command is harmless and commands stay
+   * small when one miner of hundreds moves.
+   */
   private commandsFor(changed: Set<string>): OutgoingCommand[] {
-    const byHost = new Set<string>();
-    for (const id of changed) byHost.add(this.devices.get(id)!.hostId);
-    return [...byHost].map((hostId) => {
-      const devices: Record<string, Desired> = {};
-      for (const id of this.hosts.get(hostId)?.deviceIds ?? []) {
-        const d = this.devices.get(id);
-        if (d?.desired) devices[id] = d.desired;
-      }
-      return { hostId, devices };
-    });
+    const byHost = new Map<string, Record<string, Desired>>();
+    for (const id of changed) {
+      const d = this.devices.get(id)!;
+      if (!d.desired) continue;
+      const devices = byHost.get(d.hostId) ?? {};
+      devices[id] = d.desired;
+      byHost.set(d.hostId, devices);
+    }
+    return [...byHost].map(([hostId, devices]) => ({ hostId, devices }));
   }
 
   private transition(job: Job, to: JobState, now: number): JobTransition {
     const from = job.state;
     job.state = to;
-    // A terminal job releases its GPUs: the next step idles them (a shed); miners rise later.
     job.timestamps[to] = now;
+    if (to === 'admitting') for (const g of job.gpuIds ?? []) this.gpuHolder.set(g, job);
+    if (isTerminal(to)) {
+      // Released: the next step idles its GPUs (a shed); miners rise later.
+      for (const g of job.gpuIds ?? []) if (this.gpuHolder.get(g) === job) this.gpuHolder.delete(g);
+      this.jobs.delete(job.id);
+    }
     return { job, from, to, at: now };
   }
 }

@@ -1,0 +1,174 @@
+/**
+ * `pnpm bench:admission [--json]`: GPU job submit → running ("admitted": its GPUs' limits
+ * raised after the miners' shed is confirmed) latency through the real control plane (HTTP
+ * API, scheduler, Redis, BullMQ, agents) with devices that confirm instantly, at 10 and 100
+ * jobs/s; beside, in the same run, a bare BullMQ add → process → completed round trip on the
+ * same Redis. Loopback only, bounded in count and time.
+ */
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { pino } from 'pino';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { openRedis, startEmbeddedRedis } from '@wattbroker/bus';
+import { Scheduler, createApi, parseTokens } from '@wattbroker/scheduler';
+import { InstantMiners } from './instant-devices.js';
+import { machine, percentile, progress, wantsJson } from './stats.js';
+
+const RATES = [
+  { perSecond: 10, jobs: 100 },
+  { perSecond: 100, jobs: 500 },
+];
+const TOKEN = 'bench-operator-token';
+const logger = pino({ level: 'silent' });
+
+interface Row {
+  perSecond: number;
+  jobs: number;
+  admitP50Ms: number;
+  admitP99Ms: number;
+  bullP50Ms: number;
+  bullP99Ms: number;
+  overheadP50Ms: number;
+  overheadP99Ms: number;
+}
+
+async function pace(count: number, perSecond: number, fn: (i: number) => Promise<void>): Promise<void> {
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = start + (i * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    pending.push(fn(i));
+  }
+  await Promise.all(pending);
+}
+
+async function main(): Promise<void> {
+  const redis = await startEmbeddedRedis();
+  progress(`private redis-server on 127.0.0.1:${redis.port} (AOF everysec)`);
+  // Baseline queue on the same Redis.
+  const bullQueue = new Queue('bench-bare', { connection: openRedis(redis.url), prefix: '{bench}' });
+  const completedAt = new Map<string, number>();
+  const bullWorker = new Worker('bench-bare', async () => undefined, { connection: openRedis(redis.url), prefix: '{bench}', concurrency: 1 });
+  bullWorker.on('completed', (job) => completedAt.set(job.id!, performance.now()));
+  const events = new QueueEvents('bench-bare', { connection: openRedis(redis.url), prefix: '{bench}' });
+  await events.waitUntilReady();
+
+  // The baseline first, on a quiet machine: the same Redis and process, nothing else running.
+  const bullRuns = new Map<number, number[]>();
+  for (const { perSecond, jobs } of RATES) {
+    progress(`${perSecond} jobs/s × ${jobs}: bare BullMQ add → process → completed…`);
+    const added = new Map<string, number>();
+    await pace(jobs, perSecond, async (i) => {
+      const t0 = performance.now();
+      const job = await bullQueue.add('x', { i }, { removeOnComplete: true });
+      added.set(job.id!, t0);
+    });
+    while ([...added.keys()].some((id) => !completedAt.has(id))) await new Promise((r) => setTimeout(r, 20));
+    bullRuns.set(perSecond, [...added].map(([id, t0]) => completedAt.get(id)! - t0));
+  }
+
+  const scheduler = new Scheduler({
+    redisUrl: redis.url, logger, contractCapW: 1, marginW: 0, tickMs: 50,
+    controller: { cooling: { fixedW: 0, fractionOfIt: 0.1 }, hysteresisW: 2000, minDwellMs: 1000 },
+  });
+  // Agents in two processes of their own (2 ASIC hosts × 200 miners, 4 GPU hosts × 64 GPUs).
+  const agentProcs = ['asic 2', 'gpu 4'].map((spec) => spawn(process.execPath,
+    ['--conditions=development', '--import', 'tsx', fileURLToPath(new URL('./instant-agents.ts', import.meta.url)), redis.url, ...spec.split(' ')],
+    { stdio: ['ignore', 'pipe', 'inherit'] }));
+  await Promise.all(agentProcs.map((p) => new Promise<void>((resolve, reject) => {
+    p.stdout!.once('data', () => resolve());
+    p.once('exit', (code) => reject(new Error(`instant agents exited (${code})`)));
+  })));
+  const hostCount = 6;
+  const minersW = new InstantMiners(200, 'a0', 1).stockW() + new InstantMiners(200, 'a1', 2).stockW();
+  // Contract: the miners' stock draw plus idle GPUs, plus cooling: the site starts full, so
+  // every job needs a shed first.
+  const capW = (minersW + 256 * 200) * 1.1;
+  await scheduler.start();
+  await scheduler.setContract(capW, 0);
+  const app = createApi(scheduler, parseTokens(`operator:${TOKEN}`), logger);
+  const server = await new Promise<import('node:http').Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const api = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  progress('waiting for registrations and the miners to fill the contract…');
+  for (;;) {
+    const s = scheduler.controller.sample(Date.now());
+    if (scheduler.controller.hostStates(Date.now()).length === hostCount && s.siteW > 0.95 * s.effectiveCapW) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  const running = new Map<string, number>();
+  const admittingAt = new Map<string, number>();
+  const queuedAt = new Map<string, number>();
+  scheduler.on('job:transition', (t) => {
+    if (t.to === 'running') running.set(t.job.id, performance.now());
+    if (t.to === 'admitting') admittingAt.set(t.job.id, performance.now());
+    if (t.to === 'queued') queuedAt.set(t.job.id, performance.now());
+  });
+
+  const rows: Row[] = [];
+  for (const { perSecond, jobs } of RATES) {
+    progress(`${perSecond} jobs/s × ${jobs}: submitting GPU jobs…`);
+    const submitted = new Map<string, number>();
+    await pace(jobs, perSecond, async () => {
+      const t0 = performance.now();
+      const res = await fetch(`${api}/v1/jobs`, {
+        method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ gpus: 1, durationS: 0.5 }),
+      });
+      const body = (await res.json()) as { id: string };
+      submitted.set(body.id, t0);
+    });
+    const deadline = Date.now() + 60_000;
+    while ([...submitted.keys()].some((id) => !running.has(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const admit = [...submitted].filter(([id]) => running.has(id)).map(([id, t0]) => running.get(id)! - t0);
+    const a1 = [...submitted].filter(([id]) => admittingAt.has(id)).map(([id, t0]) => admittingAt.get(id)! - t0);
+    const a2 = [...submitted].filter(([id]) => admittingAt.has(id) && running.has(id)).map(([id]) => running.get(id)! - admittingAt.get(id)!);
+    const q1 = [...submitted].filter(([id]) => queuedAt.has(id)).map(([id, t0]) => queuedAt.get(id)! - t0);
+    const q2 = [...submitted].filter(([id]) => queuedAt.has(id) && admittingAt.has(id)).map(([id]) => admittingAt.get(id)! - queuedAt.get(id)!);
+    progress(`  submit→queued p50 ${percentile(q1, 50).toFixed(1)} p99 ${percentile(q1, 99).toFixed(1)}; queued→admitting p50 ${percentile(q2, 50).toFixed(1)} p99 ${percentile(q2, 99).toFixed(1)}`);
+    progress(`  submit→admitting p50 ${percentile(a1, 50).toFixed(1)} p99 ${percentile(a1, 99).toFixed(1)}; admitting→running p50 ${percentile(a2, 50).toFixed(1)} p99 ${percentile(a2, 99).toFixed(1)}; zero-wait ${a2.filter((x) => x < 0.01).length}`);
+    if (admit.length < jobs) progress(`  warning: ${jobs - admit.length} jobs not admitted within 60 s`);
+
+    const bull = bullRuns.get(perSecond)!;
+    const p = (xs: number[], q: number) => Math.round(percentile(xs, q) * 100) / 100;
+    rows.push({
+      perSecond, jobs,
+      admitP50Ms: p(admit, 50), admitP99Ms: p(admit, 99), bullP50Ms: p(bull, 50), bullP99Ms: p(bull, 99),
+      overheadP50Ms: Math.round((p(admit, 50) - p(bull, 50)) * 100) / 100, overheadP99Ms: Math.round((p(admit, 99) - p(bull, 99)) * 100) / 100,
+    });
+    // Let the jobs finish and the miners refill before the next rate.
+    await new Promise((r) => setTimeout(r, 4000));
+  }
+
+  await events.close();
+  await bullWorker.close();
+  await bullQueue.close();
+  server.close();
+  for (const p of agentProcs) {
+    p.kill('SIGTERM');
+    await new Promise((r) => p.once('exit', r));
+  }
+  await scheduler.stop();
+  await redis.stop();
+
+  const result = { benchmark: 'admission', machine: machine(), rows };
+  if (wantsJson) process.stdout.write(JSON.stringify(result) + '\n');
+  else {
+    process.stdout.write([
+      `admission benchmark — ${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}, ${result.machine.date}`,
+      '400 instant miners on 2 agents, 256 GPUs on 4 agents, site full (every job needs a shed first); jobs of 1 GPU × 0.5 s',
+      '',
+      '| rate | jobs | submit → running p50 | p99 | bare BullMQ round trip p50 | p99 | overhead p50 | overhead p99 |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...rows.map((r) => `| ${r.perSecond}/s | ${r.jobs} | ${r.admitP50Ms} ms | ${r.admitP99Ms} ms | ${r.bullP50Ms} ms | ${r.bullP99Ms} ms | ${r.overheadP50Ms} ms | ${r.overheadP99Ms} ms |`),
+      '',
+    ].join('\n'));
+  }
+  process.exit(0);
+}
+
+void main();
