@@ -30,6 +30,8 @@ interface Row {
   bullP99Ms: number;
   overheadP50Ms: number;
   overheadP99Ms: number;
+  /** Jobs whose admission waited for a miner shed to be confirmed. */
+  waitedForShed: number;
 }
 
 async function pace(count: number, perSecond: number, fn: (i: number) => Promise<void>): Promise<void> {
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
     const q1 = [...submitted].filter(([id]) => queuedAt.has(id)).map(([id, t0]) => queuedAt.get(id)! - t0);
     const q2 = [...submitted].filter(([id]) => queuedAt.has(id) && admittingAt.has(id)).map(([id]) => admittingAt.get(id)! - queuedAt.get(id)!);
     progress(`  submit→queued p50 ${percentile(q1, 50).toFixed(1)} p99 ${percentile(q1, 99).toFixed(1)}; queued→admitting p50 ${percentile(q2, 50).toFixed(1)} p99 ${percentile(q2, 99).toFixed(1)}`);
-    progress(`  submit→admitting p50 ${percentile(a1, 50).toFixed(1)} p99 ${percentile(a1, 99).toFixed(1)}; admitting→running p50 ${percentile(a2, 50).toFixed(1)} p99 ${percentile(a2, 99).toFixed(1)}; zero-wait ${a2.filter((x) => x < 0.01).length}`);
+    progress(`  submit→admitting p50 ${percentile(a1, 50).toFixed(1)} p99 ${percentile(a1, 99).toFixed(1)}; admitting→running p50 ${percentile(a2, 50).toFixed(1)} p99 ${percentile(a2, 99).toFixed(1)}`);
     if (admit.length < jobs) progress(`  warning: ${jobs - admit.length} jobs not admitted within 60 s`);
 
     const bull = bullRuns.get(perSecond)!;
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
       perSecond, jobs,
       admitP50Ms: p(admit, 50), admitP99Ms: p(admit, 99), bullP50Ms: p(bull, 50), bullP99Ms: p(bull, 99),
       overheadP50Ms: Math.round((p(admit, 50) - p(bull, 50)) * 100) / 100, overheadP99Ms: Math.round((p(admit, 99) - p(bull, 99)) * 100) / 100,
+      waitedForShed: a2.filter((x) => x >= 0.01).length,
     });
     // Let the jobs finish and the miners refill before the next rate.
     await new Promise((r) => setTimeout(r, 4000));
@@ -160,11 +163,12 @@ async function main(): Promise<void> {
   else {
     process.stdout.write([
       `admission benchmark — ${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}, ${result.machine.date}`,
-      '400 instant miners on 2 agents, 256 GPUs on 4 agents, site full (every job needs a shed first); jobs of 1 GPU × 0.5 s',
+      '400 instant miners on 2 agents, 256 GPUs on 4 agents (agents in two processes of their own); the site starts full; jobs of 1 GPU × 0.5 s.',
+      'A job that needs power waits for its miners\' shed to be confirmed by telemetry; "shed waits" counts those.',
       '',
-      '| rate | jobs | submit → running p50 | p99 | bare BullMQ round trip p50 | p99 | overhead p50 | overhead p99 |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|',
-      ...rows.map((r) => `| ${r.perSecond}/s | ${r.jobs} | ${r.admitP50Ms} ms | ${r.admitP99Ms} ms | ${r.bullP50Ms} ms | ${r.bullP99Ms} ms | ${r.overheadP50Ms} ms | ${r.overheadP99Ms} ms |`),
+      '| rate | jobs | shed waits | submit → running p50 | p99 | bare BullMQ round trip p50 | p99 | overhead p50 | overhead p99 |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...rows.map((r) => `| ${r.perSecond}/s | ${r.jobs} | ${r.waitedForShed} | ${r.admitP50Ms} ms | ${r.admitP99Ms} ms | ${r.bullP50Ms} ms | ${r.bullP99Ms} ms | ${r.overheadP50Ms} ms | ${r.overheadP99Ms} ms |`),
       '',
     ].join('\n'));
   }

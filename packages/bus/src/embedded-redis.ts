@@ -34,11 +34,17 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions = {}): Promi
   mkdirSync(dir, { recursive: true });
   for (let attempt = 0; ; attempt++) {
     const port = await freeLoopbackPort();
-    const child = spawn('redis-server', [
+    const args = [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
       '--appendonly', opts.appendOnly === false ? 'no' : 'yes', '--appendfsync', 'everysec',
       '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    ];
+    // A small shell watchdog owns the server: it stops it on SIGTERM, and also when this
+    // process dies without cleaning up (a test killed on timeout), so no private server is
+    // ever left behind.
+    const watchdog = `redis-server "$@" & r=$!; trap 'kill $r 2>/dev/null; wait $r; exit 0' TERM INT; ` +
+      `while kill -0 ${process.pid} 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 1; done; kill $r 2>/dev/null; wait $r`;
+    const child = spawn('sh', ['-c', watchdog, 'sh', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
