@@ -86,7 +86,8 @@ async function waitReady(url: string, child: ReturnType<typeof spawn>): Promise<
   return false;
 }
 
-function freeLoopbackPort(): Promise<number> {
+/** A loopback port that was free a moment ago (the OS picks it). */
+export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

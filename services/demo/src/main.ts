@@ -6,11 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
+import { freeLoopbackPort, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
 import { generateFleet, mulberry32 } from '@wattbroker/core';
 import { startService, type Proc } from './processes.js';
 
@@ -31,17 +30,6 @@ const num = (name: string, raw: string | undefined, dflt: number, min: number, i
   if (raw.trim() === '' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) fail(`--${name}: expected ${integer ? 'a whole number' : 'a number'} ≥ ${min}, got "${raw}"`);
   return n;
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 async function main(): Promise<void> {
   let values;
@@ -103,7 +91,7 @@ async function main(): Promise<void> {
       process.stdout.write(`demo: no Redis given; started a private redis-server on 127.0.0.1:${redis.port} (AOF on, data in ${redis.dir})\n`);
     }
     // Miners: one emulator process for the whole site, each ASIC host drives a slice.
-    const truthPort = await freePort();
+    const truthPort = await freeLoopbackPort();
     // Below the ephemeral range (32768+), where outgoing connections take their ports.
     const basePort = 10000 + Math.floor(Math.random() * Math.max(1, 22000 - miners));
     const sim = startService('miner-sim', 'services/miner-sim/src/main.ts',
