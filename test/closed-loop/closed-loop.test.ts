@@ -94,6 +94,22 @@ describe('closed loop (processes, private Redis)', () => {
     await new Promise((r) => setTimeout(r, 3000));
     const after = await samples(compliant.at);
     expect(Math.max(...after.map((s) => s.siteW - s.effectiveCapW))).toBeLessThanOrEqual(0);
+    // The compliance report is built from exactly these samples.
+    const report = (await api<any>(site, `/v1/grid/events/${created.body.id}/report?baseline=mean-15m`)).body;
+    const startsMs = Date.parse(startsAt);
+    const recorded = (await samples(startsMs - 15 * 60_000)).filter((s) => s.at <= Date.parse(report.series.s1.at(-1).at));
+    const during = recorded.filter((s) => s.at >= startsMs);
+    const firstOk = during.find((s) => s.siteW <= capKw * 1000)!;
+    expect(report.requestedKw).toBe(capKw);
+    expect(report.timeToComplianceS).toBeCloseTo((firstOk.at - startsMs) / 1000, 3);
+    expect(report.secondsAbove).toBe(during.filter((s) => s.siteW > capKw * 1000).length);
+    expect(report.samples).toBe(during.length);
+    const baseline = recorded.filter((s) => s.at < startsMs);
+    expect(report.baseline.kw).toBeCloseTo(baseline.reduce((a, s) => a + s.siteW, 0) / baseline.length / 1000, 2);
+    const csv = await fetch(`${site.api}/v1/grid/events/${created.body.id}/report`, { headers: { authorization: 'Bearer operator-test-token', accept: 'text/csv' } });
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    expect((await csv.text()).split('\r\n')[0]).toBe('at,site_kw,requested_kw,above');
+    expect((await api(site, `/v1/grid/events/${created.body.id}/report?baseline=median`)).body.detail).toMatch(/^baseline: /);
     expect((await api(site, `/v1/grid/events/${created.body.id}`, { method: 'DELETE' })).status).toBe(204);
   }, 60_000);
 

@@ -16,3 +16,4 @@ export * from './planner/on-off.js';
 export * from './planner/transitions.js';
 export * from './controller/types.js';
 export * from './controller/controller.js';
+export * from './grid/compliance-report.js';

@@ -2,7 +2,7 @@ import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { ContractBodySchema, GridEventBodySchema, JobBodySchema, parseInput } from '@wattbroker/contracts';
-import type { Job } from '@wattbroker/core';
+import { complianceCsv, type BaselineMethod, type Job } from '@wattbroker/core';
 import { requireRole, type Role } from './auth.js';
 import { HttpProblem, problemHandler } from './problem.js';
 import type { Scheduler } from './scheduler.js';
@@ -94,6 +94,18 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
     const body = parseInput(GridEventBodySchema, req.body, 'body');
     const e = await s.addGridEvent(body.capKw * 1000, Date.parse(body.startsAt), Date.parse(body.endsAt));
     res.status(201).location(`/v1/grid/events/${e.id}`).json(gridView(e));
+  });
+  app.get('/v1/grid/events/:id/report', view, async (req, res) => {
+    const methods: BaselineMethod[] = ['mean-60m', 'mean-15m', 'last-15m-interval'];
+    const method = (req.query.baseline ?? 'mean-60m') as BaselineMethod;
+    if (!methods.includes(method)) {
+      throw new HttpProblem(400, 'Invalid request', `baseline: one of ${methods.join(', ')}`, { errors: [{ field: 'baseline', message: `one of ${methods.join(', ')}` }] });
+    }
+    const report = await s.gridReport(req.params.id as string, method);
+    if (!report) throw new HttpProblem(404, 'Not found', `id: no grid event "${req.params.id}"`);
+    if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
+      res.type('text/csv').attachment(`${report.eventId}.csv`).send(complianceCsv(report));
+    } else res.json(report);
   });
   app.get('/v1/grid/events', view, async (_req, res) => void res.json((await s.store.gridEvents()).map(gridView)));
   app.delete('/v1/grid/events/:id', operator, async (req, res) => {

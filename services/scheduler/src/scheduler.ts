@@ -3,13 +3,14 @@ import { EventEmitter } from 'node:events';
 import { Queue, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { appendToStream, LeaderLease, openRedis, readStream } from '@wattbroker/bus';
+import { appendToStream, LeaderLease, openRedis, rangeStream, readStream } from '@wattbroker/bus';
 import {
   AgentCommandSchema, AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, SITE_SAMPLES_STREAM, TELEMETRY_STREAM,
   TelemetryBatchSchema, commandQueue, type JobBody,
 } from '@wattbroker/contracts';
 import {
-  Controller, DEFAULT_CONTROLLER_CONFIG, type ControllerConfig, type GridCap, type Job, type JobTransition, type SiteSample,
+  Controller, DEFAULT_CONTROLLER_CONFIG, buildComplianceReport, type BaselineMethod, type ComplianceReport, type ControllerConfig,
+  type GridCap, type Job, type JobTransition, type SiteSample,
 } from '@wattbroker/core';
 import { Store } from './store.js';
 
@@ -155,6 +156,17 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.controller.setGridCaps(await this.store.gridEvents());
     this.tick();
     return ok;
+  }
+
+  /** Compliance report of a grid event, from the recorded site samples. */
+  async gridReport(id: string, method: BaselineMethod): Promise<ComplianceReport | undefined> {
+    const event = (await this.store.gridEvents()).find((e) => e.id === id);
+    if (!event) return undefined;
+    const now = Date.now();
+    const from = event.startsAt - 61 * 60_000;
+    const to = Math.min(event.endsAt, now) + 2000;
+    const entries = await rangeStream(this.redis, SITE_SAMPLES_STREAM, String(Math.max(0, from)), String(to));
+    return buildComplianceReport(event, entries.map((e) => e.value as SiteSample), now, method);
   }
 
   // ---- loops --------------------------------------------------------------------------
