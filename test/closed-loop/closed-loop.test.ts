@@ -150,6 +150,23 @@ describe('closed loop (processes, private Redis)', () => {
     }, { timeoutMs: 90_000, intervalMs: 500 });
   }, 150_000);
 
+  it('sleeps miners on a price spike and wakes them when it passes', async () => {
+    const before = (await latest())!;
+    expect((await api(site, '/v1/prices/hash', { method: 'PUT', body: { usdPerThDay: 0.05 } })).status).toBe(200);
+    const spike = await api<any>(site, '/v1/prices/energy', { method: 'PUT', body: { pricePerMWh: 2000 } });
+    expect(spike.body).toMatchObject({ rawPricePerMWh: 2000, effectivePricePerMWh: 2000, hashpricePerThDay: 0.05 });
+    await waitFor('miners asleep', async () => {
+      const s = await latest();
+      return s && s.asicW < 0.05 * before.asicW;
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+    expect((await api<any>(site, '/v1/plan')).body.reasons.join(' ')).toMatch(/price stop: energy 2000 \$\/MWh/);
+    await api(site, '/v1/prices/energy', { method: 'PUT', body: { pricePerMWh: 30 } });
+    await waitFor('miners back', async () => {
+      const s = await latest();
+      return s && s.siteW >= 0.97 * s.effectiveCapW;
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+  }, 90_000);
+
   it('serves problem+json naming the bad field, and changes nothing on bad input', async () => {
     const before = (await api<any[]>(site, '/v1/jobs?limit=1000')).body.length;
     const bad = await api<any>(site, '/v1/jobs', { method: 'POST', token: TENANT, body: { gpus: 'two', durationS: 5 } });
@@ -164,6 +181,9 @@ describe('closed loop (processes, private Redis)', () => {
     expect((await api(site, '/v1/site/contract', { method: 'PUT', body: { capKw: 10 }, token: TENANT })).status).toBe(403);
     expect((await api(site, '/v1/site', { token: 'nope-nope-nope' })).status).toBe(401);
     expect((await api(site, '/v1/jobs/job-missing')).status).toBe(404);
+    expect((await api(site, '/v1/prices/energy', { method: 'PUT', body: { intervals: [{ start: '2026-01-01T01:00:00Z', end: '2026-01-01T00:00:00Z', pricePerMWh: 5 }] } })).body.detail).toMatch(/^intervals\[0\]\.end: must be after start/);
+    expect((await api(site, '/v1/prices/hash', { method: 'PUT', body: { usdPerThDay: -1 } })).body.detail).toMatch(/^usdPerThDay: /);
+    expect((await api(site, '/v1/prices')).body).toMatchObject({ rawPricePerMWh: 30, hashpricePerThDay: 0.05 });
     const s = (await api<any>(site, '/v1/site')).body;
     expect(s.contract).toEqual({ capKw: site.capKw, marginKw: site.marginKw });
     expect(Object.keys(s.power).sort()).toEqual(['asicKw', 'gpuKw', 'overheadKw', 'siteKw']);

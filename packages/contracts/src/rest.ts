@@ -29,3 +29,26 @@ export type ContractBody = z.infer<typeof ContractBodySchema>;
 export type JobBody = z.infer<typeof JobBodySchema>;
 export type GridEventBody = z.infer<typeof GridEventBodySchema>;
 export type JobClass = (typeof JOB_CLASSES)[number];
+
+const PriceIntervalSchema = z.strictObject({
+  start: z.iso.datetime({ offset: true }),
+  end: z.iso.datetime({ offset: true }),
+  pricePerMWh: z.number().min(-10_000).max(100_000),
+});
+
+/** `PUT /v1/prices/energy`: one price now, or a schedule of intervals. */
+export const EnergyPriceBodySchema = z.union([
+  z.strictObject({ pricePerMWh: z.number().min(-10_000).max(100_000) }),
+  z.strictObject({ intervals: z.array(PriceIntervalSchema).min(1).max(10_000) }).superRefine((b, ctx) => {
+    b.intervals.forEach((iv, i) => {
+      if (Date.parse(iv.end) <= Date.parse(iv.start)) ctx.addIssue({ code: 'custom', path: ['intervals', i, 'end'], message: 'must be after start' });
+      const prev = b.intervals[i - 1];
+      if (prev && Date.parse(iv.start) < Date.parse(prev.end)) ctx.addIssue({ code: 'custom', path: ['intervals', i, 'start'], message: 'overlaps the previous interval (give them in order)' });
+    });
+  }),
+]);
+
+/** `PUT /v1/prices/hash`: hashprice, $ per TH/s per day. */
+export const HashpriceBodySchema = z.strictObject({ usdPerThDay: z.number().positive().max(100) });
+
+export type EnergyPriceBody = z.infer<typeof EnergyPriceBodySchema>;

@@ -17,3 +17,5 @@ export * from './planner/transitions.js';
 export * from './controller/types.js';
 export * from './controller/controller.js';
 export * from './grid/compliance-report.js';
+export * from './economics/strike-filter.js';
+export * from './economics/energy-price.js';

@@ -1,7 +1,7 @@
 import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { ContractBodySchema, GridEventBodySchema, JobBodySchema, parseInput } from '@wattbroker/contracts';
+import { ContractBodySchema, EnergyPriceBodySchema, GridEventBodySchema, HashpriceBodySchema, JobBodySchema, parseInput } from '@wattbroker/contracts';
 import { complianceCsv, type BaselineMethod, type Job } from '@wattbroker/core';
 import { requireRole, type Role } from './auth.js';
 import { HttpProblem, problemHandler } from './problem.js';
@@ -111,6 +111,16 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
   app.delete('/v1/grid/events/:id', operator, async (req, res) => {
     if (!(await s.deleteGridEvent(req.params.id as string))) throw new HttpProblem(404, 'Not found', `id: no grid event "${req.params.id}"`);
     res.status(204).end();
+  });
+
+  app.get('/v1/prices', view, (_req, res) => void res.json(s.controller.prices(Date.now())));
+  app.put('/v1/prices/energy', operator, async (req, res) => {
+    await s.setEnergyPrice(parseInput(EnergyPriceBodySchema, req.body, 'body'));
+    res.json(s.controller.prices(Date.now()));
+  });
+  app.put('/v1/prices/hash', operator, async (req, res) => {
+    await s.setHashprice(parseInput(HashpriceBodySchema, req.body, 'body').usdPerThDay);
+    res.json(s.controller.prices(Date.now()));
   });
 
   app.get('/v1/plan', view, (_req, res) => {

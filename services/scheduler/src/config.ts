@@ -17,6 +17,7 @@ export const SchedulerConfigSchema = z.strictObject({
   minDwellS: z.coerce.number().nonnegative().default(10),
   silentAfterS: z.coerce.number().positive().default(2.5),
   tickMs: z.coerce.number().int().min(20).max(10_000).default(200),
+  hashpricePerThDay: z.coerce.number().positive().max(100).optional(),
   apiTokens: z.string().min(1, 'set WATTBROKER_API_TOKENS or --tokens ("operator:TOKEN,viewer:TOKEN")'),
 }).refine((c) => c.marginKw < c.capKw, { path: ['marginKw'], message: 'must be below capKw' });
 
@@ -36,6 +37,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     minDwellS: pick('min-dwell-s', 'WATTBROKER_MIN_DWELL_S'),
     silentAfterS: pick('silent-after-s', 'WATTBROKER_SILENT_AFTER_S'),
     tickMs: pick('tick-ms', 'WATTBROKER_TICK_MS'),
+    hashpricePerThDay: pick('hashprice', 'WATTBROKER_HASHPRICE'),
     apiTokens: pick('tokens', 'WATTBROKER_API_TOKENS') ?? '',
   }).filter(([, v]) => v !== undefined));
   return parseInput(SchedulerConfigSchema, raw, 'scheduler config');

@@ -7,7 +7,8 @@ import { InputError, loadConfig } from './config.js';
 import { Scheduler } from './scheduler.js';
 
 const USAGE = `usage: wattbroker-scheduler --cap-kw N [--redis URL] [--port 8080] [--host 127.0.0.1] [--margin-kw N]
-       [--cooling-fixed-kw N] [--cooling-fraction F] [--hysteresis-kw N] [--min-dwell-s S] [--tokens role:token,...]
+       [--cooling-fixed-kw N] [--cooling-fraction F] [--hysteresis-kw N] [--min-dwell-s S] [--hashprice USD_PER_TH_DAY]
+       [--tokens role:token,...]
 
 Each flag also reads from the environment (WATTBROKER_REDIS_URL, WATTBROKER_CAP_KW, WATTBROKER_API_TOKENS, …).`;
 
@@ -18,7 +19,7 @@ const logger = pino({
 });
 
 async function main(): Promise<void> {
-  const names = ['redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'tick-ms', 'tokens'];
+  const names = ['redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'tick-ms', 'hashprice', 'tokens'];
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ options: { ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])), help: { type: 'boolean' as const } }, strict: true }));
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   }
   const scheduler = new Scheduler({
     redisUrl: config.redisUrl, logger, contractCapW: config.capKw * 1000, marginW: config.marginKw * 1000, tickMs: config.tickMs,
+    ...(config.hashpricePerThDay !== undefined ? { hashpricePerThDay: config.hashpricePerThDay } : {}),
     controller: {
       cooling: { fixedW: config.coolingFixedKw * 1000, fractionOfIt: config.coolingFraction },
       hysteresisW: (config.hysteresisKw ?? Math.max(1, config.capKw * 0.005)) * 1000,

@@ -6,11 +6,11 @@ import type { Logger } from 'pino';
 import { appendToStream, LeaderLease, openRedis, rangeStream, readStream } from '@wattbroker/bus';
 import {
   AgentCommandSchema, AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, SITE_SAMPLES_STREAM, TELEMETRY_STREAM,
-  TelemetryBatchSchema, commandQueue, type JobBody,
+  TelemetryBatchSchema, commandQueue, type EnergyPriceBody, type JobBody,
 } from '@wattbroker/contracts';
 import {
   Controller, DEFAULT_CONTROLLER_CONFIG, buildComplianceReport, type BaselineMethod, type ComplianceReport, type ControllerConfig,
-  type GridCap, type Job, type JobTransition, type SiteSample,
+  type EnergyPrice, type GridCap, type Job, type JobTransition, type SiteSample,
 } from '@wattbroker/core';
 import { Store } from './store.js';
 
@@ -21,6 +21,8 @@ export interface SchedulerOptions {
   readonly contractCapW: number;
   readonly marginW: number;
   readonly controller?: Partial<Omit<ControllerConfig, 'contractCapW' | 'marginW'>>;
+  /** Hashprice from configuration ($/TH/day); one set through the API wins. */
+  readonly hashpricePerThDay?: number;
   /** Decision interval. @defaultValue 200 */
   readonly tickMs?: number;
   /** Site sample interval. @defaultValue 1000 */
@@ -89,6 +91,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (contract) this.controller.setContract(contract.capW, contract.marginW);
     else await this.store.saveContract({ capW: this.opts.contractCapW, marginW: this.opts.marginW });
     this.controller.setGridCaps(await this.store.gridEvents());
+    this.controller.setEnergyPrice(await this.store.energyPrice());
+    this.controller.setHashprice((await this.store.hashprice()) ?? this.opts.hashpricePerThDay);
     for (const r of await this.store.registrations()) this.controller.register(r, 0);
     for (const j of await this.store.activeJobs()) this.controller.addJob(j);
     this.running = true;
@@ -156,6 +160,22 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.controller.setGridCaps(await this.store.gridEvents());
     this.tick();
     return ok;
+  }
+
+  async setEnergyPrice(body: EnergyPriceBody): Promise<EnergyPrice> {
+    const price: EnergyPrice = 'pricePerMWh' in body
+      ? { kind: 'constant', pricePerMWh: body.pricePerMWh, setAt: Date.now() }
+      : { kind: 'intervals', intervals: body.intervals.map((i) => ({ start: Date.parse(i.start), end: Date.parse(i.end), pricePerMWh: i.pricePerMWh })) };
+    await this.store.saveEnergyPrice(price);
+    this.controller.setEnergyPrice(price);
+    this.tick();
+    return price;
+  }
+
+  async setHashprice(usdPerThDay: number): Promise<void> {
+    await this.store.saveHashprice(usdPerThDay);
+    this.controller.setHashprice(usdPerThDay);
+    this.tick();
   }
 
   /** Compliance report of a grid event, from the recorded site samples. */

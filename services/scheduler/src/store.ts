@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { GridCap, Job, Registration } from '@wattbroker/core';
+import type { EnergyPrice, GridCap, Job, Registration } from '@wattbroker/core';
 
 /**
  * What must survive a scheduler restart (DESIGN rule 9), in Redis: jobs, the contract, grid
@@ -13,6 +13,8 @@ const K = {
   contract: '{wb}:site:contract',
   grid: '{wb}:grid:events',
   hosts: '{wb}:hosts',
+  energyPrice: '{wb}:prices:energy',
+  hashprice: '{wb}:prices:hash',
 };
 
 export interface Contract {
@@ -81,6 +83,24 @@ export class Store {
 
   async deleteGridEvent(id: string): Promise<boolean> {
     return (await this.redis.hdel(K.grid, id)) === 1;
+  }
+
+  async energyPrice(): Promise<EnergyPrice | undefined> {
+    const raw = await this.redis.get(K.energyPrice);
+    return raw ? (JSON.parse(raw) as EnergyPrice) : undefined;
+  }
+
+  async saveEnergyPrice(p: EnergyPrice): Promise<void> {
+    await this.redis.set(K.energyPrice, JSON.stringify(p));
+  }
+
+  async hashprice(): Promise<number | undefined> {
+    const raw = await this.redis.get(K.hashprice);
+    return raw === null ? undefined : Number(raw);
+  }
+
+  async saveHashprice(v: number): Promise<void> {
+    await this.redis.set(K.hashprice, String(v));
   }
 
   async saveRegistration(r: Registration): Promise<void> {

@@ -1,4 +1,6 @@
-import { FleetPlanner, type PlanMiner } from '../planner/planner.js';
+import { priceAt, type EnergyPrice } from '../economics/energy-price.js';
+import { StrikeFilter } from '../economics/strike-filter.js';
+import { FleetPlanner, type Economics, type PlanMiner } from '../planner/planner.js';
 import { effectiveCap, itBudgetW, sitePowerW, type CoolingModel } from '../site/site-model.js';
 import type {
   Desired, DeviceInventoryItem, GridCap, Job, JobState, JobTransition, OutgoingCommand, Registration, SiteSample,
@@ -21,6 +23,8 @@ export interface ControllerConfig {
   resendAfterMs: number;
   /** Lower = admitted first. Unknown classes go last. */
   classPriority: Readonly<Record<string, number>>;
+  /** Price intervals a new energy price must hold (beyond a 2 % dead band) before it is used. */
+  priceStrikeIntervals: number;
 }
 
 export const DEFAULT_CONTROLLER_CONFIG: Omit<ControllerConfig, 'contractCapW' | 'marginW' | 'cooling'> = {
@@ -30,6 +34,7 @@ export const DEFAULT_CONTROLLER_CONFIG: Omit<ControllerConfig, 'contractCapW' | 
   silentAfterMs: 2500,
   resendAfterMs: 15_000,
   classPriority: { critical: 0, standard: 1, batch: 2 },
+  priceStrikeIntervals: 3,
 };
 
 /** Real draw ÷ table estimate assumed for a miner before telemetry has taught us its own. */
@@ -69,6 +74,8 @@ export interface PlanExplanation {
   plannedHashrateThs: number;
   lpBoundThs: number;
   feasible: boolean;
+  /** Energy price used (after strike hysteresis) and hashprice, when the price stop is on. */
+  economics: Economics | null;
   profiles: Record<string, number>;
   excludedMiners: string[];
   reasons: string[];
@@ -98,9 +105,14 @@ export class Controller {
   private gridCaps: GridCap[] = [];
   private planner: { key: string; planner: FleetPlanner; minerIds: string[] } | undefined;
   private lastExplanation: PlanExplanation | undefined;
+  private energyPrice: EnergyPrice | undefined;
+  private hashprice: number | undefined;
+  private priceKey: string | undefined;
+  private readonly strike: StrikeFilter;
 
   constructor(config: ControllerConfig) {
     this.config = { ...config };
+    this.strike = new StrikeFilter(config.priceStrikeIntervals ?? 3, 0.02);
   }
 
   // ---- inputs -------------------------------------------------------------------------
@@ -183,6 +195,40 @@ export class Controller {
   setContract(contractCapW: number, marginW: number): void {
     this.config.contractCapW = contractCapW;
     this.config.marginW = marginW;
+  }
+
+  /** Energy price (constant or intervals); undefined turns the price stop off. */
+  setEnergyPrice(price: EnergyPrice | undefined): void {
+    this.energyPrice = price;
+    // A constant price is an operator's decision: in force at once. Strike hysteresis is for
+    // price series (intervals), where the noise is.
+    if (price?.kind === 'constant') {
+      this.strike.reset();
+      this.strike.observe(price.pricePerMWh);
+      this.priceKey = `c:${price.setAt}`;
+    }
+  }
+
+  /** Hashprice, $ per TH/s per day; undefined turns the price stop off. */
+  setHashprice(usdPerThDay: number | undefined): void {
+    this.hashprice = usdPerThDay;
+  }
+
+  /** Raw and strike-filtered energy price in force at `now`. */
+  prices(now: number): { rawPricePerMWh: number | undefined; effectivePricePerMWh: number | undefined; hashpricePerThDay: number | undefined } {
+    const cur = this.energyPrice ? priceAt(this.energyPrice, now) : undefined;
+    return { rawPricePerMWh: cur?.pricePerMWh, effectivePricePerMWh: cur ? this.strike.effective : undefined, hashpricePerThDay: this.hashprice };
+  }
+
+  private economics(now: number): Economics | undefined {
+    const cur = this.energyPrice ? priceAt(this.energyPrice, now) : undefined;
+    if (cur && cur.key !== this.priceKey) {
+      this.priceKey = cur.key;
+      this.strike.observe(cur.pricePerMWh);
+    }
+    const effective = this.strike.effective;
+    if (!cur || effective === undefined || this.hashprice === undefined) return undefined;
+    return { energyPricePerMWh: effective, hashpricePerThDay: this.hashprice };
   }
 
   setGridCaps(caps: readonly GridCap[]): void {
@@ -363,7 +409,8 @@ export class Controller {
       }
       this.planner = { key, planner: new FleetPlanner(miners), minerIds: miners.map((m) => m.id) };
     }
-    const result = this.planner.planner.solve({ budgetW: Math.max(0, minerBudgetW) });
+    const economics = this.economics(now);
+    const result = this.planner.planner.solve({ budgetW: Math.max(0, minerBudgetW), ...(economics ? { economics } : {}) });
     const profiles: Record<string, number> = {};
     for (const p of result.assignments.values()) profiles[p] = (profiles[p] ?? 0) + 1;
     const reasons = [
@@ -372,11 +419,12 @@ export class Controller {
       `miners get the rest less ${(this.config.hysteresisW / 1000).toFixed(1)} kW head-room: ${(minerBudgetW / 1000).toFixed(1)} kW`,
       ...(result.feasible ? [] : [`infeasible: even with every miner at its lowest profile the budget is ${(result.deficitW / 1000).toFixed(1)} kW short`]),
       ...(excluded.length ? [`${excluded.length} miner(s) on silent hosts or unreachable, budgeted at their maximum`] : []),
+      ...(economics ? [`price stop: energy ${economics.energyPricePerMWh} $/MWh (after strike hysteresis), hashprice ${economics.hashpricePerThDay} $/TH/day: ${result.stepsBelowBreakeven} miner profile steps not worth their energy`] : []),
     ];
     this.lastExplanation = {
       at: now, effectiveCapW: this.budgets(now).cap.effectiveCapW, binding: this.budgets(now).cap.binding, itBudgetW: itBudget,
       hostOverheadW: overheadW, gpuBudgetW: this.gpuBudgetW(now), minerBudgetW, plannedMinerW: result.powerW,
-      plannedHashrateThs: result.hashrateThs, lpBoundThs: result.lpBoundThs, feasible: result.feasible, profiles, excludedMiners: excluded, reasons,
+      plannedHashrateThs: result.hashrateThs, lpBoundThs: result.lpBoundThs, feasible: result.feasible, economics: economics ?? null, profiles, excludedMiners: excluded, reasons,
     };
     return result.assignments;
   }
