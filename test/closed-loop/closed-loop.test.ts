@@ -184,6 +184,24 @@ describe('closed loop (processes, private Redis)', () => {
     expect((await api(site, '/v1/prices/energy', { method: 'PUT', body: { intervals: [{ start: '2026-01-01T01:00:00Z', end: '2026-01-01T00:00:00Z', pricePerMWh: 5 }] } })).body.detail).toMatch(/^intervals\[0\]\.end: must be after start/);
     expect((await api(site, '/v1/prices/hash', { method: 'PUT', body: { usdPerThDay: -1 } })).body.detail).toMatch(/^usdPerThDay: /);
     expect((await api(site, '/v1/prices')).body).toMatchObject({ rawPricePerMWh: 30, hashpricePerThDay: 0.05 });
+    // Priorities: every kind of bad list is refused with the reason, and changes nothing.
+    const put = (body: unknown) => api<any>(site, '/v1/priorities', { method: 'PUT', body });
+    expect((await put([{ name: 'critical', kind: 'gpu' }, { name: 'critical', kind: 'asic' }])).body.detail).toMatch(/^\[1\]\.name: duplicate class "critical"/);
+    expect((await put([{ name: 'x', kind: 'fpga' }])).body.detail).toMatch(/^\[0\]\.kind: /);
+    expect((await put([{ name: 'critical', kind: 'gpu', minKw: 5, maxKw: 2 }])).body.detail).toMatch(/^\[0\]\.minKw: 5 is above maxKw 2/);
+    expect((await put([{ name: 'critical', kind: 'gpu' }, { name: 'floor', kind: 'asic', minKw: 1e5 }])).body).toMatchObject({ status: 400, title: 'Priorities cannot be satisfied' });
+    const list = (await api<any[]>(site, '/v1/priorities')).body;
+    expect(list.map((c) => c.name)).toEqual(['critical', 'asic-floor', 'standard', 'batch', 'asic-fill']);
+    expect((await api(site, '/v1/jobs', { method: 'POST', token: TENANT, body: { class: 'vip', gpus: 1, durationS: 1 } })).body.detail).toMatch(/^class: not a gpu class/);
+    // Device overrides.
+    const miner = (await api<any[]>(site, '/v1/devices')).body.find((d) => d.kind === 'asic');
+    expect((await api(site, `/v1/devices/${miner.id}`, { method: 'PATCH', body: { pinnedProfile: 'turbo' } })).body.detail).toMatch(/^pinnedProfile: "turbo" is not one of/);
+    expect((await api(site, '/v1/devices/nope', { method: 'PATCH', body: { maintenance: true } })).status).toBe(404);
+    const patched = await api<any>(site, `/v1/devices/${miner.id}`, { method: 'PATCH', body: { maintenance: true } });
+    expect(patched.body.override).toEqual({ maintenance: true });
+    await waitFor('plan without the miner in maintenance', async () => (await api<any>(site, '/v1/plan')).body.excludedMiners.includes(miner.id), { timeoutMs: 3000 });
+    expect((await api<any>(site, '/v1/plan')).body.classes.map((c: { name: string }) => c.name)).toEqual(['critical', 'asic-floor', 'standard', 'batch', 'asic-fill']);
+    expect((await api<any>(site, `/v1/devices/${miner.id}`, { method: 'PATCH', body: { maintenance: false } })).body.override).toEqual({});
     const s = (await api<any>(site, '/v1/site')).body;
     expect(s.contract).toEqual({ capKw: site.capKw, marginKw: site.marginKw });
     expect(Object.keys(s.power).sort()).toEqual(['asicKw', 'gpuKw', 'overheadKw', 'siteKw']);

@@ -10,7 +10,8 @@ export const ContractBodySchema = z.strictObject({
 export const JOB_CLASSES = ['critical', 'standard', 'batch'] as const;
 
 export const JobBodySchema = z.strictObject({
-  class: z.enum(JOB_CLASSES).default('standard'),
+  /** A gpu class of the priority list (`GET /v1/priorities`). */
+  class: z.string().min(1).max(64).default('standard'),
   gpus: z.number().int().min(1).max(64),
   durationS: z.number().positive().max(86_400).optional(),
   powerLimitW: z.number().positive().max(2000).optional(),
@@ -52,3 +53,43 @@ export const EnergyPriceBodySchema = z.union([
 export const HashpriceBodySchema = z.strictObject({ usdPerThDay: z.number().positive().max(100) });
 
 export type EnergyPriceBody = z.infer<typeof EnergyPriceBodySchema>;
+
+/**
+ * `PUT /v1/priorities`: an ordered list of classes, highest first. GPU classes are job
+ * classes (`class` of `POST /v1/jobs`); ASIC classes hold miner power (a floor or the fill).
+ * The grid obligation is not a class: it always comes first.
+ */
+export const PriorityClassSchema = z.strictObject({
+  name: z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and -'),
+  kind: z.enum(['gpu', 'asic']),
+  minKw: z.number().nonnegative().max(1e6).optional(),
+  maxKw: z.number().nonnegative().max(1e6).optional(),
+  preemptible: z.boolean().optional(),
+});
+
+export const PrioritiesBodySchema = z.array(PriorityClassSchema).min(1).max(32).superRefine((list, ctx) => {
+  const seen = new Map<string, number>();
+  list.forEach((c, i) => {
+    const first = seen.get(c.name);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate class "${c.name}" (also [${first}])` });
+    seen.set(c.name, i);
+    if (c.minKw !== undefined && c.maxKw !== undefined && c.minKw > c.maxKw) ctx.addIssue({ code: 'custom', path: [i, 'minKw'], message: `${c.minKw} is above maxKw ${c.maxKw}` });
+  });
+  if (!list.some((c) => c.kind === 'gpu')) ctx.addIssue({ code: 'custom', path: [], message: 'at least one gpu class is needed for jobs' });
+});
+
+export type PriorityClass = z.infer<typeof PriorityClassSchema>;
+
+export const DEFAULT_PRIORITIES: PriorityClass[] = [
+  { name: 'critical', kind: 'gpu' },
+  { name: 'asic-floor', kind: 'asic', minKw: 0 },
+  { name: 'standard', kind: 'gpu' },
+  { name: 'batch', kind: 'gpu' },
+  { name: 'asic-fill', kind: 'asic' },
+];
+
+/** `PATCH /v1/devices/:id`: operator overrides on one device. */
+export const DevicePatchSchema = z.strictObject({
+  pinnedProfile: z.string().min(1).nullable().optional(),
+  maintenance: z.boolean().optional(),
+}).refine((b) => b.pinnedProfile !== undefined || b.maintenance !== undefined, { path: [], message: 'give pinnedProfile and/or maintenance' });

@@ -1,7 +1,9 @@
 import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { ContractBodySchema, EnergyPriceBodySchema, GridEventBodySchema, HashpriceBodySchema, JobBodySchema, parseInput } from '@wattbroker/contracts';
+import {
+  ContractBodySchema, DevicePatchSchema, EnergyPriceBodySchema, GridEventBodySchema, HashpriceBodySchema, JobBodySchema, PrioritiesBodySchema, parseInput,
+} from '@wattbroker/contracts';
 import { complianceCsv, type BaselineMethod, type Job } from '@wattbroker/core';
 import { requireRole, type Role } from './auth.js';
 import { HttpProblem, problemHandler } from './problem.js';
@@ -69,8 +71,41 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
     res.json(d);
   });
 
+  const bad = (field: string, message: string) => new HttpProblem(400, 'Invalid request', `${field}: ${message}`, { errors: [{ field, message }] });
+
+  app.get('/v1/priorities', view, (_req, res) => void res.json(s.controller.config.priorities));
+  app.put('/v1/priorities', operator, async (req, res) => {
+    const list = parseInput(PrioritiesBodySchema, req.body, 'body');
+    const minKw = list.reduce((sum, c) => sum + (c.minKw ?? 0), 0);
+    const capKw = (s.controller.config.contractCapW - s.controller.config.marginW) / 1000;
+    if (minKw > capKw) throw new HttpProblem(400, 'Priorities cannot be satisfied', `minKw: the class minimums add up to ${minKw} kW, above the ${capKw} kW the contract allows`, { errors: [{ field: 'minKw', message: 'minimums above the contract' }] });
+    await s.setPriorities(list);
+    res.json(list);
+  });
+
+  app.patch('/v1/devices/:id', operator, async (req, res) => {
+    const id = req.params.id as string;
+    const inv = s.controller.inventory(id);
+    if (!inv) throw new HttpProblem(404, 'Not found', `id: no device "${id}"`);
+    const body = parseInput(DevicePatchSchema, req.body, 'body');
+    if (inv.kind !== 'asic') throw bad('id', 'overrides apply to miners only');
+    if (body.pinnedProfile && !inv.profiles.some((p) => p.name === body.pinnedProfile)) {
+      throw bad('pinnedProfile', `"${body.pinnedProfile}" is not one of ${id}'s profiles`);
+    }
+    const current = s.controller.override(id) ?? {};
+    const next = {
+      ...(body.pinnedProfile === undefined ? (current.pinnedProfile ? { pinnedProfile: current.pinnedProfile } : {}) : body.pinnedProfile ? { pinnedProfile: body.pinnedProfile } : {}),
+      ...((body.maintenance ?? current.maintenance) ? { maintenance: true } : {}),
+    };
+    await s.setOverride(id, next);
+    res.json({ ...s.controller.deviceStates(Date.now()).find((d) => d.id === id), override: next });
+  });
+
   app.post('/v1/jobs', tenant, async (req, res) => {
-    const job = await s.submitJob(parseInput(JobBodySchema, req.body, 'body'));
+    const body = parseInput(JobBodySchema, req.body, 'body');
+    const gpuClasses = s.controller.config.priorities.filter((c) => c.kind === 'gpu').map((c) => c.name);
+    if (!gpuClasses.includes(body.class)) throw bad('class', `not a gpu class of the priority list (${gpuClasses.join(', ')})`);
+    const job = await s.submitJob(body);
     res.status(202).location(`/v1/jobs/${job.id}`).json({ id: job.id, state: job.state });
   });
   app.get('/v1/jobs', view, async (req, res) => {

@@ -10,7 +10,7 @@ import {
 } from '@wattbroker/contracts';
 import {
   Controller, DEFAULT_CONTROLLER_CONFIG, buildComplianceReport, type BaselineMethod, type ComplianceReport, type ControllerConfig,
-  type EnergyPrice, type GridCap, type Job, type JobTransition, type SiteSample,
+  type DeviceOverride, type EnergyPrice, type GridCap, type Job, type JobTransition, type PriorityClassSpec, type SiteSample,
 } from '@wattbroker/core';
 import { Store } from './store.js';
 
@@ -93,6 +93,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.controller.setGridCaps(await this.store.gridEvents());
     this.controller.setEnergyPrice(await this.store.energyPrice());
     this.controller.setHashprice((await this.store.hashprice()) ?? this.opts.hashpricePerThDay);
+    const priorities = await this.store.priorities();
+    if (priorities) this.controller.setPriorities(priorities);
+    for (const [id, o] of await this.store.overrides()) this.controller.setOverride(id, o);
     for (const r of await this.store.registrations()) this.controller.register(r, 0);
     for (const j of await this.store.activeJobs()) this.controller.addJob(j);
     this.running = true;
@@ -175,6 +178,18 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   async setHashprice(usdPerThDay: number): Promise<void> {
     await this.store.saveHashprice(usdPerThDay);
     this.controller.setHashprice(usdPerThDay);
+    this.tick();
+  }
+
+  async setPriorities(list: readonly PriorityClassSpec[]): Promise<void> {
+    await this.store.savePriorities(list);
+    this.controller.setPriorities(list);
+    this.tick();
+  }
+
+  async setOverride(id: string, o: DeviceOverride): Promise<void> {
+    await this.store.saveOverride(id, o);
+    this.controller.setOverride(id, o);
     this.tick();
   }
 

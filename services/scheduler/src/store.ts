@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { EnergyPrice, GridCap, Job, Registration } from '@wattbroker/core';
+import type { DeviceOverride, EnergyPrice, GridCap, Job, PriorityClassSpec, Registration } from '@wattbroker/core';
 
 /**
  * What must survive a scheduler restart (DESIGN rule 9), in Redis: jobs, the contract, grid
@@ -15,6 +15,8 @@ const K = {
   hosts: '{wb}:hosts',
   energyPrice: '{wb}:prices:energy',
   hashprice: '{wb}:prices:hash',
+  priorities: '{wb}:priorities',
+  overrides: '{wb}:devices:overrides',
 };
 
 export interface Contract {
@@ -101,6 +103,25 @@ export class Store {
 
   async saveHashprice(v: number): Promise<void> {
     await this.redis.set(K.hashprice, String(v));
+  }
+
+  async priorities(): Promise<PriorityClassSpec[] | undefined> {
+    const raw = await this.redis.get(K.priorities);
+    return raw ? (JSON.parse(raw) as PriorityClassSpec[]) : undefined;
+  }
+
+  async savePriorities(list: readonly PriorityClassSpec[]): Promise<void> {
+    await this.redis.set(K.priorities, JSON.stringify(list));
+  }
+
+  async overrides(): Promise<Map<string, DeviceOverride>> {
+    const all = await this.redis.hgetall(K.overrides);
+    return new Map(Object.entries(all).map(([id, raw]) => [id, JSON.parse(raw) as DeviceOverride]));
+  }
+
+  async saveOverride(id: string, o: DeviceOverride): Promise<void> {
+    if (o.pinnedProfile === undefined && !o.maintenance) await this.redis.hdel(K.overrides, id);
+    else await this.redis.hset(K.overrides, id, JSON.stringify(o));
   }
 
   async saveRegistration(r: Registration): Promise<void> {

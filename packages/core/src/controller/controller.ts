@@ -3,8 +3,8 @@ import { StrikeFilter } from '../economics/strike-filter.js';
 import { FleetPlanner, type Economics, type PlanMiner } from '../planner/planner.js';
 import { effectiveCap, itBudgetW, sitePowerW, type CoolingModel } from '../site/site-model.js';
 import type {
-  Desired, DeviceInventoryItem, GridCap, Job, JobState, JobTransition, OutgoingCommand, Registration, SiteSample,
-  StepOutput, TelemetryIn,
+  ClassExplanation, Desired, DeviceInventoryItem, DeviceOverride, GridCap, Job, JobState, JobTransition, OutgoingCommand,
+  PriorityClassSpec, Registration, SiteSample, StepOutput, TelemetryIn,
 } from './types.js';
 
 export interface ControllerConfig {
@@ -21,8 +21,8 @@ export interface ControllerConfig {
   silentAfterMs: number;
   /** An unconfirmed desired state is sent again after this long. */
   resendAfterMs: number;
-  /** Lower = admitted first. Unknown classes go last. */
-  classPriority: Readonly<Record<string, number>>;
+  /** Operators' priority list, highest first (GPU job classes and ASIC classes). */
+  priorities: readonly PriorityClassSpec[];
   /** Price intervals a new energy price must hold (beyond a 2 % dead band) before it is used. */
   priceStrikeIntervals: number;
 }
@@ -33,7 +33,13 @@ export const DEFAULT_CONTROLLER_CONFIG: Omit<ControllerConfig, 'contractCapW' | 
   maxWakesPerStep: 10,
   silentAfterMs: 2500,
   resendAfterMs: 15_000,
-  classPriority: { critical: 0, standard: 1, batch: 2 },
+  priorities: [
+    { name: 'critical', kind: 'gpu' },
+    { name: 'asic-floor', kind: 'asic', minKw: 0 },
+    { name: 'standard', kind: 'gpu' },
+    { name: 'batch', kind: 'gpu' },
+    { name: 'asic-fill', kind: 'asic' },
+  ],
   priceStrikeIntervals: 3,
 };
 
@@ -78,6 +84,7 @@ export interface PlanExplanation {
   economics: Economics | null;
   profiles: Record<string, number>;
   excludedMiners: string[];
+  classes: ClassExplanation[];
   reasons: string[];
 }
 
@@ -109,6 +116,9 @@ export class Controller {
   private hashprice: number | undefined;
   private priceKey: string | undefined;
   private readonly strike: StrikeFilter;
+  private readonly overrides = new Map<string, DeviceOverride>();
+  /** Why each waiting job waits (for the plan's explanation). */
+  private waitReasons = new Map<string, string>();
 
   constructor(config: ControllerConfig) {
     this.config = { ...config };
@@ -231,6 +241,25 @@ export class Controller {
     return { energyPricePerMWh: effective, hashpricePerThDay: this.hashprice };
   }
 
+  setPriorities(list: readonly PriorityClassSpec[]): void {
+    this.config.priorities = [...list];
+  }
+
+  /** Operator overrides on a miner; an empty override clears them. */
+  setOverride(id: string, o: DeviceOverride): void {
+    if (o.pinnedProfile === undefined && !o.maintenance) this.overrides.delete(id);
+    else this.overrides.set(id, o);
+  }
+
+  override(id: string): DeviceOverride | undefined {
+    return this.overrides.get(id);
+  }
+
+  /** Inventory of a device (to validate overrides against its profiles). */
+  inventory(id: string): DeviceInventoryItem | undefined {
+    return this.devices.get(id)?.inv;
+  }
+
   setGridCaps(caps: readonly GridCap[]): void {
     this.gridCaps = [...caps];
   }
@@ -247,14 +276,32 @@ export class Controller {
     const { itBudget } = this.budgets(now);
     const overheadW = this.hostOverheadW();
 
-    // 1. Admission: queued jobs, by class then arrival, while they could fit at all.
+    // 1. Admission: queued jobs by class rank then arrival. A job may take power from the
+    //    miners only down to the floors of ASIC classes ranked above it, must leave the
+    //    minimum of GPU classes ranked above it free, and must fit its class maximum. A job
+    //    that cannot be admitted holds back the ones behind it (strict order).
+    this.waitReasons = new Map();
     const queued = [...this.jobs.values()].filter((j) => j.state === 'queued')
       .sort((a, b) => this.priority(a) - this.priority(b) || (a.timestamps.queued ?? 0) - (b.timestamps.queued ?? 0));
+    let blocked: string | undefined;
     for (const job of queued) {
+      if (blocked) {
+        this.waitReasons.set(job.id, `behind ${blocked}`);
+        continue;
+      }
       const fit = this.findGpus(job, now);
-      if (!fit) break;
+      if (!fit) {
+        blocked = job.id;
+        this.waitReasons.set(job.id, `no GPU host has ${job.gpus} free GPUs`);
+        continue;
+      }
       const extra = job.gpus * fit.limitW - fit.gpuIds.reduce((s, id) => s + this.worstW(this.devices.get(id)!, now), 0);
-      if (this.minersMinimumW(now) + this.gpuBudgetW(now) + overheadW + extra > itBudget) break;
+      const why = this.admissionBlock(job, fit.limitW, extra, itBudget, overheadW, now);
+      if (why) {
+        blocked = job.id;
+        this.waitReasons.set(job.id, why);
+        continue;
+      }
       job.hostId = fit.hostId;
       job.gpuIds = fit.gpuIds;
       job.limitW = fit.limitW;
@@ -262,7 +309,11 @@ export class Controller {
     }
 
     // 2. Miners fill what the GPUs (with admitting reservations) and overheads leave.
-    const minerBudgetW = itBudget - overheadW - this.gpuBudgetW(now) - this.config.hysteresisW;
+    // ASIC classes with a maximum bound the miners in all.
+    const asicClasses = this.config.priorities.filter((c) => c.kind === 'asic');
+    const asicMaxW = asicClasses.length && asicClasses.every((c) => c.maxKw !== undefined)
+      ? asicClasses.reduce((sum, c) => sum + c.maxKw! * 1000, 0) : Number.POSITIVE_INFINITY;
+    const minerBudgetW = Math.min(asicMaxW, itBudget - overheadW - this.gpuBudgetW(now) - this.config.hysteresisW);
     const targets = this.planMiners(minerBudgetW, now, itBudget, overheadW);
 
     // 3. Worst case now, plus reservations of jobs still admitting.
@@ -317,7 +368,7 @@ export class Controller {
 
     // 7. Unconfirmed states are sent again after a while (desired state: harmless).
     for (const [id, d] of this.devices) {
-      if (d.desired && !d.confirmed && now - d.sentAt >= this.config.resendAfterMs && this.hostLive(d.hostId, now)) {
+      if (d.desired && !d.confirmed && now - d.sentAt >= this.config.resendAfterMs && this.hostLive(d.hostId, now) && !this.overrides.get(id)?.maintenance) {
         d.sentAt = now;
         changed.add(id);
       }
@@ -373,6 +424,7 @@ export class Controller {
     return [...this.devices.entries()].map(([id, d]) => ({
       id, hostId: d.hostId, kind: d.inv.kind, model: d.inv.model, reading: d.reading ?? null, readingAt: d.readingAt || null,
       desired: d.desired ?? null, confirmed: d.confirmed, budgetW: Math.round(this.worstW(d, now) * 10) / 10,
+      override: this.overrides.get(id) ?? null,
       ...(d.inv.kind === 'asic' ? { bias: Math.round(d.bias * 1000) / 1000 } : {}),
     }));
   }
@@ -392,19 +444,26 @@ export class Controller {
     const excluded: string[] = [];
     for (const [id, d] of this.devices) {
       if (d.inv.kind !== 'asic') continue;
+      const o = this.overrides.get(id);
       const live = this.hostLive(d.hostId, now) && d.reading?.reachable !== false;
-      if (!live) excluded.push(id);
-      parts.push(live ? `${id}:${Math.round(d.bias * 100)}:${d.inv.profiles.length}` : `${id}:x`);
+      if (!live || o?.maintenance) excluded.push(id);
+      parts.push(!live ? `${id}:x` : o?.maintenance ? `${id}:m:${Math.round(d.reading?.powerW ?? 0)}` : `${id}:${Math.round(d.bias * 100)}:${d.inv.profiles.length}:${o?.pinnedProfile ?? ''}`);
     }
     const key = parts.join('|');
     if (!this.planner || this.planner.key !== key) {
       const miners: PlanMiner[] = [];
       for (const [id, d] of this.devices) {
         if (d.inv.kind !== 'asic') continue;
-        if (excluded.includes(id)) miners.push({ id, profiles: d.inv.profiles, excludedW: this.maxW(d) });
-        else {
+        const o = this.overrides.get(id);
+        if (excluded.includes(id)) {
+          // Silent or unreachable: its maximum. In maintenance and reporting: what it draws.
+          const live = this.hostLive(d.hostId, now) && d.reading?.reachable !== false;
+          miners.push({ id, profiles: d.inv.profiles, excludedW: live && o?.maintenance ? Math.round(d.reading!.powerW) : this.maxW(d) });
+        } else {
           const bias = Math.round(d.bias * 100) / 100;
-          miners.push({ id, profiles: d.inv.profiles.map((p) => (p.name === 'sleep' ? p : { ...p, powerW: p.powerW * bias })) });
+          const profiles = d.inv.profiles.map((p) => (p.name === 'sleep' ? p : { ...p, powerW: p.powerW * bias }));
+          const pinned = o?.pinnedProfile && profiles.some((p) => p.name === o.pinnedProfile) ? o.pinnedProfile : undefined;
+          miners.push({ id, profiles, ...(pinned ? { pinnedProfile: pinned } : {}) });
         }
       }
       this.planner = { key, planner: new FleetPlanner(miners), minerIds: miners.map((m) => m.id) };
@@ -424,7 +483,8 @@ export class Controller {
     this.lastExplanation = {
       at: now, effectiveCapW: this.budgets(now).cap.effectiveCapW, binding: this.budgets(now).cap.binding, itBudgetW: itBudget,
       hostOverheadW: overheadW, gpuBudgetW: this.gpuBudgetW(now), minerBudgetW, plannedMinerW: result.powerW,
-      plannedHashrateThs: result.hashrateThs, lpBoundThs: result.lpBoundThs, feasible: result.feasible, economics: economics ?? null, profiles, excludedMiners: excluded, reasons,
+      plannedHashrateThs: result.hashrateThs, lpBoundThs: result.lpBoundThs, feasible: result.feasible, economics: economics ?? null, profiles, excludedMiners: excluded,
+      classes: this.explainClasses(result.powerW), reasons,
     };
     return result.assignments;
   }
@@ -513,7 +573,61 @@ export class Controller {
   }
 
   private priority(job: Job): number {
-    return this.config.classPriority[job.class] ?? 100;
+    const rank = this.config.priorities.findIndex((c) => c.name === job.class && c.kind === 'gpu');
+    return rank < 0 ? this.config.priorities.length : rank;
+  }
+
+  /** Why `job` cannot be admitted now, or undefined when it can. */
+  private admissionBlock(job: Job, limitW: number, extra: number, itBudget: number, overheadW: number, now: number): string | undefined {
+    const rank = this.priority(job);
+    const above = this.config.priorities.slice(0, rank);
+    const floorW = above.filter((c) => c.kind === 'asic').reduce((s, c) => s + (c.minKw ?? 0) * 1000, 0);
+    let keptFreeW = 0;
+    for (const c of above) {
+      if (c.kind === 'gpu' && c.minKw !== undefined) keptFreeW += Math.max(0, c.minKw * 1000 - this.classReservationW(c.name));
+    }
+    const cls = this.config.priorities[rank];
+    if (cls?.maxKw !== undefined && this.classReservationW(cls.name) + job.gpus * limitW > cls.maxKw * 1000) {
+      return `class ${cls.name} is at its maximum of ${cls.maxKw} kW`;
+    }
+    const minersW = Math.max(this.minersMinimumW(now), floorW);
+    if (minersW + keptFreeW + this.gpuBudgetW(now) + overheadW + extra > itBudget) {
+      return floorW > this.minersMinimumW(now)
+        ? `would take the miners below the ${(floorW / 1000).toFixed(1)} kW floor of higher classes`
+        : keptFreeW > 0 ? `would use the ${(keptFreeW / 1000).toFixed(1)} kW kept free for higher GPU classes` : 'does not fit even with every miner at its lowest profile';
+    }
+    return undefined;
+  }
+
+  /** Power reserved by admitting and running jobs of a class. */
+  private classReservationW(name: string): number {
+    let w = 0;
+    for (const j of this.jobs.values()) {
+      if (j.class === name && (j.state === 'admitting' || j.state === 'running')) w += j.gpus * (j.limitW ?? 0);
+    }
+    return w;
+  }
+
+  private explainClasses(plannedMinerW: number): ClassExplanation[] {
+    const asicMax = this.config.priorities.filter((c) => c.kind === 'asic');
+    return this.config.priorities.map((c, rank) => {
+      const waiting = [...this.jobs.values()].filter((j) => j.state === 'queued' && j.class === c.name);
+      let kw: number;
+      let why: string;
+      if (c.kind === 'gpu') {
+        kw = this.classReservationW(c.name) / 1000;
+        why = waiting.length
+          ? `${waiting.length} job(s) waiting: ${this.waitReasons.get(waiting[0]!.id) ?? 'next step'}`
+          : 'every job of this class admitted';
+      } else {
+        // ASIC classes share the miners' plan: floors first, in order, the rest to the last.
+        const before = asicMax.slice(0, asicMax.indexOf(c)).reduce((s, x) => s + (x.minKw ?? 0), 0);
+        const remaining = Math.max(0, plannedMinerW / 1000 - before);
+        kw = c === asicMax.at(-1) ? remaining : Math.min(remaining, c.minKw ?? remaining);
+        why = c.minKw ? `floor of ${c.minKw} kW held against every lower class` : 'fills whatever the classes above leave';
+      }
+      return { name: c.name, kind: c.kind, rank, kw: Math.round(kw * 10) / 10, minKw: c.minKw ?? null, maxKw: c.maxKw ?? null, waitingJobs: waiting.length, why };
+    });
   }
 
   private reached(d: DeviceState): boolean {

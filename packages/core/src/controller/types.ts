@@ -112,3 +112,31 @@ export interface StepOutput {
   readonly commands: readonly OutgoingCommand[];
   readonly jobTransitions: readonly JobTransition[];
 }
+
+/** One class of the operators' priority list (highest first). */
+export interface PriorityClassSpec {
+  readonly name: string;
+  readonly kind: 'gpu' | 'asic';
+  readonly minKw?: number;
+  readonly maxKw?: number;
+  readonly preemptible?: boolean;
+}
+
+/** Operator overrides on one miner. */
+export interface DeviceOverride {
+  /** The miner keeps this profile whatever the budget. */
+  readonly pinnedProfile?: string;
+  /** Excluded from control, budgeted at its measured draw. */
+  readonly maintenance?: boolean;
+}
+
+export interface ClassExplanation {
+  readonly name: string;
+  readonly kind: 'gpu' | 'asic';
+  readonly rank: number;
+  readonly kw: number;
+  readonly minKw: number | null;
+  readonly maxKw: number | null;
+  readonly waitingJobs: number;
+  readonly why: string;
+}
