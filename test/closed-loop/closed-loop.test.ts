@@ -177,6 +177,13 @@ describe('closed loop (processes, private Redis)', () => {
     expect((await api(site, '/v1/jobs', { method: 'POST', token: TENANT, body: '{"gpus": 1,' })).body).toMatchObject({ status: 400, title: 'Invalid JSON' });
     expect((await api(site, '/v1/site/contract', { method: 'PUT', body: { capKw: 10, marginKw: 20 } })).body).toMatchObject({ status: 400, detail: 'marginKw: must be below capKw' });
     expect((await api(site, '/v1/grid/events', { method: 'POST', body: { capKw: 5, startsAt: 'soon', endsAt: 'later' } })).body.detail).toMatch(/^startsAt: /);
+    expect((await api(site, '/v1/grid/events', { method: 'POST', body: { capKw: 5, shedKw: 5, startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z' } })).body.detail).toBe('capKw: give exactly one of capKw or shedKw');
+    // A shed event is turned into a cap from the recorded baseline.
+    const shed = await api<any>(site, '/v1/grid/events', { method: 'POST', body: { shedKw: 10, startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z', program: 'ERS-10', rampMinutes: 5 } });
+    expect(shed.status).toBe(201);
+    expect(shed.body).toMatchObject({ shedKw: 10, program: 'ERS-10', rampMinutes: 5, mandatory: true, source: 'rest' });
+    expect(shed.body.capKw).toBeCloseTo(shed.body.baselineKw - 10, 2);
+    expect((await api(site, `/v1/grid/events/${shed.body.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await api<any[]>(site, '/v1/jobs?limit=1000')).body.length).toBe(before);
     expect((await api(site, '/v1/site/contract', { method: 'PUT', body: { capKw: 10 }, token: TENANT })).status).toBe(403);
     expect((await api(site, '/v1/site', { token: 'nope-nope-nope' })).status).toBe(401);

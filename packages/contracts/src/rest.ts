@@ -20,11 +20,23 @@ export const JobBodySchema = z.strictObject({
   path: ['durationS'], message: 'give durationS (simulated run) or workload (HTTP inference call)',
 });
 
+/**
+ * `POST /v1/grid/events`: cap the site at `capKw`, or shed `shedKw` from its baseline (mean
+ * site power of the hour before), from `startsAt` to `endsAt`. The site steps down ahead of
+ * `startsAt` (over `rampMinutes` when given) so that it complies when the event starts.
+ */
 export const GridEventBodySchema = z.strictObject({
-  capKw: z.number().nonnegative().max(1e6),
+  capKw: z.number().nonnegative().max(1e6).optional(),
+  shedKw: z.number().positive().max(1e6).optional(),
   startsAt: z.iso.datetime({ offset: true }),
   endsAt: z.iso.datetime({ offset: true }),
-}).refine((b) => Date.parse(b.endsAt) > Date.parse(b.startsAt), { path: ['endsAt'], message: 'must be after startsAt' });
+  rampMinutes: z.number().nonnegative().max(240).optional(),
+  program: z.string().min(1).max(64).optional(),
+  mandatory: z.boolean().default(true),
+}).superRefine((b, ctx) => {
+  if ((b.capKw === undefined) === (b.shedKw === undefined)) ctx.addIssue({ code: 'custom', path: ['capKw'], message: 'give exactly one of capKw or shedKw' });
+  if (Date.parse(b.endsAt) <= Date.parse(b.startsAt)) ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'must be after startsAt' });
+});
 
 export type ContractBody = z.infer<typeof ContractBodySchema>;
 export type JobBody = z.infer<typeof JobBodySchema>;

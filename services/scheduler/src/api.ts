@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import {
   ContractBodySchema, DevicePatchSchema, EnergyPriceBodySchema, GridEventBodySchema, HashpriceBodySchema, JobBodySchema, PrioritiesBodySchema, parseInput,
 } from '@wattbroker/contracts';
-import { complianceCsv, type BaselineMethod, type Job } from '@wattbroker/core';
+import { complianceCsv, type BaselineMethod, type GridCap, type Job } from '@wattbroker/core';
 import { requireRole, type Role } from './auth.js';
 import { HttpProblem, problemHandler } from './problem.js';
 import type { Scheduler } from './scheduler.js';
@@ -126,8 +126,7 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
   });
 
   app.post('/v1/grid/events', operator, async (req, res) => {
-    const body = parseInput(GridEventBodySchema, req.body, 'body');
-    const e = await s.addGridEvent(body.capKw * 1000, Date.parse(body.startsAt), Date.parse(body.endsAt));
+    const e = await s.addGridEvent(parseInput(GridEventBodySchema, req.body, 'body'));
     res.status(201).location(`/v1/grid/events/${e.id}`).json(gridView(e));
   });
   app.get('/v1/grid/events/:id/report', view, async (req, res) => {
@@ -171,6 +170,12 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
   return app;
 }
 
-function gridView(e: { id: string; capW: number; startsAt: number; endsAt: number }) {
-  return { id: e.id, capKw: e.capW / 1000, startsAt: new Date(e.startsAt).toISOString(), endsAt: new Date(e.endsAt).toISOString() };
+function gridView(e: GridCap) {
+  return {
+    id: e.id, capKw: Math.round(e.capW) / 1000, startsAt: new Date(e.startsAt).toISOString(), endsAt: new Date(e.endsAt).toISOString(),
+    ...(e.shedW !== undefined ? { shedKw: e.shedW / 1000, baselineKw: (e.baselineW ?? 0) / 1000 } : {}),
+    ...(e.rampMs !== undefined ? { rampMinutes: e.rampMs / 60_000 } : {}),
+    ...(e.program ? { program: e.program } : {}),
+    mandatory: e.mandatory ?? true, source: e.source ?? 'rest',
+  };
 }

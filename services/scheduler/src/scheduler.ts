@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { appendToStream, LeaderLease, openRedis, rangeStream, readStream } from '@wattbroker/bus';
 import {
   AgentCommandSchema, AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, SITE_SAMPLES_STREAM, TELEMETRY_STREAM,
-  TelemetryBatchSchema, commandQueue, type EnergyPriceBody, type JobBody,
+  TelemetryBatchSchema, commandQueue, type EnergyPriceBody, type GridEventBody, type JobBody,
 } from '@wattbroker/contracts';
 import {
   Controller, DEFAULT_CONTROLLER_CONFIG, buildComplianceReport, type BaselineMethod, type ComplianceReport, type ControllerConfig,
@@ -150,8 +150,29 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.tick();
   }
 
-  async addGridEvent(capW: number, startsAt: number, endsAt: number): Promise<GridCap> {
-    const e: GridCap = { id: `grid-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`, capW, startsAt, endsAt };
+  /** Mean site power over the hour before `at`, from the recorded samples (or now). */
+  async baselineW(at: number): Promise<number> {
+    const entries = await rangeStream(this.redis, SITE_SAMPLES_STREAM, String(Math.max(0, at - 3_600_000)), String(at));
+    const xs = entries.map((e) => (e.value as SiteSample).siteW);
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : this.controller.sample(Date.now()).siteW;
+  }
+
+  async addGridEvent(body: GridEventBody, source = 'rest'): Promise<GridCap> {
+    const startsAt = Date.parse(body.startsAt);
+    const endsAt = Date.parse(body.endsAt);
+    let capW = (body.capKw ?? 0) * 1000;
+    let shed: Pick<GridCap, 'shedW' | 'baselineW'> = {};
+    if (body.shedKw !== undefined) {
+      const baselineW = await this.baselineW(Math.min(Date.now(), startsAt));
+      capW = Math.max(0, baselineW - body.shedKw * 1000);
+      shed = { shedW: body.shedKw * 1000, baselineW: Math.round(baselineW) };
+    }
+    const e: GridCap = {
+      id: `grid-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`, capW, startsAt, endsAt, ...shed, source,
+      mandatory: body.mandatory,
+      ...(body.rampMinutes !== undefined ? { rampMs: body.rampMinutes * 60_000 } : {}),
+      ...(body.program !== undefined ? { program: body.program } : {}),
+    };
     await this.store.saveGridEvent(e);
     this.controller.setGridCaps(await this.store.gridEvents());
     this.tick();

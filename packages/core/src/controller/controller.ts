@@ -25,6 +25,8 @@ export interface ControllerConfig {
   priorities: readonly PriorityClassSpec[];
   /** Price intervals a new energy price must hold (beyond a 2 % dead band) before it is used. */
   priceStrikeIntervals: number;
+  /** A grid cap known in advance is in force this long before its start (time to shed). */
+  preShedMs: number;
 }
 
 export const DEFAULT_CONTROLLER_CONFIG: Omit<ControllerConfig, 'contractCapW' | 'marginW' | 'cooling'> = {
@@ -41,6 +43,7 @@ export const DEFAULT_CONTROLLER_CONFIG: Omit<ControllerConfig, 'contractCapW' | 
     { name: 'asic-fill', kind: 'asic' },
   ],
   priceStrikeIntervals: 3,
+  preShedMs: 30_000,
 };
 
 /** Real draw ÷ table estimate assumed for a miner before telemetry has taught us its own. */
@@ -379,7 +382,7 @@ export class Controller {
   // ---- read models --------------------------------------------------------------------
 
   sample(now: number): SiteSample {
-    const { cap } = this.budgets(now);
+    const { cap } = this.budgets(now, false);
     let asicW = 0;
     let gpuW = 0;
     let hashrateThs = 0;
@@ -431,8 +434,33 @@ export class Controller {
 
   // ---- internals ----------------------------------------------------------------------
 
-  private budgets(now: number) {
-    const active = this.gridCaps.filter((g) => g.startsAt <= now && now < g.endsAt).map((g) => g.capW);
+  /**
+   * Caps in force at `now`. An event is planned ahead: its cap holds from `preShedMs` before
+   * its start, reached by a linear ramp over `rampMs` before that (from the contract).
+   */
+  private activeCaps(now: number, planning: boolean): number[] {
+    const out: number[] = [];
+    for (const g of this.gridCaps) {
+      if (now >= g.endsAt) continue;
+      if (!planning) {
+        // The obligation itself: the event's level from its start.
+        if (now >= g.startsAt) out.push(g.capW);
+        continue;
+      }
+      const full = g.startsAt - this.config.preShedMs;
+      const rampStart = full - (g.rampMs ?? 0);
+      if (now >= full) out.push(g.capW);
+      else if (now > rampStart) {
+        const f = (now - rampStart) / (full - rampStart);
+        out.push(this.config.contractCapW - f * (this.config.contractCapW - g.capW));
+      }
+    }
+    return out;
+  }
+
+  /** The cap the site plans to (`planning`: with events ahead), or the one it must keep. */
+  private budgets(now: number, planning = true) {
+    const active = this.activeCaps(now, planning);
     const cap = effectiveCap({ contractCapW: this.config.contractCapW, safetyMarginW: this.config.marginW, cooling: this.config.cooling, zones: [] }, active);
     return { cap, itBudget: itBudgetW(this.config.cooling, cap.effectiveCapW) };
   }

@@ -74,6 +74,15 @@ export interface GridCap {
   readonly capW: number;
   readonly startsAt: number;
   readonly endsAt: number;
+  /** Step down gradually over this long before the event (ahead of the pre-shed lead). */
+  readonly rampMs?: number;
+  readonly program?: string;
+  readonly mandatory?: boolean;
+  /** For shed events: what was asked, and the baseline it was taken from. */
+  readonly shedW?: number;
+  readonly baselineW?: number;
+  /** Where the event came from (rest, schedule, openadr). */
+  readonly source?: string;
 }
 
 /** One ledger sample: what the site drew and what it was allowed. */
