@@ -178,6 +178,15 @@ describe('closed loop (processes, private Redis)', () => {
     expect((await api(site, '/v1/site/contract', { method: 'PUT', body: { capKw: 10, marginKw: 20 } })).body).toMatchObject({ status: 400, detail: 'marginKw: must be below capKw' });
     expect((await api(site, '/v1/grid/events', { method: 'POST', body: { capKw: 5, startsAt: 'soon', endsAt: 'later' } })).body.detail).toMatch(/^startsAt: /);
     expect((await api(site, '/v1/grid/events', { method: 'POST', body: { capKw: 5, shedKw: 5, startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z' } })).body.detail).toBe('capKw: give exactly one of capKw or shedKw');
+    const sched = (body: unknown) => api<any>(site, '/v1/grid/schedules', { method: 'POST', body });
+    const base4cp = { name: '4cp', cron: '0 15 * 6-9 1-5', tz: 'America/Chicago', durationMinutes: 180, shedKw: 20 };
+    expect((await sched({ ...base4cp, cron: '61 * * * *' })).body.detail).toMatch(/^cron: Constraint error/);
+    expect((await sched({ ...base4cp, tz: 'Mars/Olympus' })).body.detail).toBe('tz: unknown time zone "Mars/Olympus"');
+    const created4cp = await sched(base4cp);
+    expect(created4cp.status).toBe(201);
+    expect(created4cp.body.nextFireAt).toMatch(/T2\d:00:00\.000Z$/);
+    expect((await api<any[]>(site, '/v1/grid/schedules')).body.map((x) => x.name)).toEqual(['4cp']);
+    expect((await api(site, '/v1/grid/schedules/4cp', { method: 'DELETE' })).status).toBe(204);
     // A shed event is turned into a cap from the recorded baseline.
     const shed = await api<any>(site, '/v1/grid/events', { method: 'POST', body: { shedKw: 10, startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-01T01:00:00Z', program: 'ERS-10', rampMinutes: 5 } });
     expect(shed.status).toBe(201);

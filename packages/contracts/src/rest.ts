@@ -105,3 +105,22 @@ export const DevicePatchSchema = z.strictObject({
   pinnedProfile: z.string().min(1).nullable().optional(),
   maintenance: z.boolean().optional(),
 }).refine((b) => b.pinnedProfile !== undefined || b.maintenance !== undefined, { path: [], message: 'give pinnedProfile and/or maintenance' });
+
+/**
+ * `POST /v1/grid/schedules`: a recurring grid window, e.g. an ERCOT 4CP watch:
+ * `{"name": "4cp", "cron": "0 15 * 6-9 1-5", "tz": "America/Chicago", "durationMinutes": 180, "shedKw": 2000}`.
+ * Each firing creates a grid event (source `schedule`) from then for `durationMinutes`.
+ */
+export const GridScheduleBodySchema = z.strictObject({
+  name: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits and . _ - only'),
+  cron: z.string().min(9).max(120),
+  tz: z.string().min(1).max(64).default('UTC'),
+  durationMinutes: z.number().positive().max(24 * 60),
+  capKw: z.number().nonnegative().max(1e6).optional(),
+  shedKw: z.number().positive().max(1e6).optional(),
+  rampMinutes: z.number().nonnegative().max(240).optional(),
+  program: z.string().min(1).max(64).optional(),
+  mandatory: z.boolean().default(true),
+}).refine((b) => (b.capKw === undefined) !== (b.shedKw === undefined), { path: ['capKw'], message: 'give exactly one of capKw or shedKw' });
+
+export type GridScheduleBody = z.infer<typeof GridScheduleBodySchema>;

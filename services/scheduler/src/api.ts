@@ -2,7 +2,8 @@ import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import {
-  ContractBodySchema, DevicePatchSchema, EnergyPriceBodySchema, GridEventBodySchema, HashpriceBodySchema, JobBodySchema, PrioritiesBodySchema, parseInput,
+  ContractBodySchema, DevicePatchSchema, EnergyPriceBodySchema, GridEventBodySchema, GridScheduleBodySchema, HashpriceBodySchema, JobBodySchema,
+  PrioritiesBodySchema, parseInput,
 } from '@wattbroker/contracts';
 import { complianceCsv, type BaselineMethod, type GridCap, type Job } from '@wattbroker/core';
 import { requireRole, type Role } from './auth.js';
@@ -140,6 +141,24 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
     if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
       res.type('text/csv').attachment(`${report.eventId}.csv`).send(complianceCsv(report));
     } else res.json(report);
+  });
+  app.get('/v1/grid/schedules', view, async (_req, res) => void res.json(await s.schedules.list()));
+  app.post('/v1/grid/schedules', operator, async (req, res) => {
+    const body = parseInput(GridScheduleBodySchema, req.body, 'body');
+    try {
+      await s.schedules.upsert(body);
+    } catch (e) {
+      if (e instanceof RangeError) {
+        const field = e.message.split(':')[0]!;
+        throw new HttpProblem(400, 'Invalid request', e.message, { errors: [{ field, message: e.message.slice(field.length + 2) }] });
+      }
+      throw e;
+    }
+    res.status(201).location(`/v1/grid/schedules/${body.name}`).json((await s.schedules.list()).find((x) => x.name === body.name));
+  });
+  app.delete('/v1/grid/schedules/:name', operator, async (req, res) => {
+    if (!(await s.schedules.remove(req.params.name as string))) throw new HttpProblem(404, 'Not found', `name: no grid schedule "${req.params.name}"`);
+    res.status(204).end();
   });
   app.get('/v1/grid/events', view, async (_req, res) => void res.json((await s.store.gridEvents()).map(gridView)));
   app.delete('/v1/grid/events/:id', operator, async (req, res) => {

@@ -4,3 +4,4 @@ export * from './auth.js';
 export * from './config.js';
 export * from './store.js';
 export * from './problem.js';
+export * from './grid-schedules.js';

@@ -12,6 +12,7 @@ import {
   Controller, DEFAULT_CONTROLLER_CONFIG, buildComplianceReport, type BaselineMethod, type ComplianceReport, type ControllerConfig,
   type DeviceOverride, type EnergyPrice, type GridCap, type Job, type JobTransition, type PriorityClassSpec, type SiteSample,
 } from '@wattbroker/core';
+import { GridSchedules } from './grid-schedules.js';
 import { Store } from './store.js';
 
 export interface SchedulerOptions {
@@ -51,6 +52,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private readonly lease: LeaderLease;
   private readonly queues = new Map<string, Queue>();
   private worker: Worker | undefined;
+  private scheduleRedis: Redis | undefined;
+  schedules!: GridSchedules;
   private timers: NodeJS.Timeout[] = [];
   private running = false;
   private leading = false;
@@ -101,6 +104,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.running = true;
     this.worker = new Worker(RESULTS_QUEUE, (job) => this.onAgentMessage(job), { connection: this.workerRedis, prefix: BULL_PREFIX, concurrency: 1 });
     this.worker.on('error', (e) => this.log.error({ err: e.message }, 'results worker error'));
+    this.scheduleRedis = openRedis(this.opts.redisUrl);
+    this.schedules = new GridSchedules(this.redis, this.scheduleRedis, async (sch, firedAt) => {
+      await this.addGridEvent({
+        startsAt: new Date(firedAt).toISOString(), endsAt: new Date(firedAt + sch.durationMinutes * 60_000).toISOString(),
+        mandatory: sch.mandatory, program: sch.program ?? sch.name,
+        ...(sch.capKw !== undefined ? { capKw: sch.capKw } : {}), ...(sch.shedKw !== undefined ? { shedKw: sch.shedKw } : {}),
+        ...(sch.rampMinutes !== undefined ? { rampMinutes: sch.rampMinutes } : {}),
+      }, 'schedule');
+    }, this.log);
     await this.leadership();
     this.timers.push(setInterval(() => void this.leadership(), 1000));
     this.timers.push(setInterval(() => this.tick(), this.opts.tickMs ?? 200));
@@ -112,10 +124,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.running = false;
     for (const t of this.timers) clearInterval(t);
     await this.worker?.close();
+    await this.schedules?.close();
     for (const q of this.queues.values()) await q.close();
     if (this.leading) await this.lease.release().catch(() => undefined);
     this.streamRedis.disconnect();
     this.workerRedis.disconnect();
+    this.scheduleRedis?.disconnect();
     this.redis.disconnect();
   }
 
@@ -231,6 +245,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     try {
       const was = this.leading;
       this.leading = await this.lease.tick();
+      // Grid events may come from any scheduler process (a schedule firing, the API of a
+      // standby): the leader reloads them every second.
+      if (this.leading) this.controller.setGridCaps(await this.store.gridEvents());
       if (this.leading && !was) {
         this.log.info({ epoch: this.lease.epoch }, 'leading');
         this.emit('leader', { epoch: this.lease.epoch });
