@@ -88,6 +88,29 @@ describe('agent', () => {
     }
   });
 
+  it('executes a pre-armed grid shed at its start on its own, lowering only', async () => {
+    const config = asicConfig();
+    const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger });
+    await agent.start();
+    const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
+    try {
+      const m1Before = site.miners[1]!.truth().profile;
+      expect(site.miners[2]!.truth().state).not.toBe('sleeping');
+      const startsAt = Date.now() + 1500;
+      // No scheduler is listening from here on: only the agent acts.
+      await q.add('arm', { eventId: 'ev-1', hostId: 'rack-1', epoch: 6, startsAt, endsAt: startsAt + 60_000, devices: { m2: { kind: 'asic', profile: 'sleep' }, m1: { kind: 'asic', profile: '740MHz' } } });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(site.miners[2]!.truth().state).not.toBe('sleeping'); // not before the start
+      await waitFor('m2 asleep after the start', () => site.miners[2]!.truth().state === 'sleeping', { timeoutMs: 5000 });
+      expect(Date.now()).toBeGreaterThanOrEqual(startsAt);
+      expect(site.miners[1]!.truth().profile).toBe(m1Before); // a raise is never executed on its own
+      expect(await conn().hget('{wb}:agent:rack-1:armed', 'ev-1')).toBeNull();
+    } finally {
+      await q.close();
+      await agent.stop();
+    }
+  });
+
   it('runs a GPU job that calls an inference server, with the limit set first, and reports it done', async () => {
     const driver = new SimGpuDriver(['h100', 'h100']);
     const limitsSeen: number[] = [];

@@ -192,7 +192,16 @@ describe('closed loop (processes, private Redis)', () => {
     expect(shed.status).toBe(201);
     expect(shed.body).toMatchObject({ shedKw: 10, program: 'ERS-10', rampMinutes: 5, mandatory: true, source: 'rest' });
     expect(shed.body.capKw).toBeCloseTo(shed.body.baselineKw - 10, 2);
-    expect((await api(site, `/v1/grid/events/${shed.body.id}`, { method: 'DELETE' })).status).toBe(204);
+    // Mandatory and ahead: every ASIC agent is armed with its part of the plan, and disarmed when it is deleted.
+    const r = openRedis(site.redis.url);
+    try {
+      const armed = await waitFor('asic-1 armed', async () => r.hget('{wb}:agent:asic-1:armed', shed.body.id), { timeoutMs: 5000 });
+      expect(Object.keys(JSON.parse(armed).devices).length).toBeGreaterThan(0);
+      expect((await api(site, `/v1/grid/events/${shed.body.id}`, { method: 'DELETE' })).status).toBe(204);
+      await waitFor('asic-1 disarmed', async () => (await r.hget('{wb}:agent:asic-1:armed', shed.body.id)) === null, { timeoutMs: 5000 });
+    } finally {
+      r.disconnect();
+    }
     expect((await api<any[]>(site, '/v1/jobs?limit=1000')).body.length).toBe(before);
     expect((await api(site, '/v1/site/contract', { method: 'PUT', body: { capKw: 10 }, token: TENANT })).status).toBe(403);
     expect((await api(site, '/v1/site', { token: 'nope-nope-nope' })).status).toBe(401);

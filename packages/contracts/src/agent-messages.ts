@@ -46,6 +46,20 @@ export const AgentCommandSchema = z.strictObject({
   devices: z.record(id, DesiredStateSchema),
 });
 
+/**
+ * A mandatory grid event sent ahead of time: at `startsAt` the agent applies these targets
+ * on its own (only where they lower a device's power), so the site complies even if the
+ * scheduler is unreachable by then. Re-arming an event replaces its plan.
+ */
+export const ArmCommandSchema = z.strictObject({
+  eventId: id,
+  hostId: id,
+  epoch: z.number().int().nonnegative(),
+  startsAt: z.number().int().nonnegative(),
+  endsAt: z.number().int().nonnegative(),
+  devices: z.record(id, MinerDesiredSchema),
+});
+
 export const DeviceResultSchema = z.strictObject({
   ok: z.boolean(),
   /** A read-back showed the desired state reached. */
@@ -132,6 +146,7 @@ export type GpuDesired = z.infer<typeof GpuDesiredSchema>;
 export type GpuJobSpec = z.infer<typeof GpuJobSpecSchema>;
 export type DesiredState = z.infer<typeof DesiredStateSchema>;
 export type AgentCommand = z.infer<typeof AgentCommandSchema>;
+export type ArmCommand = z.infer<typeof ArmCommandSchema>;
 export type DeviceResult = z.infer<typeof DeviceResultSchema>;
 export type DeviceInventory = z.infer<typeof DeviceInventorySchema>;
 export type MinerInventory = z.infer<typeof MinerInventorySchema>;

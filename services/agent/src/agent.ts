@@ -3,8 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { appendToStream, openRedis } from '@wattbroker/bus';
 import {
-  AgentCommandSchema, AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, fieldPath,
-  type AgentMessage, type HostConfig, type TelemetryBatch,
+  AgentCommandSchema, AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, fieldPath,
+  type AgentMessage, type ArmCommand, type HostConfig, type TelemetryBatch,
 } from '@wattbroker/contracts';
 import type { HostDevices } from './host-devices.js';
 
@@ -37,10 +37,14 @@ export class Agent {
   private readAgain = false;
   private readonly hostId: string;
   private readonly epochKey: string;
+  private readonly armedKey: string;
+  /** Pre-armed grid sheds by event id, with their timers. */
+  private readonly armed = new Map<string, { cmd: ArmCommand; timer: NodeJS.Timeout }>();
 
   constructor(private readonly opts: AgentOptions) {
     this.hostId = opts.config.hostId;
     this.epochKey = `{wb}:agent:${this.hostId}:epoch`;
+    this.armedKey = `{wb}:agent:${this.hostId}:armed`;
   }
 
   async start(): Promise<void> {
@@ -53,6 +57,11 @@ export class Agent {
       void this.send({ type: 'job', hostId: this.hostId, jobId, state: ok ? 'done' : 'failed', ...(error ? { error } : {}), sentAt: Date.now() });
     });
     await this.register();
+    // Sheds armed before a restart still fire.
+    for (const raw of Object.values(await this.redis.hgetall(this.armedKey))) {
+      const cmd = ArmCommandSchema.safeParse(JSON.parse(raw));
+      if (cmd.success) this.arm(cmd.data);
+    }
     this.worker = new Worker(commandQueue(this.hostId), (job) => this.handle(job), {
       connection: this.workerRedis, prefix: BULL_PREFIX, concurrency: 1,
     });
@@ -66,6 +75,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    for (const a of this.armed.values()) clearTimeout(a.timer);
     await this.worker?.close();
     await this.results?.close();
     await this.opts.devices.close();
@@ -110,7 +120,45 @@ export class Agent {
     }
   }
 
+  /** Keep a pre-armed shed and set its timer (replacing an earlier plan for the event). */
+  private arm(cmd: ArmCommand): void {
+    const old = this.armed.get(cmd.eventId);
+    if (old) clearTimeout(old.timer);
+    if (Date.now() >= cmd.endsAt) {
+      this.armed.delete(cmd.eventId);
+      void this.redis.hdel(this.armedKey, cmd.eventId);
+      return;
+    }
+    const timer = setTimeout(() => void this.fireArmed(cmd.eventId), Math.max(0, cmd.startsAt - Date.now()));
+    this.armed.set(cmd.eventId, { cmd, timer });
+  }
+
+  /** At the event's start: apply the armed targets that lower power, whoever is listening. */
+  private async fireArmed(eventId: string): Promise<void> {
+    const a = this.armed.get(eventId);
+    if (!a) return;
+    this.armed.delete(eventId);
+    const results = this.opts.devices.applyIfLower ? await this.opts.devices.applyIfLower(a.cmd.devices) : {};
+    const shed = Object.values(results).filter((r) => r.ok).length;
+    this.opts.logger.warn({ eventId, devices: Object.keys(a.cmd.devices).length, applied: shed }, 'executed a pre-armed grid shed');
+    await this.redis.hdel(this.armedKey, eventId).catch(() => undefined);
+    void this.publishTelemetry();
+  }
+
+  private async handleArm(job: Job): Promise<void> {
+    const parsed = ArmCommandSchema.safeParse(job.data);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0]!;
+      throw new Error(`invalid arm command: ${fieldPath(first.path)}: ${first.message}`);
+    }
+    const cmd = parsed.data;
+    if (cmd.epoch < this.epoch) return; // a stale leader's plan
+    await this.redis.hset(this.armedKey, cmd.eventId, JSON.stringify(cmd));
+    this.arm(cmd);
+  }
+
   private async handle(job: Job): Promise<void> {
+    if (job.name === 'arm') return this.handleArm(job);
     const parsed = AgentCommandSchema.safeParse(job.data);
     if (!parsed.success) {
       // A malformed command changes nothing; the job fails with the field named.

@@ -12,6 +12,8 @@ const SLEEP_W = 100;
 export class AsicHost implements HostDevices {
   private readonly clients: Map<string, LuxosClient>;
   private readonly last = new Map<string, Telemetry>();
+  /** Profile tables read at registration: what each profile draws (for shed-only decisions). */
+  private readonly tables = new Map<string, Map<string, number>>();
 
   constructor(private readonly config: AsicConfig, timeoutMs = 3000) {
     this.clients = new Map(config.miners.map((m) => [m.id, new LuxosClient(m.host, m.port, { timeoutMs, retries: 1 })]));
@@ -22,6 +24,7 @@ export class AsicHost implements HostDevices {
       const c = this.clients.get(m.id)!;
       try {
         const [identity, profiles] = [await c.identity(), await c.profiles()];
+        this.tables.set(m.id, new Map([['sleep', 25], ...profiles.map((p) => [p.name, p.powerW] as [string, number])]));
         return {
           id: m.id, kind: 'asic' as const, model: identity.model,
           profiles: [{ name: 'sleep', powerW: 25, hashrateThs: 0 }, ...profiles.map((p) => ({ name: p.name, powerW: p.powerW, hashrateThs: p.hashrateThs }))],
@@ -69,6 +72,31 @@ export class AsicHost implements HostDevices {
       }
     });
     return Object.fromEntries(results);
+  }
+
+  async applyIfLower(desired: Record<string, DesiredState>): Promise<Record<string, DeviceResult>> {
+    const lower: Record<string, DesiredState> = {};
+    const skipped: Record<string, DeviceResult> = {};
+    await mapLimit(Object.entries(desired), this.config.concurrency, async ([id, want]) => {
+      const table = this.tables.get(id);
+      const client = this.clients.get(id);
+      if (!table || !client || want.kind !== 'asic') {
+        skipped[id] = { ok: false, confirmed: false, error: 'unknown miner or profile table not read yet' };
+        return;
+      }
+      try {
+        const t = await client.telemetry();
+        const now = table.get(t.sleeping ? 'sleep' : t.profile) ?? Number.POSITIVE_INFINITY;
+        const target = table.get(want.profile) ?? Number.POSITIVE_INFINITY;
+        if (target < now) lower[id] = want;
+        else skipped[id] = { ok: true, confirmed: true };
+      } catch (e) {
+        // Unreachable now: try the shed anyway (apply reads it again).
+        lower[id] = want;
+        void e;
+      }
+    });
+    return { ...skipped, ...(await this.apply(lower)) };
   }
 
   async close(): Promise<void> {}

@@ -11,6 +11,11 @@ export interface HostDevices {
   read(): Promise<DeviceReading[]>;
   /** Apply desired states idempotently; one result per device. */
   apply(desired: Record<string, DesiredState>): Promise<Record<string, DeviceResult>>;
+  /**
+   * Apply only the targets that lower a device's power (a pre-armed grid shed executed by
+   * the agent on its own must never raise anything). Hosts without miners ignore it.
+   */
+  applyIfLower?(desired: Record<string, DesiredState>): Promise<Record<string, DeviceResult>>;
   /** Jobs that ended since the last call (GPU hosts). */
   onJobEnd?(listener: (jobId: string, ok: boolean, error?: string) => void): void;
   close(): Promise<void>;

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { appendToStream, LeaderLease, openRedis, rangeStream, readStream } from '@wattbroker/bus';
 import {
-  AgentCommandSchema, AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, SITE_SAMPLES_STREAM, TELEMETRY_STREAM,
+  AgentCommandSchema, AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, RESULTS_QUEUE, SITE_SAMPLES_STREAM, TELEMETRY_STREAM,
   TelemetryBatchSchema, commandQueue, type EnergyPriceBody, type GridEventBody, type JobBody,
 } from '@wattbroker/contracts';
 import {
@@ -195,6 +195,13 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   async deleteGridEvent(id: string): Promise<boolean> {
     const ok = await this.store.deleteGridEvent(id);
+    if (ok && this.armedAt.delete(id)) {
+      // Disarm: an already-ended plan makes agents drop it.
+      const asicHosts = this.controller.hostStates(Date.now()).filter((h) => h.kind === 'asic').map((h) => h.hostId);
+      await Promise.all(asicHosts.map((hostId) => this.queue(hostId).add('arm', ArmCommandSchema.parse({
+        eventId: id, hostId, epoch: this.lease.epoch, startsAt: 0, endsAt: 0, devices: {},
+      }), { removeOnComplete: 100, removeOnFail: 100 })));
+    }
     this.controller.setGridCaps(await this.store.gridEvents());
     this.tick();
     return ok;
@@ -239,6 +246,33 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return buildComplianceReport(event, entries.map((e) => e.value as SiteSample), now, method);
   }
 
+  /** When each upcoming mandatory event was last armed at the agents. */
+  private readonly armedAt = new Map<string, number>();
+
+  /**
+   * Send every ASIC agent its part of the plan for each upcoming mandatory grid event, so it
+   * can shed on its own at the start if this scheduler is gone by then. Re-armed every five
+   * minutes (the fleet and the GPU load change).
+   */
+  private async armAgents(): Promise<void> {
+    const now = Date.now();
+    for (const e of this.controller.upcomingMandatory(now)) {
+      const last = this.armedAt.get(e.id);
+      if (last !== undefined && now - last < 300_000) continue;
+      const byHost = new Map<string, Record<string, { kind: 'asic'; profile: string }>>();
+      for (const [id, t] of this.controller.planForCap(e.capW, now)) {
+        const devices = byHost.get(t.hostId) ?? {};
+        devices[id] = { kind: 'asic', profile: t.profile };
+        byHost.set(t.hostId, devices);
+      }
+      await Promise.all([...byHost].map(([hostId, devices]) => this.queue(hostId).add('arm', ArmCommandSchema.parse({
+        eventId: e.id, hostId, epoch: this.lease.epoch, startsAt: e.startsAt, endsAt: e.endsAt, devices,
+      }), { removeOnComplete: 100, removeOnFail: 100 })));
+      this.armedAt.set(e.id, now);
+      if (byHost.size) this.log.info({ eventId: e.id, hosts: byHost.size }, 'agents armed for a mandatory grid event');
+    }
+  }
+
   // ---- loops --------------------------------------------------------------------------
 
   private async leadership(): Promise<void> {
@@ -247,7 +281,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       this.leading = await this.lease.tick();
       // Grid events may come from any scheduler process (a schedule firing, the API of a
       // standby): the leader reloads them every second.
-      if (this.leading) this.controller.setGridCaps(await this.store.gridEvents());
+      if (this.leading) {
+        this.controller.setGridCaps(await this.store.gridEvents());
+        await this.armAgents();
+      }
       if (this.leading && !was) {
         this.log.info({ epoch: this.lease.epoch }, 'leading');
         this.emit('leader', { epoch: this.lease.epoch });

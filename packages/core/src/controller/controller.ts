@@ -379,6 +379,27 @@ export class Controller {
     return { commands: this.commandsFor(changed), jobTransitions: transitions };
   }
 
+  /**
+   * What the miners should run under a cap `capW` (an upcoming grid event), with today's GPU
+   * reservations: the plan agents are armed with. Miners on silent hosts or in maintenance
+   * are left out.
+   */
+  planForCap(capW: number, now: number): Map<string, { hostId: string; profile: string }> {
+    const cap = Math.max(0, Math.min(this.config.contractCapW, capW) - this.config.marginW);
+    const budget = itBudgetW(this.config.cooling, cap) - this.hostOverheadW() - this.gpuBudgetW(now) - this.config.hysteresisW;
+    const saved = this.lastExplanation;
+    const targets = this.planMiners(budget, now, itBudgetW(this.config.cooling, cap), this.hostOverheadW());
+    this.lastExplanation = saved; // a what-if: the plan in force is unchanged
+    const out = new Map<string, { hostId: string; profile: string }>();
+    for (const [id, profile] of targets) out.set(id, { hostId: this.devices.get(id)!.hostId, profile });
+    return out;
+  }
+
+  /** Upcoming mandatory grid events (not yet started). */
+  upcomingMandatory(now: number): GridCap[] {
+    return this.gridCaps.filter((g) => g.mandatory !== false && g.startsAt > now);
+  }
+
   // ---- read models --------------------------------------------------------------------
 
   sample(now: number): SiteSample {
