@@ -15,9 +15,13 @@ import { startService, type Proc } from './processes.js';
 
 const USAGE = `usage: pnpm demo [--port 8080] [--miners 120] [--asic-hosts 4] [--gpu-hosts 2] [--gpus-per-host 8]
                  [--cap-kw N] [--speed 10] [--duration S] [--no-jobs] [--seed 1] [--redis URL]
+                 [--grid-at S [--grid-cap-kw N] [--grid-for S]] [--price-at S [--price USD_PER_MWH] [--hashprice USD]]
 
 A whole hybrid site on this machine. --speed scales device physics and job durations;
---duration runs for S seconds then exits 0; Ctrl-C stops everything.`;
+--duration runs for S seconds then exits 0; Ctrl-C stops everything. --grid-at S posts a
+grid cap event S seconds in (default 70 % of the contract, for 60 s); --price-at S sets the
+energy price S seconds in (default 100 $/MWh, hashprice 0.05 $/TH/day): miners that no
+longer pay for their power sleep.`;
 
 const fail = (msg: string): never => {
   process.stderr.write(`demo: ${msg}\n`);
@@ -39,6 +43,8 @@ async function main(): Promise<void> {
         port: { type: 'string' }, miners: { type: 'string' }, 'asic-hosts': { type: 'string' }, 'gpu-hosts': { type: 'string' },
         'gpus-per-host': { type: 'string' }, 'cap-kw': { type: 'string' }, speed: { type: 'string' }, duration: { type: 'string' },
         'no-jobs': { type: 'boolean', default: false }, seed: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+        'grid-at': { type: 'string' }, 'grid-cap-kw': { type: 'string' }, 'grid-for': { type: 'string' },
+        'price-at': { type: 'string' }, price: { type: 'string' }, hashprice: { type: 'string' },
       },
       strict: true,
     }));
@@ -55,6 +61,11 @@ async function main(): Promise<void> {
   const speed = num('speed', values.speed, 10, 0.01);
   const duration = values.duration !== undefined ? num('duration', values.duration, 0, 1) : undefined;
   const seed = num('seed', values.seed, 1, 0, true);
+  const gridAt = values['grid-at'] !== undefined ? num('grid-at', values['grid-at'], 0, 0) : undefined;
+  const gridFor = num('grid-for', values['grid-for'], 60, 1);
+  const priceAt = values['price-at'] !== undefined ? num('price-at', values['price-at'], 0, 0) : undefined;
+  const price = num('price', values.price, 100, 0);
+  const hashprice = num('hashprice', values.hashprice, 0.05, 0.0001);
 
   // Size the default contract as sites do: the miners' stock draw plus the GPUs at their
   // limits plus cooling (10 % of IT). The miners then fill what the GPUs leave free,
@@ -161,6 +172,24 @@ async function main(): Promise<void> {
       setTimeout(() => void burst(), 3000);
     }
 
+    if (gridAt !== undefined) {
+      const gridCapKw = num('grid-cap-kw', values['grid-cap-kw'], Math.round(capKw * 0.7), 0);
+      setTimeout(async () => {
+        const startsAt = new Date().toISOString();
+        const endsAt = new Date(Date.now() + gridFor * 1000).toISOString();
+        const r = await fetch(`${api}/v1/grid/events`, { method: 'POST', headers: headers(operatorToken), body: JSON.stringify({ capKw: gridCapKw, startsAt, endsAt, program: 'demo' }) });
+        const e = (await r.json()) as { id?: string; detail?: string };
+        process.stdout.write(`\ndemo: grid event ${e.id ?? e.detail}: cap ${gridCapKw} kW for ${gridFor} s; report: ${api}/v1/grid/events/${e.id}/report\n`);
+      }, gridAt * 1000);
+    }
+    if (priceAt !== undefined) {
+      setTimeout(async () => {
+        await fetch(`${api}/v1/prices/hash`, { method: 'PUT', headers: headers(operatorToken), body: JSON.stringify({ usdPerThDay: hashprice }) });
+        await fetch(`${api}/v1/prices/energy`, { method: 'PUT', headers: headers(operatorToken), body: JSON.stringify({ pricePerMWh: price }) });
+        process.stdout.write(`\ndemo: energy price ${price} $/MWh (hashprice ${hashprice} $/TH/day)\n`);
+      }, priceAt * 1000);
+    }
+
     const tty = process.stdout.isTTY;
     const started = Date.now();
     setInterval(async () => {
@@ -169,10 +198,13 @@ async function main(): Promise<void> {
         const site = (await (await fetch(`${api}/v1/site`, { headers: headers(operatorToken) })).json()) as {
           effectiveCapKw: number; power: { siteKw: number; asicKw: number; gpuKw: number; overheadKw: number }; hashrateThs: number; jobs: { queued: number; admitting: number; running: number }; silentHosts: string[];
         };
+        const prices = (await (await fetch(`${api}/v1/prices`, { headers: headers(operatorToken) })).json()) as { effectivePricePerMWh?: number };
         const t = Math.round((Date.now() - started) / 1000);
         const line = `[${String(t).padStart(4)}s] cap ${site.effectiveCapKw.toFixed(1)} kW | site ${site.power.siteKw.toFixed(1)} kW ` +
           `(${((site.power.siteKw / site.effectiveCapKw) * 100).toFixed(1)} %) | ASIC ${site.power.asicKw.toFixed(1)} GPU ${site.power.gpuKw.toFixed(1)} overhead ${site.power.overheadKw.toFixed(1)} kW | ` +
           `${(site.hashrateThs / 1000).toFixed(2)} PH/s | jobs queued ${site.jobs.queued} admitting ${site.jobs.admitting} running ${site.jobs.running}` +
+          (site.effectiveCapKw < capKw - marginKw - 0.05 ? ' | GRID EVENT' : '') +
+          (prices.effectivePricePerMWh !== undefined ? ` | price ${prices.effectivePricePerMWh} $/MWh` : '') +
           (site.silentHosts.length ? ` | SILENT ${site.silentHosts.join(',')}` : '');
         process.stdout.write(tty ? `\r${line}\u001b[K` : `${line}\n`);
       } catch {
