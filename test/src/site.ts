@@ -30,6 +30,8 @@ export interface TestSiteOptions {
   gpusPerHost: number;
   speed: number;
   seed?: number;
+  /** Extra scheduler flags (e.g. OpenADR). */
+  schedulerArgs?: string[];
 }
 
 /**
@@ -79,6 +81,7 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
     async startScheduler() {
       site.scheduler = spawnTs('services/scheduler/src/main.ts', [
         '--cap-kw', String(capKw), '--margin-kw', String(marginKw), '--port', String(port), '--min-dwell-s', String(10 / o.speed), '--tick-ms', '100',
+        ...(o.schedulerArgs ?? []),
       ], env);
       await site.scheduler.waitForLine(/API on/);
     },

@@ -16,6 +16,7 @@ import { startService, type Proc } from './processes.js';
 const USAGE = `usage: pnpm demo [--port 8080] [--miners 120] [--asic-hosts 4] [--gpu-hosts 2] [--gpus-per-host 8]
                  [--cap-kw N] [--speed 10] [--duration S] [--no-jobs] [--seed 1] [--redis URL]
                  [--grid-at S [--grid-cap-kw N] [--grid-for S]] [--price-at S [--price USD_PER_MWH] [--hashprice USD]]
+                 [--openadr-vtn URL --openadr-client-id ID --openadr-client-secret SECRET --openadr-program NAME]
 
 A whole hybrid site on this machine. --speed scales device physics and job durations;
 --duration runs for S seconds then exits 0; Ctrl-C stops everything. --grid-at S posts a
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
         'no-jobs': { type: 'boolean', default: false }, seed: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
         'grid-at': { type: 'string' }, 'grid-cap-kw': { type: 'string' }, 'grid-for': { type: 'string' },
         'price-at': { type: 'string' }, price: { type: 'string' }, hashprice: { type: 'string' },
+        'openadr-vtn': { type: 'string' }, 'openadr-client-id': { type: 'string' }, 'openadr-client-secret': { type: 'string' }, 'openadr-program': { type: 'string' },
       },
       strict: true,
     }));
@@ -136,7 +138,14 @@ async function main(): Promise<void> {
     }
     const operatorToken = randomBytes(16).toString('hex');
     const tenantToken = randomBytes(16).toString('hex');
-    const env = { WATTBROKER_REDIS_URL: redisUrl, WATTBROKER_API_TOKENS: `operator:${operatorToken},tenant:${tenantToken}`, LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = { WATTBROKER_REDIS_URL: redisUrl, WATTBROKER_API_TOKENS: `operator:${operatorToken},tenant:${tenantToken}`, LOG_LEVEL: 'info' };
+    if (values['openadr-vtn']) {
+      // Passed through the environment so that the secret never shows in a process list.
+      Object.assign(env, {
+        WATTBROKER_OPENADR_VTN: values['openadr-vtn'], WATTBROKER_OPENADR_CLIENT_ID: values['openadr-client-id'],
+        WATTBROKER_OPENADR_CLIENT_SECRET: values['openadr-client-secret'], WATTBROKER_OPENADR_PROGRAM: values['openadr-program'],
+      });
+    }
     const scheduler = startService('scheduler', 'services/scheduler/src/main.ts',
       ['--cap-kw', String(capKw), '--margin-kw', String(marginKw), '--port', String(port), '--cooling-fraction', '0.1', '--min-dwell-s', String(Math.max(0.5, 10 / speed))],
       env, logDir, /API on/);

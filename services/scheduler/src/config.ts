@@ -18,8 +18,19 @@ export const SchedulerConfigSchema = z.strictObject({
   silentAfterS: z.coerce.number().positive().default(2.5),
   tickMs: z.coerce.number().int().min(20).max(10_000).default(200),
   hashpricePerThDay: z.coerce.number().positive().max(100).optional(),
+  openadrVtn: z.url().optional(),
+  openadrClientId: z.string().min(1).optional(),
+  openadrClientSecret: z.string().min(1).optional(),
+  /** Comma-separated program names. */
+  openadrProgram: z.string().min(1).optional(),
+  openadrPollS: z.coerce.number().positive().default(10),
+  openadrSilentS: z.coerce.number().positive().default(240),
+  openadrFailsafeKw: z.coerce.number().nonnegative().optional(),
   apiTokens: z.string().min(1, 'set WATTBROKER_API_TOKENS or --tokens ("operator:TOKEN,viewer:TOKEN")'),
-}).refine((c) => c.marginKw < c.capKw, { path: ['marginKw'], message: 'must be below capKw' });
+}).refine((c) => c.marginKw < c.capKw, { path: ['marginKw'], message: 'must be below capKw' })
+  .refine((c) => !c.openadrVtn || (c.openadrClientId && c.openadrClientSecret && c.openadrProgram), {
+    path: ['openadrVtn'], message: 'an OpenADR VTN needs a client id, a client secret and a program',
+  });
 
 export type SchedulerConfig = z.infer<typeof SchedulerConfigSchema>;
 
@@ -38,6 +49,13 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     silentAfterS: pick('silent-after-s', 'WATTBROKER_SILENT_AFTER_S'),
     tickMs: pick('tick-ms', 'WATTBROKER_TICK_MS'),
     hashpricePerThDay: pick('hashprice', 'WATTBROKER_HASHPRICE'),
+    openadrVtn: pick('openadr-vtn', 'WATTBROKER_OPENADR_VTN'),
+    openadrClientId: pick('openadr-client-id', 'WATTBROKER_OPENADR_CLIENT_ID'),
+    openadrClientSecret: pick('openadr-client-secret', 'WATTBROKER_OPENADR_CLIENT_SECRET'),
+    openadrProgram: pick('openadr-program', 'WATTBROKER_OPENADR_PROGRAM'),
+    openadrPollS: pick('openadr-poll-s', 'WATTBROKER_OPENADR_POLL_S'),
+    openadrSilentS: pick('openadr-silent-s', 'WATTBROKER_OPENADR_SILENT_S'),
+    openadrFailsafeKw: pick('openadr-failsafe-kw', 'WATTBROKER_OPENADR_FAILSAFE_KW'),
     apiTokens: pick('tokens', 'WATTBROKER_API_TOKENS') ?? '',
   }).filter(([, v]) => v !== undefined));
   return parseInput(SchedulerConfigSchema, raw, 'scheduler config');

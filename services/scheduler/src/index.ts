@@ -5,3 +5,5 @@ export * from './config.js';
 export * from './store.js';
 export * from './problem.js';
 export * from './grid-schedules.js';
+export * from './openadr/map-events.js';
+export * from './openadr/ven.js';

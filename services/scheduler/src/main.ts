@@ -8,18 +8,20 @@ import { Scheduler } from './scheduler.js';
 
 const USAGE = `usage: wattbroker-scheduler --cap-kw N [--redis URL] [--port 8080] [--host 127.0.0.1] [--margin-kw N]
        [--cooling-fixed-kw N] [--cooling-fraction F] [--hysteresis-kw N] [--min-dwell-s S] [--hashprice USD_PER_TH_DAY]
-       [--tokens role:token,...]
+       [--tokens role:token,...] [--openadr-vtn URL --openadr-client-id ID --openadr-client-secret SECRET
+       --openadr-program NAME[,NAME] [--openadr-poll-s 10] [--openadr-silent-s 240] [--openadr-failsafe-kw N]]
 
 Each flag also reads from the environment (WATTBROKER_REDIS_URL, WATTBROKER_CAP_KW, WATTBROKER_API_TOKENS, …).`;
 
 const logger = pino({
   name: 'scheduler',
   level: process.env.LOG_LEVEL ?? 'info',
-  redact: { paths: ['req.headers.authorization', 'apiTokens', 'redisUrl', '*.apiTokens', '*.redisUrl'], censor: '[redacted]' },
+  redact: { paths: ['req.headers.authorization', 'apiTokens', 'redisUrl', '*.apiTokens', '*.redisUrl', 'openadrClientSecret', '*.clientSecret', '*.openadrClientSecret'], censor: '[redacted]' },
 });
 
 async function main(): Promise<void> {
-  const names = ['redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'tick-ms', 'hashprice', 'tokens'];
+  const names = ['redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'tick-ms', 'hashprice', 'tokens',
+    'openadr-vtn', 'openadr-client-id', 'openadr-client-secret', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw'];
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ options: { ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])), help: { type: 'boolean' as const } }, strict: true }));
@@ -40,6 +42,14 @@ async function main(): Promise<void> {
   const scheduler = new Scheduler({
     redisUrl: config.redisUrl, logger, contractCapW: config.capKw * 1000, marginW: config.marginKw * 1000, tickMs: config.tickMs,
     ...(config.hashpricePerThDay !== undefined ? { hashpricePerThDay: config.hashpricePerThDay } : {}),
+    ...(config.openadrVtn ? {
+      openadr: {
+        vtnUrl: config.openadrVtn, clientId: config.openadrClientId!, clientSecret: config.openadrClientSecret!,
+        programs: config.openadrProgram!.split(',').map((x) => x.trim()), pollMs: config.openadrPollS * 1000,
+        silentAfterMs: config.openadrSilentS * 1000,
+        ...(config.openadrFailsafeKw !== undefined ? { failSafeCapKw: config.openadrFailsafeKw } : {}),
+      },
+    } : {}),
     controller: {
       cooling: { fixedW: config.coolingFixedKw * 1000, fractionOfIt: config.coolingFraction },
       hysteresisW: (config.hysteresisKw ?? Math.max(1, config.capKw * 0.005)) * 1000,

@@ -13,6 +13,7 @@ import {
   type DeviceOverride, type EnergyPrice, type GridCap, type Job, type JobTransition, type PriorityClassSpec, type SiteSample,
 } from '@wattbroker/core';
 import { GridSchedules } from './grid-schedules.js';
+import { OpenAdrVen, type VenConfig } from './openadr/ven.js';
 import { Store } from './store.js';
 
 export interface SchedulerOptions {
@@ -24,6 +25,8 @@ export interface SchedulerOptions {
   readonly controller?: Partial<Omit<ControllerConfig, 'contractCapW' | 'marginW'>>;
   /** Hashprice from configuration ($/TH/day); one set through the API wins. */
   readonly hashpricePerThDay?: number;
+  /** OpenADR 3 VEN settings; the leader polls the VTN. */
+  readonly openadr?: VenConfig;
   /** Decision interval. @defaultValue 200 */
   readonly tickMs?: number;
   /** Site sample interval. @defaultValue 1000 */
@@ -54,6 +57,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private worker: Worker | undefined;
   private scheduleRedis: Redis | undefined;
   schedules!: GridSchedules;
+  ven: OpenAdrVen | undefined;
   private timers: NodeJS.Timeout[] = [];
   private running = false;
   private leading = false;
@@ -122,6 +126,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.ven?.stop();
     for (const t of this.timers) clearInterval(t);
     await this.worker?.close();
     await this.schedules?.close();
@@ -246,6 +251,39 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return buildComplianceReport(event, entries.map((e) => e.value as SiteSample), now, method);
   }
 
+  /** The VEN runs in the leader only (one poller, one set of reports). */
+  private startVen(): void {
+    const cfg = this.opts.openadr;
+    if (!cfg || this.ven) return;
+    const reportedKey = '{wb}:openadr:reported';
+    this.ven = new OpenAdrVen(cfg, {
+      upsertCap: async (id, c) => {
+        let capW = (c.capKw ?? 0) * 1000;
+        let shed: Pick<GridCap, 'shedW' | 'baselineW'> = {};
+        if (c.shedFraction !== undefined) {
+          const baselineW = await this.baselineW(Math.min(Date.now(), c.startsAt));
+          capW = baselineW * (1 - c.shedFraction);
+          shed = { shedW: Math.round(baselineW * c.shedFraction), baselineW: Math.round(baselineW) };
+        }
+        await this.store.saveGridEvent({ id, capW, startsAt: c.startsAt, endsAt: c.endsAt, program: c.program, mandatory: true, source: 'openadr', ...shed });
+        this.controller.setGridCaps(await this.store.gridEvents());
+        this.tick();
+      },
+      removeCap: async (id) => {
+        await this.deleteGridEvent(id);
+      },
+      setPrices: async (intervals) => {
+        const price = { kind: 'intervals' as const, intervals };
+        await this.store.saveEnergyPrice(price);
+        this.controller.setEnergyPrice(price);
+      },
+      samples: async (from, to) => (await rangeStream(this.redis, SITE_SAMPLES_STREAM, String(from), String(to))).map((e) => e.value as SiteSample),
+      reported: async (key) => (await this.redis.sismember(reportedKey, key)) === 1,
+      markReported: async (key) => void (await this.redis.sadd(reportedKey, key)),
+    }, this.log.child({ component: 'openadr' }));
+    this.ven.start();
+  }
+
   /** When each upcoming mandatory event was last armed at the agents. */
   private readonly armedAt = new Map<string, number>();
 
@@ -288,7 +326,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (this.leading && !was) {
         this.log.info({ epoch: this.lease.epoch }, 'leading');
         this.emit('leader', { epoch: this.lease.epoch });
-      } else if (!this.leading && was) this.log.warn('lost leadership');
+        this.startVen();
+      } else if (!this.leading && was) {
+        this.log.warn('lost leadership');
+        this.ven?.stop();
+        this.ven = undefined;
+      }
     } catch (e) {
       this.leading = false;
       this.log.error({ err: (e as Error).message }, 'leader lease check failed');
