@@ -1,42 +1,53 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
-import { GridSchedules, Scheduler } from '@wattbroker/scheduler';
+import { GridSchedules } from '@wattbroker/scheduler';
+import { freePort, spawnTs, type Child } from '@wattbroker/testkit';
 
-/** Two scheduler processes' worth of schedulers on one private Redis. */
+/** Two scheduler processes on one private Redis. */
 describe('grid schedules', () => {
   let redis: EmbeddedRedis;
-  let a: Scheduler;
-  let b: Scheduler;
-  const logger = pino({ level: 'silent' });
+  const schedulers: Child[] = [];
+  const ports: number[] = [];
+  const call = async (i: number, path: string, init: { method?: string; body?: unknown } = {}) => {
+    const res = await fetch(`http://127.0.0.1:${ports[i]}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { authorization: 'Bearer op-token-123', 'content-type': 'application/json' },
+      ...(init.body ? { body: JSON.stringify(init.body) } : {}),
+    });
+    return { status: res.status, body: (res.status === 204 ? null : await res.json()) as any };
+  };
 
   beforeAll(async () => {
     redis = await startEmbeddedRedis({ appendOnly: false });
-    a = new Scheduler({ redisUrl: redis.url, logger, contractCapW: 100_000, marginW: 0 });
-    b = new Scheduler({ redisUrl: redis.url, logger, contractCapW: 100_000, marginW: 0 });
-    await a.start();
-    await b.start();
-  }, 20_000);
+    for (let i = 0; i < 2; i++) {
+      ports.push(await freePort());
+      const s = spawnTs('services/scheduler/src/main.ts', ['--cap-kw', '100', '--port', String(ports[i])], {
+        WATTBROKER_REDIS_URL: redis.url, WATTBROKER_API_TOKENS: 'operator:op-token-123', LOG_LEVEL: 'warn',
+      });
+      await s.waitForLine(/API on/);
+      schedulers.push(s);
+    }
+  }, 30_000);
   afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
+    for (const s of schedulers) await s.stop();
     await redis?.stop();
   });
 
-  it('fires each window exactly once with two schedulers running', async () => {
-    expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
-    await a.schedules.upsert({ name: 'every-2s', cron: '*/2 * * * * *', tz: 'UTC', durationMinutes: 1, capKw: 60, mandatory: true });
+  it('fires each window exactly once with two scheduler processes running', async () => {
+    const leaders = await Promise.all([0, 1].map(async (i) => (await fetch(`http://127.0.0.1:${ports[i]}/readyz`)).status));
+    expect(leaders.sort()).toEqual([200, 503]);
+    expect((await call(0, '/v1/grid/schedules', { method: 'POST', body: { name: 'every-2s', cron: '*/2 * * * * *', tz: 'UTC', durationMinutes: 1, capKw: 60 } })).status).toBe(201);
     await sleep(7000);
-    await a.schedules.remove('every-2s');
-    const fired = (await a.store.gridEvents()).filter((e) => e.source === 'schedule');
-    const windows = fired.map((e) => Math.round(e.startsAt / 2000));
+    expect((await call(1, '/v1/grid/schedules/every-2s', { method: 'DELETE' })).status).toBe(204);
+    const fired = ((await call(1, '/v1/grid/events')).body as any[]).filter((e) => e.source === 'schedule');
+    const windows = fired.map((e) => Math.round(Date.parse(e.startsAt) / 2000));
     expect(fired.length).toBeGreaterThanOrEqual(2);
     expect(fired.length).toBeLessThanOrEqual(4);
     expect(new Set(windows).size).toBe(fired.length);
     for (const e of fired) {
-      expect(e.capW).toBe(60_000);
-      expect(e.endsAt - e.startsAt).toBe(60_000);
+      expect(e.capKw).toBe(60);
+      expect(Date.parse(e.endsAt) - Date.parse(e.startsAt)).toBe(60_000);
       expect(e.program).toBe('every-2s');
     }
   }, 20_000);

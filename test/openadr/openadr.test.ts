@@ -33,7 +33,7 @@ describe('OpenADR 3.1 VEN against a test VTN (processes, private Redis)', () => 
     site = await startTestSite({
       miners: 20, asicHosts: 1, gpuHosts: 0, gpusPerHost: 1, speed: 20,
       schedulerArgs: ['--openadr-vtn', vtn.url, '--openadr-client-id', 'ven-1', '--openadr-client-secret', 'ven-secret-1',
-        '--openadr-program', 'ERS-10', '--openadr-poll-s', '1', '--openadr-silent-s', '3', '--openadr-failsafe-kw', '30'],
+        '--openadr-program', 'ERS-10', '--openadr-poll-s', '1', '--openadr-silent-s', '3', '--openadr-failsafe-kw', '30', '--openadr-simple-shed', '0.2,0.4,0.8'],
     });
     await waitFor('miners filled', async () => {
       const s = (await samples(Date.now() - 3000)).at(-1);

@@ -26,6 +26,8 @@ export const SchedulerConfigSchema = z.strictObject({
   openadrPollS: z.coerce.number().positive().default(10),
   openadrSilentS: z.coerce.number().positive().default(240),
   openadrFailsafeKw: z.coerce.number().nonnegative().optional(),
+  /** Shed fractions of the baseline for OpenADR SIMPLE levels 1, 2, 3. */
+  openadrSimpleShed: z.string().regex(/^(0(\.\d+)?|1(\.0+)?)(,(0(\.\d+)?|1(\.0+)?)){2}$/, 'three fractions from 0 to 1, e.g. 0.25,0.5,1').default('0.25,0.5,1'),
   apiTokens: z.string().min(1, 'set WATTBROKER_API_TOKENS or --tokens ("operator:TOKEN,viewer:TOKEN")'),
 }).refine((c) => c.marginKw < c.capKw, { path: ['marginKw'], message: 'must be below capKw' })
   .refine((c) => !c.openadrVtn || (c.openadrClientId && c.openadrClientSecret && c.openadrProgram), {
@@ -56,6 +58,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     openadrPollS: pick('openadr-poll-s', 'WATTBROKER_OPENADR_POLL_S'),
     openadrSilentS: pick('openadr-silent-s', 'WATTBROKER_OPENADR_SILENT_S'),
     openadrFailsafeKw: pick('openadr-failsafe-kw', 'WATTBROKER_OPENADR_FAILSAFE_KW'),
+    openadrSimpleShed: pick('openadr-simple-shed', 'WATTBROKER_OPENADR_SIMPLE_SHED'),
     apiTokens: pick('tokens', 'WATTBROKER_API_TOKENS') ?? '',
   }).filter(([, v]) => v !== undefined));
   return parseInput(SchedulerConfigSchema, raw, 'scheduler config');

@@ -9,7 +9,8 @@ import { Scheduler } from './scheduler.js';
 const USAGE = `usage: wattbroker-scheduler --cap-kw N [--redis URL] [--port 8080] [--host 127.0.0.1] [--margin-kw N]
        [--cooling-fixed-kw N] [--cooling-fraction F] [--hysteresis-kw N] [--min-dwell-s S] [--hashprice USD_PER_TH_DAY]
        [--tokens role:token,...] [--openadr-vtn URL --openadr-client-id ID --openadr-client-secret SECRET
-       --openadr-program NAME[,NAME] [--openadr-poll-s 10] [--openadr-silent-s 240] [--openadr-failsafe-kw N]]
+       --openadr-program NAME[,NAME] [--openadr-poll-s 10] [--openadr-silent-s 240] [--openadr-failsafe-kw N]
+       [--openadr-simple-shed 0.25,0.5,1]]
 
 Each flag also reads from the environment (WATTBROKER_REDIS_URL, WATTBROKER_CAP_KW, WATTBROKER_API_TOKENS, …).`;
 
@@ -21,7 +22,7 @@ const logger = pino({
 
 async function main(): Promise<void> {
   const names = ['redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'tick-ms', 'hashprice', 'tokens',
-    'openadr-vtn', 'openadr-client-id', 'openadr-client-secret', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw'];
+    'openadr-vtn', 'openadr-client-id', 'openadr-client-secret', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw', 'openadr-simple-shed'];
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ options: { ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])), help: { type: 'boolean' as const } }, strict: true }));
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
         vtnUrl: config.openadrVtn, clientId: config.openadrClientId!, clientSecret: config.openadrClientSecret!,
         programs: config.openadrProgram!.split(',').map((x) => x.trim()), pollMs: config.openadrPollS * 1000,
         silentAfterMs: config.openadrSilentS * 1000,
+        shedFractions: Object.fromEntries(config.openadrSimpleShed.split(',').map((f, i) => [i + 1, Number(f)])) as Record<1 | 2 | 3, number>,
         ...(config.openadrFailsafeKw !== undefined ? { failSafeCapKw: config.openadrFailsafeKw } : {}),
       },
     } : {}),
