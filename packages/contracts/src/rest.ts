@@ -7,8 +7,6 @@ export const ContractBodySchema = z.strictObject({
   marginKw: z.number().nonnegative().max(1e6).optional(),
 }).refine((b) => b.marginKw === undefined || b.marginKw < b.capKw, { path: ['marginKw'], message: 'must be below capKw' });
 
-export const JOB_CLASSES = ['critical', 'standard', 'batch'] as const;
-
 export const JobBodySchema = z.strictObject({
   /** A gpu class of the priority list (`GET /v1/priorities`). */
   class: z.string().min(1).max(64).default('standard'),
@@ -41,7 +39,6 @@ export const GridEventBodySchema = z.strictObject({
 export type ContractBody = z.infer<typeof ContractBodySchema>;
 export type JobBody = z.infer<typeof JobBodySchema>;
 export type GridEventBody = z.infer<typeof GridEventBodySchema>;
-export type JobClass = (typeof JOB_CLASSES)[number];
 
 const PriceIntervalSchema = z.strictObject({
   start: z.iso.datetime({ offset: true }),
@@ -91,14 +88,6 @@ export const PrioritiesBodySchema = z.array(PriorityClassSchema).min(1).max(32).
 });
 
 export type PriorityClass = z.infer<typeof PriorityClassSchema>;
-
-export const DEFAULT_PRIORITIES: PriorityClass[] = [
-  { name: 'critical', kind: 'gpu' },
-  { name: 'asic-floor', kind: 'asic', minKw: 0 },
-  { name: 'standard', kind: 'gpu' },
-  { name: 'batch', kind: 'gpu' },
-  { name: 'asic-fill', kind: 'asic' },
-];
 
 /** `PATCH /v1/devices/:id`: operator overrides on one device. */
 export const DevicePatchSchema = z.strictObject({
