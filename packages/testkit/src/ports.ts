@@ -1,20 +1,11 @@
+import { freeLoopbackPort } from '@wattbroker/bus';
 import { createServer } from 'node:net';
 
 /** A loopback port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 /**
- * A base port with `count` consecutive ports after it that look free. Ranges are drawn at
+ * A base port with `count` consecutive ports after it that look free. Ranges are drawn
  * at random below the ephemeral range so parallel test files rarely collide;
  * callers still retry on EADDRINUSE.
  */

@@ -90,10 +90,9 @@ export class AsicHost implements HostDevices {
         const target = table.get(want.profile) ?? Number.POSITIVE_INFINITY;
         if (target < now) lower[id] = want;
         else skipped[id] = { ok: true, confirmed: true };
-      } catch (e) {
-        // Unreachable now: try the shed anyway (apply reads it again).
+      } catch {
+        // Unreachable now: try the shed anyway (apply reads it again and reports the outcome).
         lower[id] = want;
-        void e;
       }
     });
     return { ...skipped, ...(await this.apply(lower)) };

@@ -113,7 +113,7 @@ export class Controller {
   /** GPU → the admitting or running job that holds it. */
   private readonly gpuHolder = new Map<string, Job>();
   private gridCaps: GridCap[] = [];
-  private planner: { key: string; planner: FleetPlanner; minerIds: string[] } | undefined;
+  private planner: { key: string; planner: FleetPlanner } | undefined;
   private lastExplanation: PlanExplanation | undefined;
   private energyPrice: EnergyPrice | undefined;
   private hashprice: number | undefined;
@@ -501,10 +501,11 @@ export class Controller {
     const key = parts.join('|');
     if (!this.planner || this.planner.key !== key) {
       const miners: PlanMiner[] = [];
+      const out = new Set(excluded);
       for (const [id, d] of this.devices) {
         if (d.inv.kind !== 'asic') continue;
         const o = this.overrides.get(id);
-        if (excluded.includes(id)) {
+        if (out.has(id)) {
           // Silent or unreachable: its maximum. In maintenance and reporting: what it draws.
           const live = this.hostLive(d.hostId, now) && d.reading?.reachable !== false;
           miners.push({ id, profiles: d.inv.profiles, excludedW: live && o?.maintenance ? Math.round(d.reading!.powerW) : this.maxW(d) });
@@ -515,7 +516,7 @@ export class Controller {
           miners.push({ id, profiles, ...(pinned ? { pinnedProfile: pinned } : {}) });
         }
       }
-      this.planner = { key, planner: new FleetPlanner(miners), minerIds: miners.map((m) => m.id) };
+      this.planner = { key, planner: new FleetPlanner(miners) };
     }
     const economics = this.economics(now);
     const result = this.planner.planner.solve({ budgetW: Math.max(0, minerBudgetW), ...(economics ? { economics } : {}) });
