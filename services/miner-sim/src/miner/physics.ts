@@ -122,8 +122,11 @@ export class MinerPhysics {
   advanceTo(t: number): void {
     let remaining = t - this.now;
     if (remaining <= 0) return;
-    // At most 600 sub-steps, at least 0.25 s resolution when it matters.
-    const h0 = Math.max(0.25, remaining / 600);
+    // Steady states (mining at the target, asleep) have closed forms: one step is exact
+    // (constant inputs into exponential averages) and keeps a large fleet cheap to poll.
+    // Otherwise at most 600 sub-steps, at least 0.25 s resolution when it matters.
+    const steady = (this.mode === 'mining' && !this.ramping) || this.mode === 'sleeping';
+    const h0 = steady ? remaining : Math.max(0.25, remaining / 600);
     while (remaining > 1e-9) {
       const h = Math.min(h0, remaining);
       this.step(h);
