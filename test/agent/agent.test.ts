@@ -111,6 +111,34 @@ describe('agent', () => {
     }
   });
 
+  it('takes a shed while an earlier command is still writing, and the newest target wins per miner', async () => {
+    // One exchange at a time on this host, and m0 answers slowly: the first command's write
+    // to m0 takes a second or more, with its write to m1 still waiting behind it.
+    const config = { ...asicConfig(), concurrency: 1 } as Extract<HostConfig, { kind: 'asic' }>;
+    await site.setFaults(0, { slowMs: 300 });
+    const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config), logger, telemetryIntervalMs: 60_000 });
+    await agent.start();
+    const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
+    try {
+      const raise = await q.add('desired', { commandId: 'r1', hostId: 'rack-1', epoch: 7, issuedAt: Date.now(), devices: { m0: { kind: 'asic', profile: '465MHz' }, m1: { kind: 'asic', profile: '465MHz' } } });
+      await waitFor('r1 taken', async () => (await raise.getState()) === 'active');
+      await q.add('desired', { commandId: 's1', hostId: 'rack-1', epoch: 7, issuedAt: Date.now(), devices: { m1: { kind: 'asic', profile: 'sleep' } } });
+      const [r1, s1] = [await resultFor('r1'), await resultFor('s1')];
+      // The shed was taken while the raise was still writing, not after it.
+      expect(s1.receivedAt!).toBeLessThan(r1.sentAt);
+      expect(r1.devices.m0).toMatchObject({ ok: true });
+      expect(r1.devices.m1).toEqual({ ok: true, confirmed: false, superseded: true });
+      expect(s1.devices.m1).toMatchObject({ ok: true });
+      await waitFor('m1 asleep', () => site.miners[1]!.truth().state === 'sleeping');
+      expect(site.miners[1]!.truth().profile).not.toBe('465MHz'); // the raise never reached it
+      expect(site.miners[0]!.truth().profile).toBe('465MHz');
+    } finally {
+      await site.setFaults(0, { slowMs: 0 });
+      await q.close();
+      await agent.stop();
+    }
+  });
+
   it('runs a GPU job that calls an inference server, with the limit set first, and reports it done', async () => {
     const driver = new SimGpuDriver(['h100', 'h100']);
     const limitsSeen: number[] = [];

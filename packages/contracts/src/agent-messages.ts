@@ -65,6 +65,8 @@ export const DeviceResultSchema = z.strictObject({
   /** A read-back showed the desired state reached. */
   confirmed: z.boolean(),
   error: z.string().optional(),
+  /** Not written: a newer command for this device arrived first (it writes instead). */
+  superseded: z.boolean().optional(),
 });
 
 export const MinerInventorySchema = z.strictObject({
@@ -105,6 +107,8 @@ export const AgentMessageSchema = z.discriminatedUnion('type', [
     /** Ignored because a newer leader has spoken. */
     stale: z.boolean(),
     devices: z.record(id, DeviceResultSchema),
+    /** When the agent took the command off its queue (delivery latency = receivedAt − issuedAt). */
+    receivedAt: z.number().int().optional(),
     sentAt: z.number().int(),
   }),
   z.strictObject({

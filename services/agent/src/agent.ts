@@ -34,10 +34,14 @@ export class Agent {
   private seq = 0;
   private epoch = 0;
   private reading = false;
-  private readAgain = false;
+  /** Devices to read in the next telemetry round ('all' for a full round). */
+  private pendingRead: Set<string> | 'all' | undefined;
   private readonly hostId: string;
   private readonly epochKey: string;
   private readonly armedKey: string;
+  /** Per device, the newest command that spoke for it: (epoch, issuedAt, receipt order). */
+  private readonly newest = new Map<string, readonly [number, number, number]>();
+  private received = 0;
   /** Pre-armed grid sheds by event id, with their timers. */
   private readonly armed = new Map<string, { cmd: ArmCommand; timer: NodeJS.Timeout }>();
 
@@ -63,13 +67,15 @@ export class Agent {
       if (cmd.success) this.arm(cmd.data);
     }
     this.worker = new Worker(commandQueue(this.hostId), (job) => this.handle(job), {
-      connection: this.workerRedis, prefix: BULL_PREFIX, concurrency: 1,
+      // Hosts that order writes per device take commands as they come (a shed never queues
+      // behind a slow raise); the others apply one command at a time.
+      connection: this.workerRedis, prefix: BULL_PREFIX, concurrency: this.opts.devices.concurrentCommands ? 16 : 1,
     });
     this.worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'command rejected'));
     this.worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
-    this.timers.push(setInterval(() => void this.publishTelemetry(), this.opts.telemetryIntervalMs ?? 1000));
+    this.timers.push(setInterval(() => this.publishTelemetry(), this.opts.telemetryIntervalMs ?? 1000));
     this.timers.push(setInterval(() => void this.register(), this.opts.registerIntervalMs ?? 30_000));
-    void this.publishTelemetry();
+    this.publishTelemetry();
     logger.info({ hostId: this.hostId, kind: this.opts.config.kind, epoch: this.epoch }, 'agent started');
   }
 
@@ -95,29 +101,38 @@ export class Agent {
     }
   }
 
-  private async publishTelemetry(): Promise<void> {
-    if (this.reading) {
-      // A round is in flight and may have read devices before a change: read once more after it.
-      this.readAgain = true;
-      return;
+  /**
+   * Ask for a telemetry round: of every device (the interval), or of some (the read-back
+   * after a command: what changed is confirmed without polling the whole host). Rounds never
+   * overlap, so a reading taken before a change is never published after one taken after it:
+   * requests made while a round is in flight are merged into the next round.
+   */
+  private publishTelemetry(ids?: readonly string[]): void {
+    if (!ids) this.pendingRead = 'all';
+    else if (this.pendingRead !== 'all') {
+      this.pendingRead ??= new Set();
+      for (const id of ids) this.pendingRead.add(id);
     }
+    if (!this.reading) void this.readRounds();
+  }
+
+  private async readRounds(): Promise<void> {
     this.reading = true;
-    try {
-      const batch: TelemetryBatch = {
-        hostId: this.hostId, seq: this.seq++, sentAt: Date.now(), epoch: this.epoch,
-        hostOverheadW: this.opts.config.hostOverheadW, devices: await this.opts.devices.read(),
-      };
-      batch.sentAt = Date.now();
-      await appendToStream(this.redis, TELEMETRY_STREAM, batch, 50_000);
-    } catch (e) {
-      this.opts.logger.warn({ err: (e as Error).message }, 'telemetry round failed');
-    } finally {
-      this.reading = false;
-      if (this.readAgain) {
-        this.readAgain = false;
-        void this.publishTelemetry();
+    while (this.pendingRead) {
+      const want = this.pendingRead;
+      this.pendingRead = undefined;
+      try {
+        const batch: TelemetryBatch = {
+          hostId: this.hostId, seq: this.seq++, sentAt: Date.now(), epoch: this.epoch,
+          hostOverheadW: this.opts.config.hostOverheadW, devices: await this.opts.devices.read(want === 'all' ? undefined : [...want]),
+        };
+        batch.sentAt = Date.now();
+        await appendToStream(this.redis, TELEMETRY_STREAM, batch, 50_000);
+      } catch (e) {
+        this.opts.logger.warn({ err: (e as Error).message }, 'telemetry round failed');
       }
     }
+    this.reading = false;
   }
 
   /** Keep a pre-armed shed and set its timer (replacing an earlier plan for the event). */
@@ -142,7 +157,7 @@ export class Agent {
     const shed = Object.values(results).filter((r) => r.ok).length;
     this.opts.logger.warn({ eventId, devices: Object.keys(a.cmd.devices).length, applied: shed }, 'executed a pre-armed grid shed');
     await this.redis.hdel(this.armedKey, eventId).catch(() => undefined);
-    void this.publishTelemetry();
+    this.publishTelemetry(Object.keys(a.cmd.devices));
   }
 
   private async handleArm(job: Job): Promise<void> {
@@ -158,6 +173,7 @@ export class Agent {
   }
 
   private async handle(job: Job): Promise<void> {
+    const receivedAt = Date.now();
     if (job.name === 'arm') return this.handleArm(job);
     const parsed = AgentCommandSchema.safeParse(job.data);
     if (!parsed.success) {
@@ -172,19 +188,32 @@ export class Agent {
       await this.send({ type: 'result', hostId: this.hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: true, devices: {}, sentAt: Date.now() });
       return;
     }
+    // Claimed before any await: BullMQ hands jobs over in queue order, so receipt order is
+    // issue order, and per device the newest command wins whatever finishes first.
+    const mine = [cmd.epoch, cmd.issuedAt, ++this.received] as const;
+    for (const id of Object.keys(cmd.devices)) {
+      const had = this.newest.get(id);
+      if (!had || compareTuples(mine, had) > 0) this.newest.set(id, mine);
+    }
+    const current = (id: string) => this.newest.get(id) === mine;
     if (cmd.epoch > this.epoch) {
       this.epoch = cmd.epoch;
       await this.redis.set(this.epochKey, String(cmd.epoch));
     }
-    const devices = await this.opts.devices.apply(cmd.devices);
-    await this.send({ type: 'result', hostId: this.hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: false, devices, sentAt: Date.now() });
+    const devices = await this.opts.devices.apply(cmd.devices, current);
+    await this.send({ type: 'result', hostId: this.hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: false, devices, receivedAt, sentAt: Date.now() });
     // Read back at once rather than at the next tick: confirmations (and so admissions
     // waiting on a shed) should not wait up to a telemetry interval.
-    void this.publishTelemetry();
+    this.publishTelemetry(Object.keys(cmd.devices));
   }
 
   private async send(msg: AgentMessage): Promise<void> {
     AgentMessageSchema.parse(msg); // what we send is what the scheduler will accept
     await this.results.add(msg.type, msg, { removeOnComplete: 1000, removeOnFail: 1000 });
   }
+}
+
+function compareTuples(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
 }

@@ -1,26 +1,51 @@
 import type { DesiredState, DeviceInventory, DeviceReading, DeviceResult, HostConfig } from '@wattbroker/contracts';
 import { LuxosClient, type Telemetry } from '@wattbroker/drivers';
 import type { HostDevices } from './host-devices.js';
-import { mapLimit } from './map-limit.js';
+import { Limiter } from './limiter.js';
 
 type AsicConfig = Extract<HostConfig, { kind: 'asic' }>;
 
 /** Draw at or below which a sleeping miner is considered down (matches the driver). */
 const SLEEP_W = 100;
 
-/** Many LuxOS miners behind one agent, driven with bounded concurrency. */
+export interface AsicHostOptions {
+  /** Per LuxOS exchange. @defaultValue 3000 */
+  readonly timeoutMs?: number;
+  /**
+   * A write may start from the last telemetry reading when it is at most this old, instead
+   * of reading the miner again first (one round trip of four saved per miner). A cached
+   * reading that says "nothing to do" is always checked afresh, so a stale cache can only
+   * cause a harmless repeated write, never a skipped one. @defaultValue 5000
+   */
+  readonly knownMaxAgeMs?: number;
+}
+
+/**
+ * Many LuxOS miners behind one agent. All exchanges share one host-wide limit, writes
+ * before reads; writes to one miner never overlap, and when commands overlap the newest
+ * target for a miner is the one written (see `apply`).
+ */
 export class AsicHost implements HostDevices {
+  /** Commands may be applied concurrently: writes are ordered per miner here. */
+  readonly concurrentCommands = true;
   private readonly clients: Map<string, LuxosClient>;
-  private readonly last = new Map<string, Telemetry>();
+  private readonly last = new Map<string, { t: Telemetry; at: number }>();
   /** Profile tables read at registration: what each profile draws (for shed-only decisions). */
   private readonly tables = new Map<string, Map<string, number>>();
+  private readonly limiter: Limiter;
+  /** The write in flight per miner (the next one waits for it). */
+  private readonly writing = new Map<string, Promise<unknown>>();
+  private readonly knownMaxAgeMs: number;
 
-  constructor(private readonly config: AsicConfig, timeoutMs = 3000) {
+  constructor(private readonly config: AsicConfig, opts: AsicHostOptions = {}) {
+    const timeoutMs = opts.timeoutMs ?? 3000;
+    this.knownMaxAgeMs = opts.knownMaxAgeMs ?? 5000;
     this.clients = new Map(config.miners.map((m) => [m.id, new LuxosClient(m.host, m.port, { timeoutMs, retries: 1 })]));
+    this.limiter = new Limiter(config.concurrency);
   }
 
   async inventory(): Promise<DeviceInventory[]> {
-    const rows = await mapLimit(this.config.miners, this.config.concurrency, async (m) => {
+    const rows = await this.limiter.map(this.config.miners, async (m) => {
       const c = this.clients.get(m.id)!;
       try {
         const [identity, profiles] = [await c.identity(), await c.profiles()];
@@ -37,47 +62,69 @@ export class AsicHost implements HostDevices {
     return rows.filter((r): r is NonNullable<typeof r> => r !== undefined);
   }
 
-  async read(): Promise<DeviceReading[]> {
-    return mapLimit(this.config.miners, this.config.concurrency, async (m) => {
+  async read(ids?: readonly string[]): Promise<DeviceReading[]> {
+    const wanted = ids && new Set(ids);
+    const miners = wanted ? this.config.miners.filter((m) => wanted.has(m.id)) : this.config.miners;
+    return this.limiter.map(miners, async (m) => {
       try {
-        const t = await this.clients.get(m.id)!.telemetry();
-        this.last.set(m.id, t);
+        const t = await this.readMiner(m.id);
         return {
           id: m.id, reachable: true, powerW: t.powerW, hashrateThs: t.hashrateThs,
           profile: t.sleeping ? 'sleep' : t.profile, sleeping: t.sleeping, ramping: t.ramping,
         };
       } catch {
-        const t = this.last.get(m.id);
+        const t = this.last.get(m.id)?.t;
         return { id: m.id, reachable: false, powerW: t?.powerW ?? 0 };
       }
     });
   }
 
-  async apply(desired: Record<string, DesiredState>): Promise<Record<string, DeviceResult>> {
-    const entries = Object.entries(desired);
-    const results = await mapLimit(entries, this.config.concurrency, async ([id, want]): Promise<[string, DeviceResult]> => {
-      const client = this.clients.get(id);
-      if (!client) return [id, { ok: false, confirmed: false, error: `no miner "${id}" on this host` }];
-      if (want.kind !== 'asic') return [id, { ok: false, confirmed: false, error: `${id} is a miner; got a ${want.kind} state` }];
+  /**
+   * Write each miner's target. `current(id)` is asked when the miner's turn comes (after any
+   * earlier write to it): false means a newer command has taken the miner over, and this one
+   * leaves it alone. Commands therefore never wait for each other to finish.
+   */
+  async apply(desired: Record<string, DesiredState>, current: (id: string) => boolean = () => true): Promise<Record<string, DeviceResult>> {
+    const results = await this.limiter.map(Object.entries(desired), ([id, want]) => this.writeMiner(id, want, current), 'write');
+    return Object.fromEntries(results);
+  }
+
+  private async writeMiner(id: string, want: DesiredState, current: (id: string) => boolean): Promise<[string, DeviceResult]> {
+    const client = this.clients.get(id);
+    if (!client) return [id, { ok: false, confirmed: false, error: `no miner "${id}" on this host` }];
+    if (want.kind !== 'asic') return [id, { ok: false, confirmed: false, error: `${id} is a miner; got a ${want.kind} state` }];
+    const before = this.writing.get(id);
+    const mine = (async (): Promise<DeviceResult> => {
+      await before?.catch(() => undefined);
+      if (!current(id)) return { ok: true, confirmed: false, superseded: true };
       try {
-        const known = await client.telemetry();
+        const cached = this.fresh(id);
+        let known = cached ?? (await this.readMiner(id));
+        // Only a write may rest on an old reading: a cached "nothing to do" is checked afresh.
+        if (cached && !needsWrite(cached, want.profile)) known = await this.readMiner(id);
+        this.expire(id); // what we are about to write makes the cached reading stale
         if (want.profile === 'sleep') {
           await client.applySleep({ known });
-          return [id, { ok: true, confirmed: known.sleeping && known.powerW <= SLEEP_W }];
+          return { ok: true, confirmed: known.sleeping && known.powerW <= SLEEP_W };
         }
         await client.applyProfile(want.profile, { known, unsafeWake: this.config.fastWake });
-        return [id, { ok: true, confirmed: !known.sleeping && known.profile === want.profile && !known.ramping }];
+        return { ok: true, confirmed: !known.sleeping && known.profile === want.profile && !known.ramping };
       } catch (e) {
-        return [id, { ok: false, confirmed: false, error: (e as Error).message }];
+        return { ok: false, confirmed: false, error: (e as Error).message };
       }
-    });
-    return Object.fromEntries(results);
+    })();
+    this.writing.set(id, mine);
+    try {
+      return [id, await mine];
+    } finally {
+      if (this.writing.get(id) === mine) this.writing.delete(id);
+    }
   }
 
   async applyIfLower(desired: Record<string, DesiredState>): Promise<Record<string, DeviceResult>> {
     const lower: Record<string, DesiredState> = {};
     const skipped: Record<string, DeviceResult> = {};
-    await mapLimit(Object.entries(desired), this.config.concurrency, async ([id, want]) => {
+    await this.limiter.map(Object.entries(desired), async ([id, want]) => {
       const table = this.tables.get(id);
       const client = this.clients.get(id);
       if (!table || !client || want.kind !== 'asic') {
@@ -85,7 +132,7 @@ export class AsicHost implements HostDevices {
         return;
       }
       try {
-        const t = await client.telemetry();
+        const t = await this.readMiner(id);
         const now = table.get(t.sleeping ? 'sleep' : t.profile) ?? Number.POSITIVE_INFINITY;
         const target = table.get(want.profile) ?? Number.POSITIVE_INFINITY;
         if (target < now) lower[id] = want;
@@ -94,9 +141,31 @@ export class AsicHost implements HostDevices {
         // Unreachable now: try the shed anyway (apply reads it again and reports the outcome).
         lower[id] = want;
       }
-    });
+    }, 'write');
     return { ...skipped, ...(await this.apply(lower)) };
   }
 
+  private async readMiner(id: string): Promise<Telemetry> {
+    const t = await this.clients.get(id)!.telemetry();
+    this.last.set(id, { t, at: Date.now() });
+    return t;
+  }
+
+  /** Keep the value (the last known draw of a miner that stops answering) but never reuse it. */
+  private expire(id: string): void {
+    const e = this.last.get(id);
+    if (e) e.at = Number.NEGATIVE_INFINITY;
+  }
+
+  private fresh(id: string): Telemetry | undefined {
+    const e = this.last.get(id);
+    return e && Date.now() - e.at <= this.knownMaxAgeMs ? e.t : undefined;
+  }
+
   async close(): Promise<void> {}
+}
+
+/** Whether bringing a miner in state `t` to `profile` ('sleep' or a profile name) takes a write. */
+function needsWrite(t: Telemetry, profile: string): boolean {
+  return profile === 'sleep' ? !t.sleeping : t.sleeping || t.atmEnabled || t.profile !== profile;
 }

@@ -2,5 +2,4 @@ export * from './agent.js';
 export * from './asic-host.js';
 export * from './gpu-host.js';
 export * from './host-devices.js';
-export * from './map-limit.js';
 export * from './workload.js';

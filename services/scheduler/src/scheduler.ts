@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { appendToStream, LeaderLease, openRedis, rangeStream, readStream } from '@wattbroker/bus';
 import {
   AgentCommandSchema, AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, RESULTS_QUEUE, SITE_SAMPLES_STREAM, TELEMETRY_STREAM,
-  TelemetryBatchSchema, commandQueue, type EnergyPriceBody, type GridEventBody, type JobBody,
+  TelemetryBatchSchema, commandQueue, type AgentMessage, type EnergyPriceBody, type GridEventBody, type JobBody,
 } from '@wattbroker/contracts';
 import {
   Controller, DEFAULT_CONTROLLER_CONFIG, buildComplianceReport, type BaselineMethod, type ComplianceReport, type ControllerConfig,
@@ -36,7 +36,10 @@ export interface SchedulerOptions {
 /** Typed events: logs, metrics and tests listen to the same ones. */
 export interface SchedulerEvents {
   'job:transition': [JobTransition];
-  'commands:sent': [{ hostId: string; commandId: string; devices: number }[]];
+  /** Commands of one step: issuedAt = the step's start, queuedAt = when the queue had it. */
+  'commands:sent': [{ hostId: string; commandId: string; devices: number; issuedAt: number; queuedAt: number }[]];
+  /** An agent's report on a command: when it took it (receivedAt) and what each device did. */
+  'command:result': [Extract<AgentMessage, { type: 'result' }>];
   'sample': [SiteSample];
   'leader': [{ epoch: number }];
 }
@@ -376,6 +379,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       if (msg.stale) this.log.warn({ hostId: msg.hostId, commandId: msg.commandId }, 'agent ignored a stale command');
       const failed = Object.entries(msg.devices).filter(([, r]) => !r.ok);
       if (failed.length) this.log.warn({ hostId: msg.hostId, failed: failed.slice(0, 5) }, 'devices failed to apply');
+      this.emit('command:result', msg);
       return;
     }
     this.tick();
@@ -416,7 +420,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         issuedAt: now, devices: c.devices,
       });
       await this.queue(c.hostId).add('desired', cmd, { removeOnComplete: 200, removeOnFail: 200 });
-      return { hostId: c.hostId, commandId: cmd.commandId, devices: Object.keys(c.devices).length };
+      return { hostId: c.hostId, commandId: cmd.commandId, devices: Object.keys(c.devices).length, issuedAt: now, queuedAt: Date.now() };
     }));
     if (sent.length) this.emit('commands:sent', sent);
   }
