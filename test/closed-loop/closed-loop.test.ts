@@ -215,6 +215,13 @@ describe('closed loop (processes, private Redis)', () => {
     expect((await put([{ name: 'x', kind: 'fpga' }])).body.detail).toMatch(/^\[0\]\.kind: /);
     expect((await put([{ name: 'critical', kind: 'gpu', minKw: 5, maxKw: 2 }])).body.detail).toMatch(/^\[0\]\.minKw: 5 is above maxKw 2/);
     expect((await put([{ name: 'critical', kind: 'gpu' }, { name: 'floor', kind: 'asic', minKw: 1e5 }])).body).toMatchObject({ status: 400, title: 'Priorities cannot be satisfied' });
+    expect((await put([{ name: 'critical', kind: 'gpu', miners: ['m-1'] }])).body.detail).toMatch(/^\[0\]\.miners: only asic classes hold miners/);
+    expect((await put([{ name: 'critical', kind: 'gpu' }, { name: 'a', kind: 'asic', miners: ['m-1'] }, { name: 'b', kind: 'asic', miners: ['m-2', 'm-1'] }])).body.detail)
+      .toMatch(/^\[2\]\.miners\[1\]: miner "m-1" is already in class "a"/);
+    const someMiner = (await api<any[]>(site, '/v1/devices')).body.find((d) => d.kind === 'asic').id;
+    const tooHigh = await put([{ name: 'critical', kind: 'gpu' }, { name: 'hosting', kind: 'asic', minKw: 50, miners: [someMiner] }]);
+    expect(tooHigh.body).toMatchObject({ status: 400, title: 'Priorities cannot be satisfied' });
+    expect(tooHigh.body.detail).toMatch(/^\[1\]\.minKw: a floor of 50 kW, but the 1 miners of hosting draw at most [\d.]+ kW/);
     const list = (await api<any[]>(site, '/v1/priorities')).body;
     expect(list.map((c) => c.name)).toEqual(['critical', 'asic-floor', 'standard', 'batch', 'asic-fill']);
     expect((await api(site, '/v1/jobs', { method: 'POST', token: TENANT, body: { class: 'vip', gpus: 1, durationS: 1 } })).body.detail).toMatch(/^class: not a gpu class/);
@@ -227,6 +234,12 @@ describe('closed loop (processes, private Redis)', () => {
     await waitFor('plan without the miner in maintenance', async () => (await api<any>(site, '/v1/plan')).body.excludedMiners.includes(miner.id), { timeoutMs: 3000 });
     expect((await api<any>(site, '/v1/plan')).body.classes.map((c: { name: string }) => c.name)).toEqual(['critical', 'asic-floor', 'standard', 'batch', 'asic-fill']);
     expect((await api<any>(site, `/v1/devices/${miner.id}`, { method: 'PATCH', body: { maintenance: false } })).body.override).toEqual({});
+    // A hosting client's class over one miner shows in the plan with its own floor.
+    const withHosting = [...list.slice(0, 2), { name: 'hosting', kind: 'asic', minKw: 0.5, miners: [someMiner] }, ...list.slice(2)];
+    expect((await put(withHosting)).status).toBe(200);
+    await waitFor('plan explains the hosting class', async () =>
+      /over its 1 miners/.test((await api<any>(site, '/v1/plan')).body.classes.find((c: { name: string }) => c.name === 'hosting')?.why ?? ''), { timeoutMs: 3000 });
+    expect((await put(list)).status).toBe(200);
     const s = (await api<any>(site, '/v1/site')).body;
     expect(s.contract).toEqual({ capKw: site.capKw, marginKw: site.marginKw });
     expect(Object.keys(s.power).sort()).toEqual(['asicKw', 'gpuKw', 'overheadKw', 'siteKw']);

@@ -74,6 +74,12 @@ export const PriorityClassSchema = z.strictObject({
   minKw: z.number().nonnegative().max(1e6).optional(),
   maxKw: z.number().nonnegative().max(1e6).optional(),
   preemptible: z.boolean().optional(),
+  /**
+   * ASIC classes: the miners this class holds (e.g. a hosting client's); minKw/maxKw then
+   * bound their draw alone. Miners no class lists share the classes without a list.
+   * Ids of miners not registered yet are accepted (they join when they register).
+   */
+  miners: z.array(z.string().min(1).max(128)).min(1).max(100_000).optional(),
 });
 
 export const PrioritiesBodySchema = z.array(PriorityClassSchema).min(1).max(32).superRefine((list, ctx) => {
@@ -83,7 +89,14 @@ export const PrioritiesBodySchema = z.array(PriorityClassSchema).min(1).max(32).
     if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate class "${c.name}" (also [${first}])` });
     seen.set(c.name, i);
     if (c.minKw !== undefined && c.maxKw !== undefined && c.minKw > c.maxKw) ctx.addIssue({ code: 'custom', path: [i, 'minKw'], message: `${c.minKw} is above maxKw ${c.maxKw}` });
+    if (c.miners && c.kind !== 'asic') ctx.addIssue({ code: 'custom', path: [i, 'miners'], message: 'only asic classes hold miners' });
   });
+  const owner = new Map<string, number>();
+  list.forEach((c, i) => c.miners?.forEach((m, j) => {
+    const first = owner.get(m);
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'miners', j], message: `miner "${m}" is already in class "${list[first]!.name}"` });
+    else owner.set(m, i);
+  }));
   if (!list.some((c) => c.kind === 'gpu')) ctx.addIssue({ code: 'custom', path: [], message: 'at least one gpu class is needed for jobs' });
 });
 

@@ -12,6 +12,7 @@ export * from './planner/group-tables.js';
 export * from './planner/prepare.js';
 export * from './planner/solve.js';
 export * from './planner/planner.js';
+export * from './planner/floors.js';
 export * from './planner/on-off.js';
 export * from './planner/transitions.js';
 export * from './controller/types.js';

@@ -47,4 +47,39 @@ describe('operator priorities', () => {
     w.run(30_250, 60_000);
     expect(w.miners.get(a!)!.profile).not.toBe('default');
   });
+
+  it("holds a hosting client's floor over its own miners while the other miners take a grid cut", () => {
+    const cut = (withClass: boolean) => {
+      const w = world({ miners: 20, gpus: 0, lagMs: 1000, capW: 200_000 });
+      w.run(0, 30_000);
+      const ids = [...w.miners.keys()];
+      const hosting = ids.slice(0, 6);
+      const drawW = (list: string[]) => list.reduce((sum, id) => {
+        const m = w.miners.get(id)!;
+        const row = m.profiles.find((p) => p.name === m.profile)!;
+        return sum + (m.profile === 'sleep' ? row.powerW : row.powerW * m.bias);
+      }, 0);
+      const hostingBefore = drawW(hosting);
+      const siteBefore = w.truth();
+      if (withClass) {
+        w.c.setPriorities([
+          { name: 'critical', kind: 'gpu' },
+          { name: 'hosting-a', kind: 'asic', minKw: (hostingBefore * 0.9) / 1000, miners: hosting },
+          { name: 'standard', kind: 'gpu' },
+          { name: 'asic-fill', kind: 'asic' },
+        ]);
+      }
+      // A grid cap at half the site's draw, known a minute ahead (planned in time).
+      w.c.setGridCaps([{ id: 'e', capW: siteBefore * 0.5, startsAt: 90_000, endsAt: 900_000 }]);
+      w.run(30_250, 150_000);
+      return { w, hostingShare: drawW(hosting) / hostingBefore };
+    };
+    const held = cut(true);
+    expect(held.hostingShare).toBeGreaterThanOrEqual(0.88);
+    expect(held.w.violations).toEqual([]);
+    const cls = held.w.c.explain()!.classes.find((c) => c.name === 'hosting-a')!;
+    expect(cls.why).toMatch(/floor of [\d.]+ kW over its 6 miners held/);
+    // Without the class the same cut takes the hosting miners well below that floor.
+    expect(cut(false).hostingShare).toBeLessThan(0.8);
+  });
 });

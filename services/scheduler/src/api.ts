@@ -31,6 +31,8 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
   const app = express();
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger, redact: ['req.headers.authorization'], autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
+  // Priority lists may name a hosting client's thousands of miners; every other body is small.
+  app.use('/v1/priorities', express.json({ limit: '4mb' }));
   app.use(express.json({ limit: '64kb' }));
   const view = requireRole(tokens, 'viewer');
   const tenant = requireRole(tokens, 'tenant');
@@ -80,6 +82,17 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
     const minKw = list.reduce((sum, c) => sum + (c.minKw ?? 0), 0);
     const capKw = (s.controller.config.contractCapW - s.controller.config.marginW) / 1000;
     if (minKw > capKw) throw new HttpProblem(400, 'Priorities cannot be satisfied', `minKw: the class minimums add up to ${minKw} kW, above the ${capKw} kW the contract allows`, { errors: [{ field: 'minKw', message: 'minimums above the contract' }] });
+    // A floor its own miners cannot reach even flat out (when they have all registered).
+    list.forEach((c, i) => {
+      if (!c.miners || !c.minKw) return;
+      const invs = c.miners.map((m) => s.controller.inventory(m));
+      if (invs.some((v) => v === undefined)) return;
+      const maxKw = invs.reduce((sum, v) => sum + (v!.kind === 'asic' ? Math.max(...v!.profiles.map((p) => p.powerW)) : 0), 0) / 1000;
+      if (c.minKw > maxKw) {
+        const field = `[${i}].minKw`;
+        throw new HttpProblem(400, 'Priorities cannot be satisfied', `${field}: a floor of ${c.minKw} kW, but the ${c.miners.length} miners of ${c.name} draw at most ${maxKw.toFixed(1)} kW`, { errors: [{ field, message: 'floor above what the class\'s miners can draw' }] });
+      }
+    });
     await s.setPriorities(list);
     res.json(list);
   });

@@ -1,6 +1,7 @@
 import { priceAt, type EnergyPrice } from '../economics/energy-price.js';
 import { StrikeFilter } from '../economics/strike-filter.js';
-import { FleetPlanner, type Economics, type PlanMiner } from '../planner/planner.js';
+import { FlooredPlanner, type ZoneFloor } from '../planner/floors.js';
+import type { Economics, PlanMiner } from '../planner/planner.js';
 import { effectiveCap, itBudgetW, sitePowerW, type CoolingModel } from '../site/site-model.js';
 import type {
   ClassExplanation, Desired, DeviceInventoryItem, DeviceOverride, GridCap, Job, JobState, JobTransition, OutgoingCommand,
@@ -113,7 +114,8 @@ export class Controller {
   /** GPU → the admitting or running job that holds it. */
   private readonly gpuHolder = new Map<string, Job>();
   private gridCaps: GridCap[] = [];
-  private planner: { key: string; planner: FleetPlanner } | undefined;
+  private planner: { key: string; planner: FlooredPlanner } | undefined;
+  private classZones: { for: readonly PriorityClassSpec[]; zones: ClassZones } | undefined;
   private lastExplanation: PlanExplanation | undefined;
   private energyPrice: EnergyPrice | undefined;
   private hashprice: number | undefined;
@@ -311,12 +313,9 @@ export class Controller {
       transitions.push(this.transition(job, 'admitting', now));
     }
 
-    // 2. Miners fill what the GPUs (with admitting reservations) and overheads leave.
-    // ASIC classes with a maximum bound the miners in all.
-    const asicClasses = this.config.priorities.filter((c) => c.kind === 'asic');
-    const asicMaxW = asicClasses.length && asicClasses.every((c) => c.maxKw !== undefined)
-      ? asicClasses.reduce((sum, c) => sum + c.maxKw! * 1000, 0) : Number.POSITIVE_INFINITY;
-    const minerBudgetW = Math.min(asicMaxW, itBudget - overheadW - this.gpuBudgetW(now) - this.config.hysteresisW);
+    // 2. Miners fill what the GPUs (with admitting reservations) and overheads leave (ASIC
+    // class floors and maximums are held inside the plan, see planMiners).
+    const minerBudgetW = itBudget - overheadW - this.gpuBudgetW(now) - this.config.hysteresisW;
     const targets = this.planMiners(minerBudgetW, now, itBudget, overheadW);
 
     // 3. Worst case now, plus reservations of jobs still admitting.
@@ -498,6 +497,8 @@ export class Controller {
       if (!live || o?.maintenance) excluded.push(id);
       parts.push(!live ? `${id}:x` : o?.maintenance ? `${id}:m:${Math.round(d.reading?.powerW ?? 0)}` : `${id}:${Math.round(d.bias * 100)}:${d.inv.profiles.length}:${o?.pinnedProfile ?? ''}`);
     }
+    const zones = this.zones();
+    parts.push(JSON.stringify([...zones.of]));
     const key = parts.join('|');
     if (!this.planner || this.planner.key !== key) {
       const miners: PlanMiner[] = [];
@@ -508,18 +509,20 @@ export class Controller {
         if (out.has(id)) {
           // Silent or unreachable: its maximum. In maintenance and reporting: what it draws.
           const live = this.hostLive(d.hostId, now) && d.reading?.reachable !== false;
-          miners.push({ id, profiles: d.inv.profiles, excludedW: live && o?.maintenance ? Math.round(d.reading!.powerW) : this.maxW(d) });
+          miners.push({ id, profiles: d.inv.profiles, excludedW: live && o?.maintenance ? Math.round(d.reading!.powerW) : this.maxW(d), zone: zones.of.get(id) ?? '' });
         } else {
           const bias = Math.round(d.bias * 100) / 100;
           const profiles = d.inv.profiles.map((p) => (p.name === 'sleep' ? p : { ...p, powerW: p.powerW * bias }));
           const pinned = o?.pinnedProfile && profiles.some((p) => p.name === o.pinnedProfile) ? o.pinnedProfile : undefined;
-          miners.push({ id, profiles, ...(pinned ? { pinnedProfile: pinned } : {}) });
+          miners.push({ id, profiles, zone: zones.of.get(id) ?? '', ...(pinned ? { pinnedProfile: pinned } : {}) });
         }
       }
-      this.planner = { key, planner: new FleetPlanner(miners) };
+      this.planner = { key, planner: new FlooredPlanner(miners) };
     }
     const economics = this.economics(now);
-    const result = this.planner.planner.solve({ budgetW: Math.max(0, minerBudgetW), ...(economics ? { economics } : {}) });
+    const result = this.planner.planner.solve({
+      budgetW: Math.max(0, minerBudgetW), zoneBudgetW: zones.maxW, floors: zones.floors, ...(economics ? { economics } : {}),
+    });
     const profiles: Record<string, number> = {};
     for (const p of result.assignments.values()) profiles[p] = (profiles[p] ?? 0) + 1;
     const reasons = [
@@ -528,13 +531,14 @@ export class Controller {
       `miners get the rest less ${(this.config.hysteresisW / 1000).toFixed(1)} kW head-room: ${(minerBudgetW / 1000).toFixed(1)} kW`,
       ...(result.feasible ? [] : [`infeasible: even with every miner at its lowest profile the budget is ${(result.deficitW / 1000).toFixed(1)} kW short`]),
       ...(excluded.length ? [`${excluded.length} miner(s) on silent hosts or unreachable, budgeted at their maximum`] : []),
+      ...(result.heldFloors.length ? [`ASIC floors held (planned first, the rest around them): ${result.heldFloors.map((z) => z || 'pool').join(', ')}`] : []),
       ...(economics ? [`price stop: energy ${economics.energyPricePerMWh} $/MWh (after strike hysteresis), hashprice ${economics.hashpricePerThDay} $/TH/day: ${result.stepsBelowBreakeven} miner profile steps not worth their energy`] : []),
     ];
     this.lastExplanation = {
       at: now, effectiveCapW: this.budgets(now).cap.effectiveCapW, binding: this.budgets(now).cap.binding, itBudgetW: itBudget,
       hostOverheadW: overheadW, gpuBudgetW: this.gpuBudgetW(now), minerBudgetW, plannedMinerW: result.powerW,
       plannedHashrateThs: result.hashrateThs, lpBoundThs: result.lpBoundThs, feasible: result.feasible, economics: economics ?? null, profiles, excludedMiners: excluded,
-      classes: this.explainClasses(result.powerW), reasons,
+      classes: this.explainClasses(result.zoneW, result.heldFloors), reasons,
     };
     return result.assignments;
   }
@@ -581,14 +585,31 @@ export class Controller {
     return w;
   }
 
-  /** Draw of the miners if every one were at its lowest option (the planner's floor). */
-  private minersMinimumW(now: number): number {
-    let w = 0;
+  /**
+   * Per planner zone (an ASIC class that lists its miners, or '' for the pool of the rest):
+   * the draw with every miner at its lowest option and at its highest. Miners that cannot be
+   * controlled count at their budget in both.
+   */
+  private zoneDraws(now: number): Map<string, { minW: number; maxW: number }> {
+    const of = this.zones().of;
+    const out = new Map<string, { minW: number; maxW: number }>();
     for (const d of this.devices.values()) {
       if (d.inv.kind !== 'asic') continue;
-      w += this.hostLive(d.hostId, now) && d.reading?.reachable !== false ? Math.min(...d.inv.profiles.map((p) => p.powerW)) : this.maxW(d);
+      const z = of.get(d.inv.id) ?? '';
+      const e = out.get(z) ?? { minW: 0, maxW: 0 };
+      const live = this.hostLive(d.hostId, now) && d.reading?.reachable !== false;
+      e.minW += live ? Math.min(...d.inv.profiles.map((p) => p.powerW)) : this.maxW(d);
+      e.maxW += this.maxW(d);
+      out.set(z, e);
     }
-    return w;
+    return out;
+  }
+
+  /** How the priority list maps onto planner zones (recomputed when the list changes). */
+  private zones(): ClassZones {
+    const list = this.config.priorities;
+    if (this.classZones?.for !== list) this.classZones = { for: list, zones: classZones(list) };
+    return this.classZones.zones;
   }
 
   private hostOverheadW(): number {
@@ -631,7 +652,17 @@ export class Controller {
   private admissionBlock(job: Job, limitW: number, extra: number, itBudget: number, overheadW: number, now: number): string | undefined {
     const rank = this.priority(job);
     const above = this.config.priorities.slice(0, rank);
-    const floorW = above.filter((c) => c.kind === 'asic').reduce((s, c) => s + (c.minKw ?? 0) * 1000, 0);
+    // The job may take the miners down to their lowest draw, except that ASIC classes ranked
+    // above it keep their floors (each over its own miners, or the pool's).
+    const floorAbove = classZones(above.filter((c) => c.kind === 'asic'));
+    let minersW = 0;
+    let floorExtraW = 0;
+    for (const [zone, d] of this.zoneDraws(now)) {
+      const floor = floorAbove.floors.find((f) => f.zone === zone);
+      const extra = floor ? Math.max(0, Math.min(floor.minW, d.maxW) - d.minW) : 0;
+      minersW += d.minW + extra;
+      floorExtraW += extra;
+    }
     let keptFreeW = 0;
     for (const c of above) {
       if (c.kind === 'gpu' && c.minKw !== undefined) keptFreeW += Math.max(0, c.minKw * 1000 - this.classReservationW(c.name));
@@ -640,10 +671,11 @@ export class Controller {
     if (cls?.maxKw !== undefined && this.classReservationW(cls.name) + job.gpus * limitW > cls.maxKw * 1000) {
       return `class ${cls.name} is at its maximum of ${cls.maxKw} kW`;
     }
-    const minersW = Math.max(this.minersMinimumW(now), floorW);
     if (minersW + keptFreeW + this.gpuBudgetW(now) + overheadW + extra > itBudget) {
-      return floorW > this.minersMinimumW(now)
-        ? `would take the miners below the ${(floorW / 1000).toFixed(1)} kW floor of higher classes`
+      const totalKw = (floorAbove.floors.reduce((sum, f) => sum + f.minW, 0) / 1000).toFixed(1);
+      const parts = floorAbove.floors.map((f) => `${f.zone || 'unlisted miners'} ${(f.minW / 1000).toFixed(1)} kW`).join(', ');
+      return floorExtraW > 0
+        ? `would take the miners below the ${totalKw} kW floor of higher classes (${parts})`
         : keptFreeW > 0 ? `would use the ${(keptFreeW / 1000).toFixed(1)} kW kept free for higher GPU classes` : 'does not fit even with every miner at its lowest profile';
     }
     return undefined;
@@ -658,8 +690,8 @@ export class Controller {
     return w;
   }
 
-  private explainClasses(plannedMinerW: number): ClassExplanation[] {
-    const asicMax = this.config.priorities.filter((c) => c.kind === 'asic');
+  private explainClasses(zoneW: ReadonlyMap<string, number>, heldFloors: readonly string[]): ClassExplanation[] {
+    const pool = this.config.priorities.filter((c) => c.kind === 'asic' && !c.miners);
     return this.config.priorities.map((c, rank) => {
       const waiting = [...this.jobs.values()].filter((j) => j.state === 'queued' && j.class === c.name);
       let kw: number;
@@ -669,12 +701,19 @@ export class Controller {
         why = waiting.length
           ? `${waiting.length} job(s) waiting: ${this.waitReasons.get(waiting[0]!.id) ?? 'next step'}`
           : 'every job of this class admitted';
+      } else if (c.miners) {
+        kw = (zoneW.get(c.name) ?? 0) / 1000;
+        const floor = c.minKw ? `floor of ${c.minKw} kW over its ${c.miners.length} miners ${heldFloors.includes(c.name) ? 'held: planned before every lower class' : 'met by the plan as it is'}` : `its ${c.miners.length} miners fill what the classes above leave`;
+        why = c.maxKw !== undefined ? `${floor}; at most ${c.maxKw} kW` : floor;
       } else {
-        // ASIC classes share the miners' plan: floors first, in order, the rest to the last.
-        const before = asicMax.slice(0, asicMax.indexOf(c)).reduce((s, x) => s + (x.minKw ?? 0), 0);
-        const remaining = Math.max(0, plannedMinerW / 1000 - before);
-        kw = c === asicMax.at(-1) ? remaining : Math.min(remaining, c.minKw ?? remaining);
-        why = c.minKw ? `floor of ${c.minKw} kW held against every lower class` : 'fills whatever the classes above leave';
+        // Classes without a miner list share the pool: floors first, in order, the rest to the last.
+        const poolKw = (zoneW.get('') ?? 0) / 1000;
+        const before = pool.slice(0, pool.indexOf(c)).reduce((sum, x) => sum + (x.minKw ?? 0), 0);
+        const remaining = Math.max(0, poolKw - before);
+        kw = c === pool.at(-1) ? remaining : Math.min(remaining, c.minKw ?? remaining);
+        why = c.minKw
+          ? `floor of ${c.minKw} kW over the miners no class lists, ${heldFloors.includes('') ? 'held: planned before every lower class' : 'met by the plan as it is'}`
+          : 'the miners no class lists fill whatever the classes above leave';
       }
       return { name: c.name, kind: c.kind, rank, kw: Math.round(kw * 10) / 10, minKw: c.minKw ?? null, maxKw: c.maxKw ?? null, waitingJobs: waiting.length, why };
     });
@@ -742,4 +781,34 @@ function sameDesired(a: Desired | undefined, b: Desired): boolean {
   if (a.kind === 'asic' && b.kind === 'asic') return a.profile === b.profile;
   if (a.kind === 'gpu' && b.kind === 'gpu') return a.powerLimitW === b.powerLimitW && (a.job?.id ?? null) === (b.job?.id ?? null);
   return false;
+}
+
+/** The priority list as planner zones: which miners each class lists, floors in rank order, maximums. */
+interface ClassZones {
+  /** Miner id → its class's zone (miners no class lists are in the pool, zone ''). */
+  readonly of: ReadonlyMap<string, string>;
+  readonly floors: ZoneFloor[];
+  readonly maxW: Record<string, number>;
+}
+
+function classZones(list: readonly PriorityClassSpec[]): ClassZones {
+  const asic = list.filter((c) => c.kind === 'asic');
+  const of = new Map<string, string>();
+  for (const c of asic) for (const id of c.miners ?? []) if (!of.has(id)) of.set(id, c.name);
+  const floors: ZoneFloor[] = [];
+  const pool = asic.filter((c) => !c.miners);
+  const poolFloorW = pool.reduce((sum, c) => sum + (c.minKw ?? 0) * 1000, 0);
+  let poolPlaced = false;
+  for (const c of asic) {
+    if (c.miners && c.minKw) floors.push({ zone: c.name, minW: c.minKw * 1000 });
+    // The pool's floors add up, held at the rank of its first floor.
+    if (!c.miners && c.minKw && !poolPlaced) {
+      floors.push({ zone: '', minW: poolFloorW });
+      poolPlaced = true;
+    }
+  }
+  const maxW: Record<string, number> = {};
+  for (const c of asic) if (c.miners && c.maxKw !== undefined) maxW[c.name] = c.maxKw * 1000;
+  if (pool.length && pool.every((c) => c.maxKw !== undefined)) maxW[''] = pool.reduce((sum, c) => sum + c.maxKw! * 1000, 0);
+  return { of, floors, maxW };
 }

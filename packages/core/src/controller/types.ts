@@ -129,6 +129,12 @@ export interface PriorityClassSpec {
   readonly minKw?: number;
   readonly maxKw?: number;
   readonly preemptible?: boolean;
+  /**
+   * ASIC classes only: the miners of this class (e.g. a hosting client's machines); its
+   * minKw/maxKw then bound their draw alone. Classes without a list share the miners that
+   * no class lists (the pool), as fleet-wide floors and fills.
+   */
+  readonly miners?: readonly string[];
 }
 
 /** Operator overrides on one miner. */
