@@ -70,6 +70,20 @@ interface DeviceState {
   confirmed: boolean;
   /** Learned real draw ÷ table estimate (miners). */
   bias: number;
+  /** Profile → table draw, and the table's maximum (miners; derived from inv at registration). */
+  rowW: Map<string, number>;
+  maxRowW: number;
+}
+
+/** What a registration changes for the planner: the profile table. */
+function tableSignature(inv: DeviceInventoryItem): string {
+  return inv.kind === 'asic' ? inv.profiles.map((p) => `${p.name}=${p.powerW}`).join(',') : `${inv.minLimitW}-${inv.maxLimitW}`;
+}
+
+function rowsOf(inv: DeviceInventoryItem): { rowW: Map<string, number>; maxRowW: number } {
+  if (inv.kind !== 'asic') return { rowW: new Map(), maxRowW: inv.maxLimitW };
+  const rowW = new Map(inv.profiles.map((p) => [p.name, p.powerW]));
+  return { rowW, maxRowW: Math.max(...rowW.values()) };
 }
 
 export interface PlanExplanation {
@@ -115,6 +129,8 @@ export class Controller {
   private readonly gpuHolder = new Map<string, Job>();
   private gridCaps: GridCap[] = [];
   private planner: { key: string; planner: FlooredPlanner } | undefined;
+  /** Bumped whenever something the planner is built on changes (see planMiners). */
+  private planVersion = 0;
   private classZones: { for: readonly PriorityClassSpec[]; zones: ClassZones } | undefined;
   private lastExplanation: PlanExplanation | undefined;
   private energyPrice: EnergyPrice | undefined;
@@ -141,9 +157,13 @@ export class Controller {
     for (const inv of r.devices) {
       const d = this.devices.get(inv.id);
       if (d) {
-        d.inv = inv;
-        d.hostId = r.hostId;
-      } else this.devices.set(inv.id, { hostId: r.hostId, inv, readingAt: 0, sentAt: 0, changedAt: 0, confirmed: false, bias: DEFAULT_BIAS });
+        // Agents re-register every 30 s: only a changed table or host means re-planning.
+        if (d.hostId !== r.hostId || tableSignature(d.inv) !== tableSignature(inv)) this.planVersion++;
+        Object.assign(d, { inv, hostId: r.hostId }, rowsOf(inv));
+      } else {
+        this.devices.set(inv.id, { hostId: r.hostId, inv, readingAt: 0, sentAt: 0, changedAt: 0, confirmed: false, bias: DEFAULT_BIAS, ...rowsOf(inv) });
+        this.planVersion++;
+      }
     }
   }
 
@@ -161,6 +181,8 @@ export class Controller {
     for (const r of t.devices) {
       const d = this.devices.get(r.id);
       if (!d || d.hostId !== t.hostId) continue;
+      // What the planner plans on: reachability, the learned draw (to 1 %), a maintenance draw.
+      const before = this.planInputs(d);
       if (r.reachable) {
         d.reading = r;
         d.readingAt = now;
@@ -177,6 +199,7 @@ export class Controller {
           d.bias = d.bias === DEFAULT_BIAS ? seen : 0.7 * d.bias + 0.3 * seen;
         }
       }
+      if (d.inv.kind === 'asic' && this.planInputs(d) !== before) this.planVersion++;
       // A GPU running a job we lost track of (restart) keeps its job: adopt it.
       if (d.inv.kind === 'gpu' && r.jobId && !d.desired) {
         const job = this.jobs.get(r.jobId);
@@ -247,6 +270,7 @@ export class Controller {
   }
 
   setPriorities(list: readonly PriorityClassSpec[]): void {
+    this.planVersion++;
     this.config.priorities = [...list];
   }
 
@@ -254,6 +278,7 @@ export class Controller {
   setOverride(id: string, o: DeviceOverride): void {
     if (o.pinnedProfile === undefined && !o.maintenance) this.overrides.delete(id);
     else this.overrides.set(id, o);
+    this.planVersion++;
   }
 
   override(id: string): DeviceOverride | undefined {
@@ -487,19 +512,19 @@ export class Controller {
 
   private planMiners(minerBudgetW: number, now: number, itBudget: number, overheadW: number): Map<string, string> {
     // The planner is rebuilt only when what it plans on changes: inventory, which miners are
-    // live, or a learned draw (quantised to 1 %). Otherwise a new budget is a re-solve.
-    const parts: string[] = [];
+    // live, a learned draw (to 1 %), overrides, priorities (planVersion counts those changes;
+    // host liveness depends on the clock, so it is part of the key). Otherwise a new budget
+    // is a re-solve.
     const excluded: string[] = [];
     for (const [id, d] of this.devices) {
       if (d.inv.kind !== 'asic') continue;
-      const o = this.overrides.get(id);
       const live = this.hostLive(d.hostId, now) && d.reading?.reachable !== false;
-      if (!live || o?.maintenance) excluded.push(id);
-      parts.push(!live ? `${id}:x` : o?.maintenance ? `${id}:m:${Math.round(d.reading?.powerW ?? 0)}` : `${id}:${Math.round(d.bias * 100)}:${d.inv.profiles.length}:${o?.pinnedProfile ?? ''}`);
+      if (!live || this.overrides.get(id)?.maintenance) excluded.push(id);
     }
     const zones = this.zones();
-    parts.push(JSON.stringify([...zones.of]));
-    const key = parts.join('|');
+    let liveHosts = '';
+    for (const [hostId] of this.hosts) liveHosts += this.hostLive(hostId, now) ? '1' : '0';
+    const key = `${this.planVersion}:${liveHosts}`;
     if (!this.planner || this.planner.key !== key) {
       const miners: PlanMiner[] = [];
       const out = new Set(excluded);
@@ -564,14 +589,20 @@ export class Controller {
 
   private maxW(d: DeviceState): number {
     if (d.inv.kind === 'gpu') return d.inv.maxLimitW;
-    return Math.max(...d.inv.profiles.map((p) => p.powerW)) * 1.1;
+    return d.maxRowW * 1.1;
+  }
+
+  /** A miner's planner inputs in one comparable string (telemetry bumps planVersion when it changes). */
+  private planInputs(d: DeviceState): string {
+    const reachable = d.reading?.reachable !== false;
+    return this.overrides.get(d.inv.id)?.maintenance ? `m${Math.round(d.reading?.powerW ?? 0)}:${reachable}` : `${reachable}:${Math.round(d.bias * 100)}`;
   }
 
   private estimateW(d: DeviceState, profile: string): number {
     if (d.inv.kind !== 'asic') return 0;
     if (profile === 'sleep') return d.inv.sleepW;
-    const row = d.inv.profiles.find((p) => p.name === profile);
-    return row ? row.powerW * d.bias : this.maxW(d);
+    const row = d.rowW.get(profile);
+    return row !== undefined ? row * d.bias : this.maxW(d);
   }
 
   /** GPU power budget: reserved GPUs at their job limit, the rest at their worst case. */

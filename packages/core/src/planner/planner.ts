@@ -54,6 +54,7 @@ export class FleetPlanner {
   readonly prepared: PreparedFleet;
   readonly tables: FleetTables;
   private readonly zoneNames: string[];
+  private last: { key: string; result: PlanResult } | undefined;
 
   constructor(readonly miners: readonly PlanMiner[]) {
     const ids = new Set<string>();
@@ -92,8 +93,12 @@ export class FleetPlanner {
     const minThPerW = req.economics
       ? breakevenThPerW(usdPerMWh(req.economics.energyPricePerMWh), usdPerThDay(req.economics.hashpricePerThDay))
       : 0;
-    const s = solve(this.prepared, { budgetW: req.budgetW, zoneBudgetW, minThPerW });
-    return this.result(s);
+    // A controller asks again every tick, mostly with the same budget: same question, same answer.
+    const key = `${req.budgetW}|${zoneBudgetW.join(',')}|${minThPerW}`;
+    if (this.last?.key === key) return this.last.result;
+    const result = this.result(solve(this.prepared, { budgetW: req.budgetW, zoneBudgetW, minThPerW }));
+    this.last = { key, result };
+    return result;
   }
 
   private result(s: Solution): PlanResult {
