@@ -5,8 +5,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { appendToStream, LeaderLease, openRedis, rangeStream, readStream } from '@wattbroker/bus';
 import {
-  AgentCommandSchema, AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, RESULTS_QUEUE, SITE_SAMPLES_STREAM, TELEMETRY_STREAM,
-  TelemetryBatchSchema, commandQueue, type AgentMessage, type EnergyPriceBody, type GridEventBody, type JobBody,
+  AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, RESULTS_QUEUE, SITE_SAMPLES_STREAM, TELEMETRY_STREAM,
+  TelemetryBatchSchema, commandQueue, type AgentCommand, type AgentMessage, type EnergyPriceBody, type GridEventBody, type JobBody,
 } from '@wattbroker/contracts';
 import {
   Controller, DEFAULT_CONTROLLER_CONFIG, buildComplianceReport, type BaselineMethod, type ComplianceReport, type ControllerConfig,
@@ -415,10 +415,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const out = this.controller.step(now);
     await this.persist(out.jobTransitions);
     const sent = await Promise.all(out.commands.map(async (c) => {
-      const cmd = AgentCommandSchema.parse({
+      // Typed from the controller's output, and validated by the agent that takes it: not
+      // parsed again here (50 commands of 200 miners cost ~10 ms, on a grid shed's path).
+      const cmd: AgentCommand = {
         commandId: `cmd-${now.toString(36)}-${randomBytes(3).toString('hex')}`, hostId: c.hostId, epoch: this.lease.epoch,
         issuedAt: now, devices: c.devices,
-      });
+      };
       await this.queue(c.hostId).add('desired', cmd, { removeOnComplete: 200, removeOnFail: 200 });
       return { hostId: c.hostId, commandId: cmd.commandId, devices: Object.keys(c.devices).length, issuedAt: now, queuedAt: Date.now() };
     }));
