@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { appendToStream, openRedis } from '@wattbroker/bus';
 import {
   AgentCommandSchema, AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, fieldPath,
-  type AgentMessage, type ArmCommand, type HostConfig, type TelemetryBatch,
+  type AgentMessage, type ArmCommand, type DeviceReading, type DeviceResult, type HostConfig, type TelemetryBatch,
 } from '@wattbroker/contracts';
 import type { HostDevices } from './host-devices.js';
 
@@ -36,6 +36,8 @@ export class Agent {
   private reading = false;
   /** Devices to read in the next telemetry round ('all' for a full round). */
   private pendingRead: Set<string> | 'all' | undefined;
+  /** Devices written recently and not settled yet (ramping, powering down), watched until when. */
+  private readonly settling = new Map<string, number>();
   private readonly hostId: string;
   private readonly epochKey: string;
   private readonly armedKey: string;
@@ -68,12 +70,21 @@ export class Agent {
     }
     this.worker = new Worker(commandQueue(this.hostId), (job) => this.handle(job), {
       // Hosts that order writes per device take commands as they come (a shed never queues
-      // behind a slow raise); the others apply one command at a time.
-      connection: this.workerRedis, prefix: BULL_PREFIX, concurrency: this.opts.devices.concurrentCommands ? 16 : 1,
+      // behind a slow raise; the scheduler may send one a tick while miners are slow to
+      // answer, and superseded writes are skipped, so the backlog stays short); the others
+      // apply one command at a time. Device I/O is bounded by the host's own limit.
+      connection: this.workerRedis, prefix: BULL_PREFIX, concurrency: this.opts.devices.concurrentCommands ? 256 : 1,
     });
     this.worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'command rejected'));
     this.worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
     this.timers.push(setInterval(() => this.publishTelemetry(), this.opts.telemetryIntervalMs ?? 1000));
+    // Written devices are read again every half second until they settle, so confirmations
+    // (and the admissions waiting on them) do not wait for the next full round.
+    this.timers.push(setInterval(() => {
+      const now = Date.now();
+      for (const [id, until] of this.settling) if (until < now) this.settling.delete(id);
+      if (this.settling.size) this.publishTelemetry([...this.settling.keys()]);
+    }, SETTLE_READ_MS));
     this.timers.push(setInterval(() => void this.register(), this.opts.registerIntervalMs ?? 30_000));
     this.publishTelemetry();
     logger.info({ hostId: this.hostId, kind: this.opts.config.kind, epoch: this.epoch }, 'agent started');
@@ -127,6 +138,7 @@ export class Agent {
           hostOverheadW: this.opts.config.hostOverheadW, devices: await this.opts.devices.read(want === 'all' ? undefined : [...want]),
         };
         batch.sentAt = Date.now();
+        for (const r of batch.devices) if (this.settling.has(r.id) && settled(r)) this.settling.delete(r.id);
         await appendToStream(this.redis, TELEMETRY_STREAM, batch, 50_000);
       } catch (e) {
         this.opts.logger.warn({ err: (e as Error).message }, 'telemetry round failed');
@@ -157,6 +169,7 @@ export class Agent {
     const shed = Object.values(results).filter((r) => r.ok).length;
     this.opts.logger.warn({ eventId, devices: Object.keys(a.cmd.devices).length, applied: shed }, 'executed a pre-armed grid shed');
     await this.redis.hdel(this.armedKey, eventId).catch(() => undefined);
+    this.watchSettling(results);
     this.publishTelemetry(Object.keys(a.cmd.devices));
   }
 
@@ -204,13 +217,28 @@ export class Agent {
     await this.send({ type: 'result', hostId: this.hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: false, devices, receivedAt, sentAt: Date.now() });
     // Read back at once rather than at the next tick: confirmations (and so admissions
     // waiting on a shed) should not wait up to a telemetry interval.
+    this.watchSettling(devices);
     this.publishTelemetry(Object.keys(cmd.devices));
+  }
+
+  private watchSettling(results: Record<string, DeviceResult>): void {
+    const until = Date.now() + SETTLE_WATCH_MS;
+    for (const [id, r] of Object.entries(results)) if (r.ok && !r.superseded) this.settling.set(id, until);
   }
 
   private async send(msg: AgentMessage): Promise<void> {
     AgentMessageSchema.parse(msg); // what we send is what the scheduler will accept
     await this.results.add(msg.type, msg, { removeOnComplete: 1000, removeOnFail: 1000 });
   }
+}
+
+/** Read-back interval and limit for devices that were just written. */
+const SETTLE_READ_MS = 500;
+const SETTLE_WATCH_MS = 30_000;
+
+/** A reading that will not change any more on its own: not ramping, and powered down if asleep. */
+function settled(r: DeviceReading): boolean {
+  return r.reachable && r.ramping !== true && !(r.sleeping === true && r.powerW > 100);
 }
 
 function compareTuples(a: readonly number[], b: readonly number[]): number {

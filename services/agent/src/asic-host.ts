@@ -85,8 +85,7 @@ export class AsicHost implements HostDevices {
    * leaves it alone. Commands therefore never wait for each other to finish.
    */
   async apply(desired: Record<string, DesiredState>, current: (id: string) => boolean = () => true): Promise<Record<string, DeviceResult>> {
-    const results = await this.limiter.map(Object.entries(desired), ([id, want]) => this.writeMiner(id, want, current), 'write');
-    return Object.fromEntries(results);
+    return Object.fromEntries(await Promise.all(Object.entries(desired).map(([id, want]) => this.writeMiner(id, want, current))));
   }
 
   private async writeMiner(id: string, want: DesiredState, current: (id: string) => boolean): Promise<[string, DeviceResult]> {
@@ -94,30 +93,38 @@ export class AsicHost implements HostDevices {
     if (!client) return [id, { ok: false, confirmed: false, error: `no miner "${id}" on this host` }];
     if (want.kind !== 'asic') return [id, { ok: false, confirmed: false, error: `${id} is a miner; got a ${want.kind} state` }];
     const before = this.writing.get(id);
+    const superseded: DeviceResult = { ok: true, confirmed: false, superseded: true };
+    // The miner's turn first, then a connection slot: a write waiting for an earlier write to
+    // the same miner must not hold a slot that other miners' writes could use.
     const mine = (async (): Promise<DeviceResult> => {
       await before?.catch(() => undefined);
-      if (!current(id)) return { ok: true, confirmed: false, superseded: true };
-      try {
-        const cached = this.fresh(id);
-        let known = cached ?? (await this.readMiner(id));
-        // Only a write may rest on an old reading: a cached "nothing to do" is checked afresh.
-        if (cached && !needsWrite(cached, want.profile)) known = await this.readMiner(id);
-        this.expire(id); // what we are about to write makes the cached reading stale
-        if (want.profile === 'sleep') {
-          await client.applySleep({ known });
-          return { ok: true, confirmed: known.sleeping && known.powerW <= SLEEP_W };
-        }
-        await client.applyProfile(want.profile, { known, unsafeWake: this.config.fastWake });
-        return { ok: true, confirmed: !known.sleeping && known.profile === want.profile && !known.ramping };
-      } catch (e) {
-        return { ok: false, confirmed: false, error: (e as Error).message };
-      }
+      if (!current(id)) return superseded;
+      return this.limiter.run(() => (current(id) ? this.write(client, id, want.profile) : Promise.resolve(superseded)), 'write');
     })();
     this.writing.set(id, mine);
     try {
       return [id, await mine];
     } finally {
       if (this.writing.get(id) === mine) this.writing.delete(id);
+    }
+  }
+
+  /** One miner's write, holding a connection slot. */
+  private async write(client: LuxosClient, id: string, profile: string): Promise<DeviceResult> {
+    try {
+      const cached = this.fresh(id);
+      let known = cached ?? (await this.readMiner(id));
+      // Only a write may rest on an old reading: a cached "nothing to do" is checked afresh.
+      if (cached && !needsWrite(cached, profile)) known = await this.readMiner(id);
+      this.expire(id); // what we are about to write makes the cached reading stale
+      if (profile === 'sleep') {
+        await client.applySleep({ known });
+        return { ok: true, confirmed: known.sleeping && known.powerW <= SLEEP_W };
+      }
+      await client.applyProfile(profile, { known, unsafeWake: this.config.fastWake });
+      return { ok: true, confirmed: !known.sleeping && known.profile === profile && !known.ramping };
+    } catch (e) {
+      return { ok: false, confirmed: false, error: (e as Error).message };
     }
   }
 
