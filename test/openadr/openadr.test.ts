@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRedis, rangeStream } from '@wattbroker/bus';
 import { SITE_SAMPLES_STREAM } from '@wattbroker/contracts';
@@ -19,6 +22,7 @@ describe('the spec validator itself', () => {
 describe('OpenADR 3.1 VEN against a test VTN (processes, private Redis)', () => {
   let vtn: TestVtn;
   let site: TestSite;
+  let configDir: string | undefined;
   const samples = async (from: number) => {
     const r = openRedis(site.redis.url);
     try {
@@ -30,11 +34,13 @@ describe('OpenADR 3.1 VEN against a test VTN (processes, private Redis)', () => 
 
   beforeAll(async () => {
     vtn = await startTestVtn({ clientId: 'ven-1', clientSecret: 'ven-secret-1', programName: 'ERS-10' });
-    site = await startTestSite({
-      miners: 20, asicHosts: 1, gpuHosts: 0, gpusPerHost: 1, speed: 20,
-      schedulerArgs: ['--openadr-vtn', vtn.url, '--openadr-client-id', 'ven-1', '--openadr-client-secret', 'ven-secret-1',
-        '--openadr-program', 'ERS-10', '--openadr-poll-s', '1', '--openadr-silent-s', '3', '--openadr-failsafe-kw', '30', '--openadr-simple-shed', '0.2,0.4,0.8'],
-    });
+    // The VEN is set up from the scheduler's config file (the demo passes the same as flags).
+    configDir = await mkdtemp(join(tmpdir(), 'wb-openadr-'));
+    const configFile = join(configDir, 'scheduler.json');
+    await writeFile(configFile, JSON.stringify({
+      openadr: { vtnUrl: vtn.url, clientId: 'ven-1', clientSecret: 'ven-secret-1', programs: ['ERS-10'], pollS: 1, silentS: 3, failsafeKw: 30, simpleShed: [0.2, 0.4, 0.8] },
+    }));
+    site = await startTestSite({ miners: 20, asicHosts: 1, gpuHosts: 0, gpusPerHost: 1, speed: 20, schedulerArgs: ['--config', configFile] });
     await waitFor('miners filled', async () => {
       const s = (await samples(Date.now() - 3000)).at(-1);
       return s && s.siteW > 0.9 * s.effectiveCapW;
@@ -43,6 +49,7 @@ describe('OpenADR 3.1 VEN against a test VTN (processes, private Redis)', () => 
   afterAll(async () => {
     await site?.stop();
     await vtn?.close();
+    if (configDir) await rm(configDir, { recursive: true, force: true });
   }, 30_000);
 
   it('turns an IMPORT_CAPACITY_LIMIT event into a cap the site meets within 60 s of its start, and reports on it', async () => {
@@ -56,6 +63,7 @@ describe('OpenADR 3.1 VEN against a test VTN (processes, private Redis)', () => 
       return s;
     }, { timeoutMs: 60_000, intervalMs: 200 });
     expect(compliant.at - start.getTime()).toBeLessThanOrEqual(60_000);
+    process.stderr.write(`OpenADR cap met ${((compliant.at - start.getTime()) / 1000).toFixed(1)} s after the event's start\n`);
     const events = (await api<any[]>(site, '/v1/grid/events')).body;
     expect(events.find((e) => e.source === 'openadr')).toMatchObject({ id: 'oadr-ev-1-0', capKw, program: 'ERS-10', mandatory: true });
     const report = await waitFor('a report for ev-1', () => vtn.reports.find((r) => r.eventID === 'ev-1'), { timeoutMs: 30_000, intervalMs: 200 });

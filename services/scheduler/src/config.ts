@@ -36,8 +36,70 @@ export const SchedulerConfigSchema = z.strictObject({
 
 export type SchedulerConfig = z.infer<typeof SchedulerConfigSchema>;
 
-export function loadConfig(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv): SchedulerConfig {
-  const pick = (flag: string, envName: string) => flags[flag] ?? env[envName];
+const kw = z.number().nonnegative().max(1e6);
+
+/**
+ * The scheduler's config file (`--config FILE` or WATTBROKER_CONFIG): the same settings as
+ * the flags, grouped, with the OpenADR VEN under `openadr`. Flags and environment variables
+ * override what the file says (a secret is best left to WATTBROKER_OPENADR_CLIENT_SECRET and
+ * WATTBROKER_API_TOKENS, which the file does not hold). See infra/scheduler.config.example.json.
+ */
+export const SchedulerFileSchema = z.strictObject({
+  redisUrl: z.string().optional(),
+  host: z.string().optional(),
+  port: z.number().int().optional(),
+  capKw: kw.optional(),
+  marginKw: kw.optional(),
+  coolingFixedKw: kw.optional(),
+  coolingFraction: z.number().optional(),
+  hysteresisKw: kw.optional(),
+  minDwellS: z.number().optional(),
+  silentAfterS: z.number().optional(),
+  tickMs: z.number().int().optional(),
+  hashpricePerThDay: z.number().optional(),
+  openadr: z.strictObject({
+    vtnUrl: z.url(),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1).optional(),
+    programs: z.array(z.string().min(1).regex(/^[^,]+$/, 'no commas in a program name')).min(1),
+    pollS: z.number().positive().optional(),
+    silentS: z.number().positive().optional(),
+    failsafeKw: kw.optional(),
+    /** Shed fractions of the baseline for SIMPLE levels 1, 2 and 3. */
+    simpleShed: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1), z.number().min(0).max(1)]).optional(),
+  }).optional(),
+});
+
+export type SchedulerFile = z.infer<typeof SchedulerFileSchema>;
+
+/** The file's settings under the flat names the flags use. */
+function fromFile(f: SchedulerFile): Record<string, string> {
+  const { openadr, ...flat } = f;
+  const out: Record<string, unknown> = { ...flat };
+  if (openadr) {
+    Object.assign(out, {
+      openadrVtn: openadr.vtnUrl, openadrClientId: openadr.clientId, openadrClientSecret: openadr.clientSecret,
+      openadrProgram: openadr.programs.join(','), openadrPollS: openadr.pollS, openadrSilentS: openadr.silentS,
+      openadrFailsafeKw: openadr.failsafeKw, openadrSimpleShed: openadr.simpleShed?.join(','),
+    });
+  }
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+}
+
+/** Parse a config file's text; errors name the file and the field. */
+export function parseConfigFile(text: string, path: string): Record<string, string> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(path, [{ field: '(file)', message: `not JSON (${(e as Error).message})` }]);
+  }
+  return fromFile(parseInput(SchedulerFileSchema, json, path));
+}
+
+/** Settings from flags, then the environment, then the config file (parsed with parseConfigFile), then defaults. */
+export function loadConfig(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv, file: Record<string, string> = {}): SchedulerConfig {
+  const pick = (flag: string, envName: string) => flags[flag] ?? env[envName] ?? file[camel(flag)];
   const raw = Object.fromEntries(Object.entries({
     redisUrl: pick('redis', 'WATTBROKER_REDIS_URL'),
     host: pick('host', 'WATTBROKER_HOST'),
@@ -59,9 +121,17 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     openadrSilentS: pick('openadr-silent-s', 'WATTBROKER_OPENADR_SILENT_S'),
     openadrFailsafeKw: pick('openadr-failsafe-kw', 'WATTBROKER_OPENADR_FAILSAFE_KW'),
     openadrSimpleShed: pick('openadr-simple-shed', 'WATTBROKER_OPENADR_SIMPLE_SHED'),
-    apiTokens: pick('tokens', 'WATTBROKER_API_TOKENS') ?? '',
+    apiTokens: flags.tokens ?? env.WATTBROKER_API_TOKENS ?? '',
   }).filter(([, v]) => v !== undefined));
   return parseInput(SchedulerConfigSchema, raw, 'scheduler config');
+}
+
+/** Flag name → the flat setting name (`openadr-client-id` → `openadrClientId`, `cap-kw` → `capKw`). */
+function camel(flag: string): string {
+  const special: Record<string, string> = {
+    redis: 'redisUrl', hashprice: 'hashpricePerThDay', 'openadr-vtn': 'openadrVtn', 'openadr-program': 'openadrProgram',
+  };
+  return special[flag] ?? flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
 
 export { InputError };

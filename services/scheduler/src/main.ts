@@ -1,18 +1,21 @@
 #!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createApi } from './api.js';
 import { parseTokens } from './auth.js';
-import { InputError, loadConfig } from './config.js';
+import { InputError, loadConfig, parseConfigFile } from './config.js';
 import { Scheduler } from './scheduler.js';
 
-const USAGE = `usage: wattbroker-scheduler --cap-kw N [--redis URL] [--port 8080] [--host 127.0.0.1] [--margin-kw N]
+const USAGE = `usage: wattbroker-scheduler [--config scheduler.json] --cap-kw N [--redis URL] [--port 8080] [--host 127.0.0.1] [--margin-kw N]
        [--cooling-fixed-kw N] [--cooling-fraction F] [--hysteresis-kw N] [--min-dwell-s S] [--hashprice USD_PER_TH_DAY]
        [--tokens role:token,...] [--openadr-vtn URL --openadr-client-id ID --openadr-client-secret SECRET
        --openadr-program NAME[,NAME] [--openadr-poll-s 10] [--openadr-silent-s 240] [--openadr-failsafe-kw N]
        [--openadr-simple-shed 0.25,0.5,1]]
 
-Each flag also reads from the environment (WATTBROKER_REDIS_URL, WATTBROKER_CAP_KW, WATTBROKER_API_TOKENS, …).`;
+Each flag also reads from the environment (WATTBROKER_REDIS_URL, WATTBROKER_CAP_KW, WATTBROKER_API_TOKENS, …),
+then from the config file (--config or WATTBROKER_CONFIG; JSON, the OpenADR VEN under "openadr":
+see infra/scheduler.config.example.json). Flags win over the environment, which wins over the file.`;
 
 const logger = pino({
   name: 'scheduler',
@@ -21,7 +24,7 @@ const logger = pino({
 });
 
 async function main(): Promise<void> {
-  const names = ['redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'tick-ms', 'hashprice', 'tokens',
+  const names = ['config', 'redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'tick-ms', 'hashprice', 'tokens',
     'openadr-vtn', 'openadr-client-id', 'openadr-client-secret', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw', 'openadr-simple-shed'];
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -34,7 +37,8 @@ async function main(): Promise<void> {
   let config;
   let tokens;
   try {
-    config = loadConfig(values as Record<string, string | undefined>, process.env);
+    const file = (values.config as string | undefined) ?? process.env.WATTBROKER_CONFIG;
+    config = loadConfig(values as Record<string, string | undefined>, process.env, file ? parseConfigFile(await readFile(file, 'utf8'), file) : {});
     tokens = parseTokens(config.apiTokens);
   } catch (e) {
     process.stderr.write(`wattbroker-scheduler: ${e instanceof InputError ? e.message : (e as Error).message}\n`);

@@ -47,6 +47,10 @@ export const DEFAULT_CONTROLLER_CONFIG: Omit<ControllerConfig, 'contractCapW' | 
   preShedMs: 30_000,
 };
 
+/** Learned draws reach the planner at most this often (see planMiners). */
+const BIAS_REPLAN_MS = 30_000;
+const FIRST_BIAS_REPLAN_MS = 2_000;
+
 /** Real draw ÷ table estimate assumed for a miner before telemetry has taught us its own. */
 const DEFAULT_BIAS = 1.1;
 /** A sleeping miner at or below this draw has confirmed its sleep. */
@@ -73,6 +77,8 @@ interface DeviceState {
   /** Profile → table draw, and the table's maximum (miners; derived from inv at registration). */
   rowW: Map<string, number>;
   maxRowW: number;
+  /** The bias the planner was last built with. */
+  plannedBias: number;
 }
 
 /** What a registration changes for the planner: the profile table. */
@@ -128,9 +134,14 @@ export class Controller {
   /** GPU → the admitting or running job that holds it. */
   private readonly gpuHolder = new Map<string, Job>();
   private gridCaps: GridCap[] = [];
-  private planner: { key: string; planner: FlooredPlanner } | undefined;
+  private planner: { key: string; planner: FlooredPlanner; builtAt: number } | undefined;
   /** Bumped whenever something the planner is built on changes (see planMiners). */
   private planVersion = 0;
+  /**
+   * A learned draw moved by 1 % or more since the planner was built: 'first' when a miner's
+   * first learned draw is waiting (re-built within 2 s), 'drift' otherwise (within 30 s).
+   */
+  private biasMoved: false | 'first' | 'drift' = false;
   private classZones: { for: readonly PriorityClassSpec[]; zones: ClassZones } | undefined;
   private lastExplanation: PlanExplanation | undefined;
   private energyPrice: EnergyPrice | undefined;
@@ -161,7 +172,7 @@ export class Controller {
         if (d.hostId !== r.hostId || tableSignature(d.inv) !== tableSignature(inv)) this.planVersion++;
         Object.assign(d, { inv, hostId: r.hostId }, rowsOf(inv));
       } else {
-        this.devices.set(inv.id, { hostId: r.hostId, inv, readingAt: 0, sentAt: 0, changedAt: 0, confirmed: false, bias: DEFAULT_BIAS, ...rowsOf(inv) });
+        this.devices.set(inv.id, { hostId: r.hostId, inv, readingAt: 0, sentAt: 0, changedAt: 0, confirmed: false, bias: DEFAULT_BIAS, plannedBias: DEFAULT_BIAS, ...rowsOf(inv) });
         this.planVersion++;
       }
     }
@@ -200,6 +211,9 @@ export class Controller {
         }
       }
       if (d.inv.kind === 'asic' && this.planInputs(d) !== before) this.planVersion++;
+      if (d.inv.kind === 'asic' && Math.round(d.bias * 100) !== Math.round(d.plannedBias * 100)) {
+        this.biasMoved = d.plannedBias === DEFAULT_BIAS ? 'first' : (this.biasMoved || 'drift');
+      }
       // A GPU running a job we lost track of (restart) keeps its job: adopt it.
       if (d.inv.kind === 'gpu' && r.jobId && !d.desired) {
         const job = this.jobs.get(r.jobId);
@@ -525,7 +539,11 @@ export class Controller {
     let liveHosts = '';
     for (const [hostId] of this.hosts) liveHosts += this.hostLive(hostId, now) ? '1' : '0';
     const key = `${this.planVersion}:${liveHosts}`;
-    if (!this.planner || this.planner.key !== key) {
+    // Learned draws drift with every reading; following each 1 % step would rebuild a large
+    // fleet's planner (hundreds of ms with every table distinct) many times a minute. They are
+    // taken up at most every 30 s: the cap itself is guarded by the measured draw, not the plan.
+    const stale = this.biasMoved && now - (this.planner?.builtAt ?? 0) >= (this.biasMoved === 'first' ? FIRST_BIAS_REPLAN_MS : BIAS_REPLAN_MS);
+    if (!this.planner || this.planner.key !== key || stale) {
       const miners: PlanMiner[] = [];
       const out = new Set(excluded);
       for (const [id, d] of this.devices) {
@@ -536,13 +554,15 @@ export class Controller {
           const live = this.hostLive(d.hostId, now) && d.reading?.reachable !== false;
           miners.push({ id, profiles: d.inv.profiles, excludedW: live && o?.maintenance ? Math.round(d.reading!.powerW) : this.maxW(d), zone: zones.of.get(id) ?? '' });
         } else {
+          d.plannedBias = d.bias;
           const bias = Math.round(d.bias * 100) / 100;
           const profiles = d.inv.profiles.map((p) => (p.name === 'sleep' ? p : { ...p, powerW: p.powerW * bias }));
           const pinned = o?.pinnedProfile && profiles.some((p) => p.name === o.pinnedProfile) ? o.pinnedProfile : undefined;
           miners.push({ id, profiles, zone: zones.of.get(id) ?? '', ...(pinned ? { pinnedProfile: pinned } : {}) });
         }
       }
-      this.planner = { key, planner: new FlooredPlanner(miners) };
+      this.planner = { key, planner: new FlooredPlanner(miners), builtAt: now };
+      this.biasMoved = false;
     }
     const economics = this.economics(now);
     const result = this.planner.planner.solve({
@@ -595,7 +615,7 @@ export class Controller {
   /** A miner's planner inputs in one comparable string (telemetry bumps planVersion when it changes). */
   private planInputs(d: DeviceState): string {
     const reachable = d.reading?.reachable !== false;
-    return this.overrides.get(d.inv.id)?.maintenance ? `m${Math.round(d.reading?.powerW ?? 0)}:${reachable}` : `${reachable}:${Math.round(d.bias * 100)}`;
+    return this.overrides.get(d.inv.id)?.maintenance ? `m${Math.round(d.reading?.powerW ?? 0)}:${reachable}` : `${reachable}`;
   }
 
   private estimateW(d: DeviceState, profile: string): number {
