@@ -74,8 +74,9 @@ interface DeviceState {
   confirmed: boolean;
   /** Learned real draw ÷ table estimate (miners). */
   bias: number;
-  /** Profile → table draw, and the table's maximum (miners; derived from inv at registration). */
+  /** Profile → table draw, and the table's extremes (derived from inv at registration). */
   rowW: Map<string, number>;
+  minRowW: number;
   maxRowW: number;
   /** The bias the planner was last built with. */
   plannedBias: number;
@@ -86,10 +87,10 @@ function tableSignature(inv: DeviceInventoryItem): string {
   return inv.kind === 'asic' ? inv.profiles.map((p) => `${p.name}=${p.powerW}`).join(',') : `${inv.minLimitW}-${inv.maxLimitW}`;
 }
 
-function rowsOf(inv: DeviceInventoryItem): { rowW: Map<string, number>; maxRowW: number } {
-  if (inv.kind !== 'asic') return { rowW: new Map(), maxRowW: inv.maxLimitW };
+function rowsOf(inv: DeviceInventoryItem): { rowW: Map<string, number>; minRowW: number; maxRowW: number } {
+  if (inv.kind !== 'asic') return { rowW: new Map(), minRowW: inv.minLimitW, maxRowW: inv.maxLimitW };
   const rowW = new Map(inv.profiles.map((p) => [p.name, p.powerW]));
-  return { rowW, maxRowW: Math.max(...rowW.values()) };
+  return { rowW, minRowW: Math.min(...rowW.values()), maxRowW: Math.max(...rowW.values()) };
 }
 
 export interface PlanExplanation {
@@ -649,7 +650,7 @@ export class Controller {
       const z = of.get(d.inv.id) ?? '';
       const e = out.get(z) ?? { minW: 0, maxW: 0 };
       const live = this.hostLive(d.hostId, now) && d.reading?.reachable !== false;
-      e.minW += live ? Math.min(...d.inv.profiles.map((p) => p.powerW)) : this.maxW(d);
+      e.minW += live ? d.minRowW : this.maxW(d);
       e.maxW += this.maxW(d);
       out.set(z, e);
     }
