@@ -195,7 +195,7 @@ describe('closed loop (processes, private Redis)', () => {
     // Mandatory and ahead: every ASIC agent is armed with its part of the plan, and disarmed when it is deleted.
     const r = openRedis(site.redis.url);
     try {
-      const armed = await waitFor('asic-1 armed', async () => r.hget('{wb}:agent:asic-1:armed', shed.body.id), { timeoutMs: 5000 });
+      const armed = await waitFor('asic-1 armed', async () => r.hget('{wb}:agent:asic-1:armed', shed.body.id), { timeoutMs: 10_000 });
       expect(Object.keys(JSON.parse(armed).devices).length).toBeGreaterThan(0);
       expect((await api(site, `/v1/grid/events/${shed.body.id}`, { method: 'DELETE' })).status).toBe(204);
       await waitFor('asic-1 disarmed', async () => (await r.hget('{wb}:agent:asic-1:armed', shed.body.id)) === null, { timeoutMs: 5000 });

@@ -288,7 +288,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   /** When each upcoming mandatory event was last armed at the agents. */
-  private readonly armedAt = new Map<string, number>();
+  private readonly armedAt = new Map<string, { at: number; live: Set<string> }>();
 
   /**
    * Send every ASIC agent its part of the plan for each upcoming mandatory grid event, so it
@@ -297,9 +297,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
    */
   private async armAgents(): Promise<void> {
     const now = Date.now();
+    const liveAsicHosts = this.controller.hostStates(now).filter((h) => h.kind === 'asic' && !h.silent).map((h) => h.hostId);
     for (const e of this.controller.upcomingMandatory(now)) {
       const last = this.armedAt.get(e.id);
-      if (last !== undefined && now - last < 300_000) continue;
+      // Re-armed every 5 min, and as soon as an ASIC host is live that was silent when the
+      // event was last armed (it would not hold its part).
+      if (last !== undefined && now - last.at < 300_000 && liveAsicHosts.every((h) => last.live.has(h))) continue;
       const byHost = new Map<string, Record<string, { kind: 'asic'; profile: string }>>();
       for (const [id, t] of this.controller.planForCap(e.capW, now)) {
         const devices = byHost.get(t.hostId) ?? {};
@@ -309,7 +312,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       await Promise.all([...byHost].map(([hostId, devices]) => this.queue(hostId).add('arm', ArmCommandSchema.parse({
         eventId: e.id, hostId, epoch: this.lease.epoch, startsAt: e.startsAt, endsAt: e.endsAt, devices,
       }), { removeOnComplete: 100, removeOnFail: 100 })));
-      this.armedAt.set(e.id, now);
+      if (byHost.size === 0) continue; // nothing plannable yet (no live miners): try again next second
+      this.armedAt.set(e.id, { at: now, live: new Set(liveAsicHosts) });
       if (byHost.size) this.log.info({ eventId: e.id, hosts: byHost.size }, 'agents armed for a mandatory grid event');
     }
   }
