@@ -6,6 +6,7 @@ import {
   AgentCommandSchema, AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, fieldPath,
   type AgentMessage, type ArmCommand, type DeviceReading, type DeviceResult, type HostConfig, type TelemetryBatch,
 } from '@wattbroker/contracts';
+import { SLEEP_W } from './asic-host.js';
 import type { HostDevices } from './host-devices.js';
 
 export interface AgentOptions {
@@ -238,7 +239,7 @@ const SETTLE_WATCH_MS = 30_000;
 
 /** A reading that will not change any more on its own: not ramping, and powered down if asleep. */
 function settled(r: DeviceReading): boolean {
-  return r.reachable && r.ramping !== true && !(r.sleeping === true && r.powerW > 100);
+  return r.reachable && r.ramping !== true && !(r.sleeping === true && r.powerW > SLEEP_W);
 }
 
 function compareTuples(a: readonly number[], b: readonly number[]): number {

@@ -6,7 +6,7 @@ import { Limiter } from './limiter.js';
 type AsicConfig = Extract<HostConfig, { kind: 'asic' }>;
 
 /** Draw at or below which a sleeping miner is considered down (matches the driver). */
-const SLEEP_W = 100;
+export const SLEEP_W = 100;
 
 export interface AsicHostOptions {
   /** Per LuxOS exchange. @defaultValue 3000 */

@@ -144,6 +144,7 @@ export class Controller {
    */
   private biasMoved: false | 'first' | 'drift' = false;
   private classZones: { for: readonly PriorityClassSpec[]; zones: ClassZones } | undefined;
+  private zoneDrawsAt: { now: number; value: Map<string, { minW: number; maxW: number }> } | undefined;
   private lastExplanation: PlanExplanation | undefined;
   private energyPrice: EnergyPrice | undefined;
   private hashprice: number | undefined;
@@ -553,7 +554,7 @@ export class Controller {
         if (out.has(id)) {
           // Silent or unreachable: its maximum. In maintenance and reporting: what it draws.
           const live = this.hostLive(d.hostId, now) && d.reading?.reachable !== false;
-          miners.push({ id, profiles: d.inv.profiles, excludedW: live && o?.maintenance ? Math.round(d.reading!.powerW) : this.maxW(d), zone: zones.of.get(id) ?? '' });
+          miners.push({ id, profiles: d.inv.profiles, excludedW: live && o?.maintenance ? Math.ceil(d.reading!.powerW / 50) * 50 : this.maxW(d), zone: zones.of.get(id) ?? '' });
         } else {
           d.plannedBias = d.bias;
           const bias = Math.round(d.bias * 100) / 100;
@@ -616,7 +617,9 @@ export class Controller {
   /** A miner's planner inputs in one comparable string (telemetry bumps planVersion when it changes). */
   private planInputs(d: DeviceState): string {
     const reachable = d.reading?.reachable !== false;
-    return this.overrides.get(d.inv.id)?.maintenance ? `m${Math.round(d.reading?.powerW ?? 0)}:${reachable}` : `${reachable}`;
+    // A miner in maintenance is planned at its measured draw, to 50 W: following every watt
+    // would rebuild the planner on each reading (the cap itself is held on the readings).
+    return this.overrides.get(d.inv.id)?.maintenance ? `m${Math.round((d.reading?.powerW ?? 0) / 50)}:${reachable}` : `${reachable}`;
   }
 
   private estimateW(d: DeviceState, profile: string): number {
@@ -643,6 +646,8 @@ export class Controller {
    * controlled count at their budget in both.
    */
   private zoneDraws(now: number): Map<string, { minW: number; maxW: number }> {
+    // Asked once per queued job in a step: computed once per step.
+    if (this.zoneDrawsAt?.now === now) return this.zoneDrawsAt.value;
     const of = this.zones().of;
     const out = new Map<string, { minW: number; maxW: number }>();
     for (const d of this.devices.values()) {
@@ -654,6 +659,7 @@ export class Controller {
       e.maxW += this.maxW(d);
       out.set(z, e);
     }
+    this.zoneDrawsAt = { now, value: out };
     return out;
   }
 
