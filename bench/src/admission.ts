@@ -73,7 +73,7 @@ async function main(): Promise<void> {
 
   const scheduler = new Scheduler({
     redisUrl: redis.url, logger, contractCapW: 1, marginW: 0, tickMs: 50,
-    controller: { cooling: { fixedW: 0, fractionOfIt: 0.1 }, hysteresisW: 2000, minDwellMs: 1000 },
+    cooling: { fixedW: 0, fractionOfIt: 0.1 }, policy: { hysteresisW: 2000, minDwellMs: 1000 },
   });
   // Agents in two processes of their own (2 ASIC hosts × 200 miners, 4 GPU hosts × 64 GPUs).
   const agentProcs = ['asic 2', 'gpu 4'].map((spec) => spawn(process.execPath,
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   // every job needs a shed first.
   const capW = (minersW + 256 * 200) * 1.1;
   await scheduler.start();
-  await scheduler.setContract(capW, 0);
+  await scheduler.settings.setContract({ capKw: capW / 1000, marginKw: 0 });
   const app = createApi(scheduler, parseTokens(`operator:${TOKEN}`), logger);
   const server = await new Promise<import('node:http').Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -97,8 +97,8 @@ async function main(): Promise<void> {
   const api = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   progress('waiting for registrations and the miners to fill the contract…');
   for (;;) {
-    const s = scheduler.controller.sample(Date.now());
-    if (scheduler.controller.hostStates(Date.now()).length === hostCount && s.siteW > 0.95 * s.effectiveCapW) break;
+    const s = scheduler.read.sample();
+    if (scheduler.read.hosts().length === hostCount && s.siteW > 0.95 * s.effectiveCapW) break;
     await new Promise((r) => setTimeout(r, 200));
   }
 

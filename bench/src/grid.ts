@@ -83,7 +83,7 @@ const bareWritesPerS = Math.round(writes / ((Date.now() - wStart) / 1000));
 
 const scheduler = new Scheduler({
   redisUrl: redis.url, logger: pino({ level: 'silent' }), contractCapW: stockW * 1.1, marginW: 0, tickMs: 100,
-  controller: { cooling: { fixedW: 0, fractionOfIt: 0.1 }, hysteresisW: stockW * 0.005, minDwellMs: 1000, silentAfterMs: telemetryMs * 3 },
+  cooling: { fixedW: 0, fractionOfIt: 0.1 }, policy: { hysteresisW: stockW * 0.005, minDwellMs: 1000, silentAfterMs: telemetryMs * 3 },
 });
 await scheduler.start();
 progress(`${agents} agents in ${Math.ceil(agents / perProcess)} processes, telemetry every ${telemetryMs} ms…`);
@@ -95,8 +95,8 @@ await Promise.all(agentProcs);
 progress('waiting for registration and a full site…');
 const deadline = Date.now() + 300_000;
 for (;;) {
-  const s = scheduler.controller.sample(Date.now());
-  const hosts = scheduler.controller.hostStates(Date.now());
+  const s = scheduler.read.sample();
+  const hosts = scheduler.read.hosts();
   if (hosts.length === agents && hosts.every((h) => !h.silent) && s.siteW > 0.9 * s.effectiveCapW) break;
   if (Date.now() > deadline) throw new Error(`site not ready: ${hosts.length} hosts, ${(s.siteW / 1000).toFixed(0)} kW`);
   await sleep(500);
@@ -120,7 +120,7 @@ for (let round = 0; round < BARE_ROUNDS; round++) {
 }
 
 // The event.
-const before = scheduler.controller.sample(Date.now()).siteW;
+const before = scheduler.read.sample().siteW;
 const capW = before * 0.7;
 progress(`grid event: cap ${(capW / 1000).toFixed(0)} kW from ${(before / 1000).toFixed(0)} kW`);
 const sent = new Map<string, number>(); // commandId → when the queue had it
@@ -141,7 +141,7 @@ scheduler.on('command:result', (m) => {
   results.set(m.commandId, { hostId: m.hostId, receivedAt: m.receivedAt, doneAt: m.sentAt, written: devs.filter((d) => d.ok && !d.superseded).length, failed: devs.filter((d) => !d.ok).length });
 });
 t0 = Date.now();
-await scheduler.addGridEvent({ capKw: capW / 1000, startsAt: new Date(t0).toISOString(), endsAt: new Date(t0 + 600_000).toISOString(), mandatory: false });
+await scheduler.grid.add({ capKw: capW / 1000, startsAt: new Date(t0).toISOString(), endsAt: new Date(t0 + 600_000).toISOString(), mandatory: false });
 let shedAt: number | undefined;
 const shedTarget = 0.95 * (before - capW);
 const firstPerHost = () => {
@@ -153,7 +153,7 @@ const firstPerHost = () => {
   return m;
 };
 while (Date.now() - t0 < 60_000) {
-  const s = scheduler.controller.sample(Date.now());
+  const s = scheduler.read.sample();
   if (!shedAt && before - s.siteW >= shedTarget) shedAt = Date.now();
   if (shedAt && firstPerHost().size >= agents) break;
   await sleep(20);

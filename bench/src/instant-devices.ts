@@ -7,10 +7,10 @@ import { GPU_MODELS, generateFleet, plannerProfiles } from '@wattbroker/core';
  * the control plane (HTTP, Redis, BullMQ, controller), not miner physics.
  */
 export class InstantMiners implements HostDevices {
-  private readonly state = new Map<string, { profiles: ReturnType<typeof plannerProfiles>; profile: string }>();
+  private readonly state = new Map<string, { profiles: ReturnType<typeof plannerProfiles>; profile: string; configured: string }>();
 
   constructor(count: number, prefix: string, seed = 1) {
-    for (const u of generateFleet({ miners: count, seed, idPrefix: prefix })) this.state.set(u.id, { profiles: plannerProfiles(u), profile: 'default' });
+    for (const u of generateFleet({ miners: count, seed, idPrefix: prefix })) this.state.set(u.id, { profiles: plannerProfiles(u), profile: 'default', configured: 'default' });
   }
 
   /** Draw with every miner at its default profile. */
@@ -27,7 +27,7 @@ export class InstantMiners implements HostDevices {
   async read(): Promise<DeviceReading[]> {
     return [...this.state].map(([id, m]) => {
       const row = m.profiles.find((p) => p.name === m.profile)!;
-      return { id, reachable: true, powerW: row.powerW, hashrateThs: row.hashrateThs, profile: m.profile, sleeping: m.profile === 'sleep', ramping: false };
+      return { id, reachable: true, powerW: row.powerW, hashrateThs: row.hashrateThs, profile: m.configured, sleeping: m.profile === 'sleep', ramping: false };
     });
   }
 
@@ -35,7 +35,10 @@ export class InstantMiners implements HostDevices {
     const out: Record<string, DeviceResult> = {};
     for (const [id, want] of Object.entries(desired)) {
       const m = this.state.get(id);
-      if (m && want.kind === 'asic') m.profile = want.profile;
+      if (m && want.kind === 'asic') {
+        m.profile = want.profile;
+        if (want.profile !== 'sleep') m.configured = want.profile;
+      }
       out[id] = { ok: true, confirmed: true };
     }
     return out;

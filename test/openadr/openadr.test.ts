@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRedis, rangeStream } from '@wattbroker/bus';
 import { SITE_SAMPLES_STREAM } from '@wattbroker/contracts';
-import type { SiteSample } from '@wattbroker/core';
+import type { SiteSample } from '@wattbroker/contracts';
 import { waitFor } from '@wattbroker/testkit';
 import { api, startTestSite, type TestSite } from '../src/site.js';
 import { oadrEvent, specValidator, startTestVtn, type TestVtn } from './vtn-server.js';

@@ -5,7 +5,9 @@ import { z } from 'zod';
  * queue: the sender parses what it builds, the receiver parses what it reads, and a message
  * that fails is rejected with the field named (never half-applied).
  */
-const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits and . _ - only');
+/** Ids of hosts, devices, jobs, commands: safe in keys, queue names and logs. */
+export const IdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits and . _ - only');
+const id = IdSchema;
 
 export const MinerDesiredSchema = z.strictObject({
   kind: z.literal('asic'),
@@ -88,38 +90,43 @@ export const GpuInventorySchema = z.strictObject({
 
 export const DeviceInventorySchema = z.discriminatedUnion('kind', [MinerInventorySchema, GpuInventorySchema]);
 
-/** Everything an agent sends on the shared results queue. */
-export const AgentMessageSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('register'),
-    hostId: id,
-    kind: z.enum(['asic', 'gpu']),
-    /** Extra draw of the host itself (server chassis, controller), W. */
-    hostOverheadW: z.number().nonnegative(),
-    devices: z.array(DeviceInventorySchema),
-    sentAt: z.number().int(),
-  }),
-  z.strictObject({
-    type: z.literal('result'),
-    hostId: id,
-    commandId: id,
-    epoch: z.number().int().nonnegative(),
-    /** Ignored because a newer leader has spoken. */
-    stale: z.boolean(),
-    devices: z.record(id, DeviceResultSchema),
-    /** When the agent took the command off its queue (delivery latency = receivedAt − issuedAt). */
-    receivedAt: z.number().int().optional(),
-    sentAt: z.number().int(),
-  }),
-  z.strictObject({
-    type: z.literal('job'),
-    hostId: id,
-    jobId: id,
-    state: z.enum(['running', 'done', 'failed']),
-    error: z.string().optional(),
-    sentAt: z.number().int(),
-  }),
-]);
+/** An agent's inventory: sent at start and every 30 s (the scheduler keeps the last one). */
+export const RegisterMessageSchema = z.strictObject({
+  type: z.literal('register'),
+  hostId: id,
+  kind: z.enum(['asic', 'gpu']),
+  /** Extra draw of the host itself (server chassis, controller), W. */
+  hostOverheadW: z.number().nonnegative(),
+  devices: z.array(DeviceInventorySchema),
+  sentAt: z.number().int(),
+});
+
+/** What an agent did with one command. */
+export const ResultMessageSchema = z.strictObject({
+  type: z.literal('result'),
+  hostId: id,
+  commandId: id,
+  epoch: z.number().int().nonnegative(),
+  /** Ignored because a newer leader has spoken. */
+  stale: z.boolean(),
+  devices: z.record(id, DeviceResultSchema),
+  /** When the agent took the command off its queue (delivery latency = receivedAt − issuedAt). */
+  receivedAt: z.number().int().optional(),
+  sentAt: z.number().int(),
+});
+
+/** A job ended on a GPU host (or started: informational). */
+export const JobMessageSchema = z.strictObject({
+  type: z.literal('job'),
+  hostId: id,
+  jobId: id,
+  state: z.enum(['running', 'done', 'failed']),
+  error: z.string().optional(),
+  sentAt: z.number().int(),
+});
+
+/** Everything an agent sends on the results queue. */
+export const AgentMessageSchema = z.discriminatedUnion('type', [RegisterMessageSchema, ResultMessageSchema, JobMessageSchema]);
 
 export const DeviceReadingSchema = z.strictObject({
   id,
@@ -127,8 +134,11 @@ export const DeviceReadingSchema = z.strictObject({
   reachable: z.boolean(),
   powerW: z.number().nonnegative(),
   hashrateThs: z.number().nonnegative().optional(),
+  /** Miners: the configured profile, shown at once when set and kept while asleep or waking. */
   profile: z.string().optional(),
+  /** Miners: asleep, powering down, or waking (booting). */
   sleeping: z.boolean().optional(),
+  /** Miners: awake and moving toward the configured profile. */
   ramping: z.boolean().optional(),
   powerLimitW: z.number().nonnegative().optional(),
   jobId: z.string().nullable().optional(),
@@ -156,5 +166,8 @@ export type DeviceInventory = z.infer<typeof DeviceInventorySchema>;
 export type MinerInventory = z.infer<typeof MinerInventorySchema>;
 export type GpuInventory = z.infer<typeof GpuInventorySchema>;
 export type AgentMessage = z.infer<typeof AgentMessageSchema>;
+export type RegisterMessage = z.infer<typeof RegisterMessageSchema>;
+export type ResultMessage = z.infer<typeof ResultMessageSchema>;
+export type JobMessage = z.infer<typeof JobMessageSchema>;
 export type DeviceReading = z.infer<typeof DeviceReadingSchema>;
 export type TelemetryBatch = z.infer<typeof TelemetryBatchSchema>;

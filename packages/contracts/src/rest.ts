@@ -126,3 +126,5 @@ export const GridScheduleBodySchema = z.strictObject({
 }).refine((b) => (b.capKw === undefined) !== (b.shedKw === undefined), { path: ['capKw'], message: 'give exactly one of capKw or shedKw' });
 
 export type GridScheduleBody = z.infer<typeof GridScheduleBodySchema>;
+export type DevicePatch = z.infer<typeof DevicePatchSchema>;
+export type HashpriceBody = z.infer<typeof HashpriceBodySchema>;

@@ -39,3 +39,17 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, sourc
   if (!r.success) throw new InputError(source, fieldIssues(r.error));
   return r.data;
 }
+
+/**
+ * Well-formed input that the site cannot accept as it stands (a job more GPUs than any host
+ * has, priorities the contract cannot satisfy): REST maps it to 422 with the field named.
+ */
+export class RefusedError extends Error {
+  constructor(
+    readonly title: string,
+    readonly issue: FieldIssue,
+  ) {
+    super(`${issue.field}: ${issue.message}`);
+    this.name = 'RefusedError';
+  }
+}

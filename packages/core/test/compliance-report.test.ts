@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildComplianceReport, complianceCsv, type SiteSample } from '../src/index.js';
+import { buildComplianceReport, complianceCsv } from '../src/index.js';
+import type { SiteSample } from '@wattbroker/contracts';
 
 const sample = (at: number, siteW: number): SiteSample => ({
   at, effectiveCapW: 0, contractCapW: 0, marginW: 0, siteW, asicW: siteW, gpuW: 0, overheadW: 0, worstCaseSiteW: siteW,
-  hashrateThs: 0, silentHosts: [], jobs: { queued: 0, admitting: 0, running: 0 },
+  hashrateThs: 0, silentHosts: [], offTarget: 0, jobs: { queued: 0, admitting: 0, running: 0 },
 });
 
 describe('compliance report', () => {
@@ -12,7 +13,7 @@ describe('compliance report', () => {
   const samples: SiteSample[] = [];
   for (let s = -3600; s < 0; s++) samples.push(sample(t0 + s * 1000, 1_000_000));
   for (let s = 0; s < 1200; s++) samples.push(sample(t0 + s * 1000, s < 4 ? 1_000_000 - s * 100_000 : 590_000));
-  const event = { id: 'e1', capW: 600_000, startsAt: t0, endsAt: t0 + 1_200_000 };
+  const event = { id: 'e1', capW: 600_000, startsAt: t0, endsAt: t0 + 1_200_000, mandatory: true, source: 'rest' as const };
 
   it('derives every figure from the samples', () => {
     const r = buildComplianceReport(event, samples, t0 + 2_000_000);

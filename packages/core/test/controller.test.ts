@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { world } from './virtual-site.js';
+import { gridEvent, world } from './virtual-site.js';
 
 describe('controller on a virtual clock', () => {
   it('fills the cap, admits jobs only after sheds are confirmed, never exceeds the cap, and refills', () => {
@@ -9,15 +9,16 @@ describe('controller on a virtual clock', () => {
     w.violations.length = 0; // the world starts with every miner at default, above this cap
     const filled = w.c.sample(60_000);
     expect(filled.siteW / filled.effectiveCapW).toBeGreaterThan(0.97);
-    const jobs = Array.from({ length: 6 }, (_, i) => w.submit(`j${i}`, 1 + (i % 3), 20_000, 60_000, i === 0 ? 'critical' : 'standard'));
+    // The first (critical) job needs 1.5 kW: more than the head-room the full site has.
+    const jobs = Array.from({ length: 6 }, (_, i) => w.submit(`j${i}`, i === 0 ? 3 : 1 + (i % 3), 20_000, 60_000, i === 0 ? 'critical' : 'standard'));
     w.run(60_250, 150_000);
     expect(w.violations).toEqual([]);
     for (const j of jobs) expect(j.state).toBe('done');
     // Break before make: the site was full, so the first job had to wait for miners to shed
     // (they take 3 s here); the world checked the truth after every grant (no violations).
-    expect(jobs[0]!.timestamps.running! - jobs[0]!.timestamps.admitting!).toBeGreaterThanOrEqual(3000);
+    expect(jobs[0]!.record.timestamps.running! - jobs[0]!.record.timestamps.admitting!).toBeGreaterThanOrEqual(3000);
     // Critical first among those that waited.
-    expect(jobs[0]!.timestamps.admitting).toBeLessThanOrEqual(Math.min(...jobs.map((j) => j.timestamps.admitting!)));
+    expect(jobs[0]!.record.timestamps.admitting).toBeLessThanOrEqual(Math.min(...jobs.map((j) => j.record.timestamps.admitting!)));
     const after = w.c.sample(150_000);
     expect(after.siteW / after.effectiveCapW).toBeGreaterThan(0.97);
     expect(after.jobs).toEqual({ queued: 0, admitting: 0, running: 0 });
@@ -27,7 +28,7 @@ describe('controller on a virtual clock', () => {
     const capW = 60_000 * 1.1 + 1000;
     const w = world({ miners: 20, gpus: 2, lagMs: 3000, capW });
     w.run(0, 40_000);
-    w.c.setGridCaps([{ id: 'e', capW: capW * 0.6, startsAt: 41_000, endsAt: 200_000 }]);
+    w.c.setGridEvents([gridEvent({ id: 'e', capW: capW * 0.6, startsAt: 41_000, endsAt: 200_000 })]);
     let compliantAt: number | undefined;
     w.run(40_250, 80_000, (now) => {
       if (compliantAt === undefined && now >= 41_000 && w.truth() <= w.c.sample(now).effectiveCapW) compliantAt = now;

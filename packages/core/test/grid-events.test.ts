@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { world } from './virtual-site.js';
+import { gridEvent, world } from './virtual-site.js';
 
 describe('grid events known in advance', () => {
   it('steps the site down ahead of the start, along the ramp, so it complies at startsAt', () => {
@@ -8,7 +8,7 @@ describe('grid events known in advance', () => {
     w.run(0, 30_000);
     const startsAt = 300_000;
     const eventCap = capW * 0.5;
-    w.c.setGridCaps([{ id: 'e', capW: eventCap, startsAt, endsAt: 900_000, rampMs: 120_000 }]);
+    w.c.setGridEvents([gridEvent({ id: 'e', capW: eventCap, startsAt, endsAt: 900_000, rampMs: 120_000 })]);
     const seen: Array<{ now: number; site: number; cap: number }> = [];
     w.run(30_250, 400_000, (now) => seen.push({ now, site: w.truth(), cap: w.c.sample(now).effectiveCapW }));
     // The obligation starts at startsAt; the site plans for it from the ramp's start

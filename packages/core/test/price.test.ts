@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { StrikeFilter, breakevenThPerW, usdPerMWh, usdPerThDay } from '../src/index.js';
+import { breakevenThPerW, initialStrike, strikeObserve, type StrikeState, usdPerMWh, usdPerThDay } from '../src/index.js';
 import { world } from './virtual-site.js';
 
 describe('strike filter', () => {
   it('moves only after N intervals beyond the dead band in one direction', () => {
-    const f = new StrikeFilter(3, 0.02);
-    expect(f.observe(40)).toBe(40);
-    expect([95, 96].map((p) => f.observe(p))).toEqual([40, 40]);
-    expect(f.observe(97)).toBe(97);
+    let s: StrikeState = initialStrike();
+    const feed = (prices: number[]) => prices.map((p) => (s = strikeObserve(s, p, 3, 0.02)).value);
+    expect(feed([40])).toEqual([40]);
+    expect(feed([95, 96])).toEqual([40, 40]);
+    expect(feed([97])).toEqual([97]);
     // Noise around 97 that never stays on one side for 3 intervals changes nothing.
-    expect([92, 101, 93, 100, 96, 99, 94].map((p) => f.observe(p))).toEqual([97, 97, 97, 97, 97, 97, 97]);
-    expect([97, 60, 61, 59].map((p) => f.observe(p))).toEqual([97, 97, 97, 59]);
-    expect(() => new StrikeFilter(0)).toThrow(/intervals/);
+    expect(feed([92, 101, 93, 100, 96, 99, 94])).toEqual([97, 97, 97, 97, 97, 97, 97]);
+    expect(feed([97, 60, 61, 59])).toEqual([97, 97, 97, 59]);
+    expect(() => strikeObserve(s, 1, 0)).toThrow(/intervals/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { world } from './virtual-site.js';
+import { gridEvent, world } from './virtual-site.js';
 
 describe('operator priorities', () => {
   it('admits a critical job by sleeping fill miners while a standard job waits at the ASIC floor', () => {
@@ -70,7 +70,7 @@ describe('operator priorities', () => {
         ]);
       }
       // A grid cap at half the site's draw, known a minute ahead (planned in time).
-      w.c.setGridCaps([{ id: 'e', capW: siteBefore * 0.5, startsAt: 90_000, endsAt: 900_000 }]);
+      w.c.setGridEvents([gridEvent({ id: 'e', capW: siteBefore * 0.5, startsAt: 90_000, endsAt: 900_000 })]);
       w.run(30_250, 150_000);
       return { w, hostingShare: drawW(hosting) / hostingBefore };
     };

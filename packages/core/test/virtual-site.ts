@@ -1,45 +1,78 @@
-import {
-  Controller, DEFAULT_CONTROLLER_CONFIG, GPU_MODELS, generateFleet, plannerProfiles, sitePowerW, type Desired, type Job,
-} from '../src/index.js';
+import type { DesiredState, GridEventRecord, JobRecord } from '@wattbroker/contracts';
+import { Controller, GPU_MODELS, generateFleet, plannerProfiles, sitePowerW, type Policy } from '../src/index.js';
+
+/** A grid event record for tests (defaults for the fields a test does not care about). */
+export function gridEvent(e: Pick<GridEventRecord, 'id' | 'capW' | 'startsAt' | 'endsAt'> & Partial<GridEventRecord>): GridEventRecord {
+  return { mandatory: true, source: 'rest', ...e };
+}
+
+export interface WorldOptions {
+  miners: number;
+  gpus: number;
+  lagMs: number;
+  capW: number;
+  seed?: number;
+  policy?: Partial<Omit<Policy, 'reconcile'>> & { reconcile?: Partial<Policy['reconcile']> };
+}
 
 /**
- * The controller against a small simulated world on a virtual clock: miners reach a new
- * profile `lagMs` after the command (drawing the higher of old and new meanwhile, the worst
- * case), GPUs enforce a new limit at once and draw their limit while a job runs.
+ * The controller against a small simulated site on a virtual clock. Miners behave as LuxOS
+ * ones do: a new profile shows at once and the miner ramps to it over `lagMs` (drawing the
+ * higher of old and new meanwhile, the worst case); put to sleep it powers down over `lagMs`;
+ * woken it boots (asleep, showing its profile) for `lagMs`. GPUs enforce a new limit at once
+ * and draw their limit while a job runs. Commands are applied the moment they are issued, the
+ * agent's report follows at once, telemetry arrives every second.
  */
-export function world(opts: { miners: number; gpus: number; lagMs: number; capW: number; seed?: number }) {
+export function world(opts: WorldOptions) {
   const units = generateFleet({ miners: opts.miners, seed: opts.seed ?? 4 });
   const cooling = { fixedW: 0, fractionOfIt: 0.1 };
-  const c = new Controller({ ...DEFAULT_CONTROLLER_CONFIG, contractCapW: opts.capW, marginW: 1000, cooling, hysteresisW: 500, minDwellMs: 2000 });
+  const c = new Controller({ contract: { capW: opts.capW, marginW: 1000 }, cooling, policy: { hysteresisW: 500, minDwellMs: 2000, ...opts.policy } });
   const miners = new Map(units.map((u) => {
     const profiles = plannerProfiles(u);
-    return [u.id, { model: u.model.key, profiles, bias: u.powerBias, profile: 'default', pending: undefined as undefined | { profile: string; at: number }, changes: [] as Array<{ at: number; profile: string }> }];
+    return [u.id, {
+      model: u.model.key, profiles, bias: u.powerBias, profile: 'default', configured: 'default',
+      pending: undefined as undefined | { profile: string; at: number }, changes: [] as Array<{ at: number; profile: string }>,
+      /** Ignores commands (a miner whose firmware does not take them). */
+      deaf: false,
+    }];
   }));
   const h100 = GPU_MODELS.h100;
   const gpus = new Map(Array.from({ length: opts.gpus }, (_, i) => [`g${i}`, { limitW: h100.maxLimitW as number, job: null as string | null }]));
   const jobs = new Map<string, { endsAt?: number; durationMs: number }>();
+  const records = new Map<string, JobRecord>();
   const minerW = (id: string, profile: string) => {
     const m = miners.get(id)!;
     const row = m.profiles.find((p) => p.name === profile)!;
     return profile === 'sleep' ? row.powerW : row.powerW * m.bias;
   };
-  const truth = () => {
-    let it = 0;
-    for (const [id, m] of miners) it += m.pending ? Math.max(minerW(id, m.profile), minerW(id, m.pending.profile)) : minerW(id, m.profile);
-    for (const g of gpus.values()) it += g.job ? g.limitW : h100.idleW;
-    return sitePowerW(cooling, it);
+  const drawW = (id: string) => {
+    const m = miners.get(id)!;
+    return m.pending ? Math.max(minerW(id, m.profile), minerW(id, m.pending.profile)) : minerW(id, m.profile);
   };
+  const truthIt = () => {
+    let it = 0;
+    for (const id of miners.keys()) it += drawW(id);
+    for (const g of gpus.values()) it += g.job ? g.limitW : h100.idleW;
+    return it;
+  };
+  const truth = () => sitePowerW(cooling, truthIt());
   c.register({ hostId: 'asic', kind: 'asic', hostOverheadW: 0, devices: units.map((u) => ({ id: u.id, kind: 'asic', model: u.model.name, profiles: plannerProfiles(u), sleepW: 25 })) }, 0);
   c.register({ hostId: 'gpu', kind: 'gpu', hostOverheadW: 0, devices: [...gpus.keys()].map((id) => ({ id, kind: 'gpu', model: h100.name, minLimitW: h100.minLimitW, maxLimitW: h100.maxLimitW, idleW: h100.idleW })) }, 0);
   const violations: string[] = [];
-  const apply = (now: number, hostId: string, devices: Readonly<Record<string, Desired>>) => {
+  const commandsSent: Array<{ at: number; hostId: string; devices: Readonly<Record<string, DesiredState>> }> = [];
+  /** A miner moves to `profile` (a command, or a technician over the miner's own API). */
+  const move = (id: string, profile: string, now: number) => {
+    const m = miners.get(id)!;
+    if (profile === (m.pending?.profile ?? m.profile)) return;
+    m.pending = { profile, at: now + opts.lagMs };
+    if (profile !== 'sleep') m.configured = profile;
+    m.changes.push({ at: now, profile });
+  };
+  const apply = (now: number, hostId: string, commandId: string, devices: Readonly<Record<string, DesiredState>>) => {
+    commandsSent.push({ at: now, hostId, devices });
     for (const [id, want] of Object.entries(devices)) {
       if (want.kind === 'asic') {
-        const m = miners.get(id)!;
-        if (want.profile !== m.profile && m.pending?.profile !== want.profile) {
-          m.pending = { profile: want.profile, at: now + opts.lagMs };
-          m.changes.push({ at: now, profile: want.profile });
-        }
+        if (!miners.get(id)!.deaf) move(id, want.profile, now);
       } else {
         const g = gpus.get(id)!;
         g.limitW = want.powerLimitW;
@@ -51,6 +84,7 @@ export function world(opts: { miners: number; gpus: number; lagMs: number; capW:
         if (!want.job) g.job = null;
       }
     }
+    c.result({ hostId, commandId, stale: false, devices: Object.fromEntries(Object.keys(devices).map((id) => [id, { ok: true, confirmed: false }])) }, now);
     // Break before make: whatever was just granted, the site must still fit.
     const cap = c.sample(now).effectiveCapW;
     if (truth() > cap + 1) violations.push(`t=${now} after command to ${hostId}: ${truth().toFixed(0)} W > cap ${cap.toFixed(0)} W`);
@@ -58,14 +92,21 @@ export function world(opts: { miners: number; gpus: number; lagMs: number; capW:
   let asicSilent = false;
   const telemetry = (now: number) => {
     if (!asicSilent) {
-      c.telemetry({ hostId: 'asic', sentAt: now, hostOverheadW: 0, devices: [...miners].map(([id, m]) => ({
-        id, reachable: true, powerW: m.pending ? Math.max(minerW(id, m.profile), minerW(id, m.pending.profile)) : minerW(id, m.profile),
-        profile: m.profile, sleeping: m.profile === 'sleep', ramping: m.pending !== undefined,
-      })) }, now);
+      c.telemetry({ hostId: 'asic', hostOverheadW: 0, devices: [...miners].map(([id, m]) => {
+        const target = m.pending?.profile ?? m.profile;
+        const asleep = target === 'sleep' || m.profile === 'sleep';
+        return {
+          id, reachable: true, powerW: drawW(id), hashrateThs: 0, profile: m.configured, sleeping: asleep,
+          ramping: m.pending !== undefined && !asleep,
+        };
+      }) }, now);
     }
-    c.telemetry({ hostId: 'gpu', sentAt: now, hostOverheadW: 0, devices: [...gpus].map(([id, g]) => ({
+    c.telemetry({ hostId: 'gpu', hostOverheadW: 0, devices: [...gpus].map(([id, g]) => ({
       id, reachable: true, powerW: g.job ? g.limitW : h100.idleW, powerLimitW: g.limitW, jobId: g.job,
     })) }, now);
+  };
+  const record = (t: { job: JobRecord } | undefined) => {
+    if (t) records.set(t.job.id, t.job);
   };
   const run = (from: number, to: number, onSample?: (now: number) => void) => {
     for (let now = from; now <= to; now += 250) {
@@ -78,7 +119,7 @@ export function world(opts: { miners: number; gpus: number; lagMs: number; capW:
       for (const [id, j] of jobs) {
         if (j.endsAt !== undefined && j.endsAt <= now) {
           j.endsAt = Infinity;
-          c.jobEnded(id, true, undefined, now);
+          record(c.jobEnded(id, true, undefined, now));
           for (const g of gpus.values()) if (g.job === id) g.job = null;
         }
       }
@@ -88,15 +129,20 @@ export function world(opts: { miners: number; gpus: number; lagMs: number; capW:
         if (truth() > cap + 1) violations.push(`t=${now} sample: ${truth().toFixed(0)} W > cap ${cap.toFixed(0)} W`);
         onSample?.(now);
       }
-      for (const cmd of c.step(now).commands) apply(now, cmd.hostId, cmd.devices);
+      const out = c.step(now);
+      for (const t of out.jobTransitions) record(t);
+      for (const cmd of out.commands) apply(now, cmd.hostId, cmd.commandId, cmd.devices);
     }
   };
   const submit = (id: string, gpuCount: number, durationMs: number, now: number, cls = 'standard') => {
-    const job: Job = { id, class: cls, gpus: gpuCount, durationS: durationMs / 1000, state: 'queued', timestamps: { queued: now } };
+    const job: JobRecord = { id, class: cls, gpus: gpuCount, durationS: durationMs / 1000, state: 'queued', timestamps: { queued: now } };
     jobs.set(id, { durationMs });
+    records.set(id, job);
     c.addJob(job);
-    return job;
+    return { id, get state() { return records.get(id)!.state; }, get record() { return records.get(id)!; } };
   };
-  return { c, run, submit, truth, violations, miners, gpus, setAsicSilent: (v: boolean) => { asicSilent = v; } };
+  return {
+    c, run, submit, truth, truthIt, violations, miners, gpus, move, commandsSent,
+    setAsicSilent: (v: boolean) => { asicSilent = v; },
+  };
 }
-

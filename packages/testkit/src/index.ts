@@ -3,3 +3,4 @@ export * from './wait-for.js';
 export * from './child.js';
 export * from './raw-request.js';
 export * from './replay-server.js';
+export * from './virtual-clock.js';

@@ -70,7 +70,8 @@ export class AsicHost implements HostDevices {
         const t = await this.readMiner(m.id);
         return {
           id: m.id, reachable: true, powerW: t.powerW, hashrateThs: t.hashrateThs,
-          profile: t.sleeping ? 'sleep' : t.profile, sleeping: t.sleeping, ramping: t.ramping,
+          // The configured profile, also while asleep or waking (LuxOS shows it at once).
+          profile: t.profile, sleeping: t.sleeping, ramping: t.ramping,
         };
       } catch {
         const t = this.last.get(m.id)?.t;

@@ -2,10 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { createApi } from './api.js';
-import { parseTokens } from './auth.js';
+import { createApi } from './http/app.js';
+import { parseTokens } from './http/auth.js';
 import { InputError, loadConfig, parseConfigFile } from './config.js';
-import { Scheduler } from './scheduler.js';
+import { Scheduler } from './app.js';
 
 const USAGE = `usage: wattbroker-scheduler [--config scheduler.json] --cap-kw N [--redis URL] [--port 8080] [--host 127.0.0.1] [--margin-kw N]
        [--cooling-fixed-kw N] [--cooling-fraction F] [--hysteresis-kw N] [--min-dwell-s S] [--hashprice USD_PER_TH_DAY]
@@ -56,8 +56,8 @@ async function main(): Promise<void> {
         ...(config.openadrFailsafeKw !== undefined ? { failSafeCapKw: config.openadrFailsafeKw } : {}),
       },
     } : {}),
-    controller: {
-      cooling: { fixedW: config.coolingFixedKw * 1000, fractionOfIt: config.coolingFraction },
+    cooling: { fixedW: config.coolingFixedKw * 1000, fractionOfIt: config.coolingFraction },
+    policy: {
       hysteresisW: (config.hysteresisKw ?? Math.max(1, config.capKw * 0.005)) * 1000,
       minDwellMs: config.minDwellS * 1000,
       silentAfterMs: config.silentAfterS * 1000,

@@ -1,13 +1,6 @@
-/** An energy price: one value, or a schedule of intervals (day-ahead, OpenADR PRICE). */
-export interface PriceInterval {
-  readonly start: number;
-  readonly end: number;
-  readonly pricePerMWh: number;
-}
+import type { EnergyPriceRecord } from '@wattbroker/contracts';
 
-export type EnergyPrice =
-  | { readonly kind: 'constant'; readonly pricePerMWh: number; readonly setAt: number }
-  | { readonly kind: 'intervals'; readonly intervals: readonly PriceInterval[] };
+export type EnergyPrice = EnergyPriceRecord;
 
 /**
  * The price at `now`, and a key that changes exactly when a new observation begins (a new

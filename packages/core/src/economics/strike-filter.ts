@@ -3,54 +3,30 @@
  * price has stayed beyond a dead band around it for `intervals` observations in a row, in
  * the same direction. A noisy price that flickers across a miner's breakeven therefore does
  * not switch the miner on and off every interval (hashboards wear, and each wake costs
- * minutes of lost hashrate).
+ * minutes of lost hashrate). Pure: the state is plain data kept in the site state.
  */
-export class StrikeFilter {
-  private value: number | undefined;
-  private up = 0;
-  private down = 0;
-
-  constructor(
-    readonly intervals = 3,
-    readonly deadband = 0.02,
-  ) {
-    if (!Number.isInteger(intervals) || intervals < 1) throw new RangeError('intervals: a whole number ≥ 1');
-    if (!(deadband >= 0)) throw new RangeError('deadband: a fraction ≥ 0');
-  }
-
+export interface StrikeState {
   /** The value in force (undefined before the first observation). */
-  get effective(): number | undefined {
-    return this.value;
-  }
+  readonly value: number | undefined;
+  readonly up: number;
+  readonly down: number;
+  /** The observation last counted (a price interval's key), so each interval counts once. */
+  readonly lastKey: string | undefined;
+}
 
-  /** Feed one observation (one price interval); returns the value in force after it. */
-  observe(price: number): number {
-    if (this.value === undefined) {
-      this.value = price;
-      return price;
-    }
-    if (price > this.value * (1 + this.deadband)) {
-      this.up++;
-      this.down = 0;
-    } else if (price < this.value * (1 - this.deadband)) {
-      this.down++;
-      this.up = 0;
-    } else {
-      this.up = 0;
-      this.down = 0;
-    }
-    if (this.up >= this.intervals || this.down >= this.intervals) {
-      this.value = price;
-      this.up = 0;
-      this.down = 0;
-    }
-    return this.value;
-  }
+export function initialStrike(): StrikeState {
+  return { value: undefined, up: 0, down: 0, lastKey: undefined };
+}
 
-  /** Forget the history (a price source replaced by another). */
-  reset(): void {
-    this.value = undefined;
-    this.up = 0;
-    this.down = 0;
-  }
+/** One observation (one price interval) → the state after it. */
+export function strikeObserve(s: StrikeState, price: number, intervals = 3, deadband = 0.02, key?: string): StrikeState {
+  if (!Number.isInteger(intervals) || intervals < 1) throw new RangeError('intervals: a whole number ≥ 1');
+  if (!(deadband >= 0)) throw new RangeError('deadband: a fraction ≥ 0');
+  if (s.value === undefined) return { value: price, up: 0, down: 0, lastKey: key };
+  let up = 0;
+  let down = 0;
+  if (price > s.value * (1 + deadband)) up = s.up + 1;
+  else if (price < s.value * (1 - deadband)) down = s.down + 1;
+  if (up >= intervals || down >= intervals) return { value: price, up: 0, down: 0, lastKey: key };
+  return { value: s.value, up, down, lastKey: key };
 }

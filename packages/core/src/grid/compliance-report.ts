@@ -1,4 +1,4 @@
-import type { GridCap, SiteSample } from '../controller/types.js';
+import type { BaselineMethod, ComplianceReport, GridEventRecord, ReportPoint, SiteSample } from '@wattbroker/contracts';
 
 /**
  * Metered proof that the site followed a grid event, built only from the recorded site
@@ -6,31 +6,7 @@ import type { GridCap, SiteSample } from '../controller/types.js';
  * 1 s, 1 min and 15 min resolution, time to compliance, delivered vs requested reduction,
  * and every second above the requested level.
  */
-export type BaselineMethod = 'mean-60m' | 'mean-15m' | 'last-15m-interval';
-
-export interface ReportPoint {
-  readonly at: string;
-  readonly siteKw: number;
-}
-
-export interface ComplianceReport {
-  readonly eventId: string;
-  readonly startsAt: string;
-  readonly endsAt: string;
-  readonly requestedKw: number;
-  readonly baseline: { readonly method: BaselineMethod; readonly kw: number | null; readonly samples: number };
-  /** Seconds from startsAt to the first sample at or under the requested level. */
-  readonly timeToComplianceS: number | null;
-  readonly meanKw: number | null;
-  readonly deliveredReductionKw: number | null;
-  readonly requestedReductionKw: number | null;
-  /** Samples (1 s each) at or after startsAt that were above the requested level. */
-  readonly secondsAbove: number;
-  readonly firstAbove: string | null;
-  readonly samples: number;
-  readonly complete: boolean;
-  readonly series: { readonly s1: ReportPoint[]; readonly m1: ReportPoint[]; readonly m15: ReportPoint[] };
-}
+export type { BaselineMethod, ComplianceReport, ReportPoint };
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
@@ -47,7 +23,7 @@ function buckets(samples: readonly SiteSample[], widthMs: number): ReportPoint[]
 }
 
 export function buildComplianceReport(
-  event: GridCap,
+  event: GridEventRecord,
   samples: readonly SiteSample[],
   now: number,
   method: BaselineMethod = 'mean-60m',

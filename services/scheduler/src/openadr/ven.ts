@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SiteSample } from '@wattbroker/core';
+import type { SiteSample } from '@wattbroker/contracts';
 import { mapEvent, type MappedCap, type MappedPrice, type OadrEvent } from './map-events.js';
 
 export interface VenConfig {

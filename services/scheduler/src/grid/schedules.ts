@@ -2,10 +2,9 @@ import { Queue, Worker } from 'bullmq';
 import { CronExpressionParser } from 'cron-parser';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { BULL_PREFIX, type GridScheduleBody } from '@wattbroker/contracts';
+import { BULL_PREFIX, GRID_SCHEDULE_QUEUE, GridScheduleBodySchema, KEYS, type GridScheduleBody } from '@wattbroker/contracts';
 
-export const GRID_SCHEDULE_QUEUE = 'grid-schedules';
-const KEY = '{wb}:grid:schedules';
+const KEY = KEYS.gridSchedules;
 
 /**
  * Recurring grid windows as BullMQ job schedulers: every firing is one job with an id
@@ -25,11 +24,11 @@ export class GridSchedules {
     this.queue = new Queue(GRID_SCHEDULE_QUEUE, { connection: redis, prefix: BULL_PREFIX });
     this.worker = new Worker(GRID_SCHEDULE_QUEUE, async (job) => {
       const name = (job.data as { name: string }).name;
-      const raw = await this.redis.hget(KEY, name);
-      if (!raw) return; // deleted meanwhile
+      const schedule = parseSchedule(await this.redis.hget(KEY, name));
+      if (!schedule) return; // deleted meanwhile (or unreadable)
       const firedAt = job.processedOn ?? Date.now();
       this.log.info({ schedule: name, firedAt }, 'grid window fired');
-      await this.fire(JSON.parse(raw) as GridScheduleBody, firedAt);
+      await this.fire(schedule, firedAt);
     }, { connection: workerRedis, prefix: BULL_PREFIX, concurrency: 1 });
     this.worker.on('error', (e) => this.log.error({ err: e.message }, 'grid schedule worker error'));
   }
@@ -55,7 +54,7 @@ export class GridSchedules {
   }
 
   async list(): Promise<Array<GridScheduleBody & { nextFireAt: string }>> {
-    const all = Object.values(await this.redis.hgetall(KEY)).map((r) => JSON.parse(r) as GridScheduleBody);
+    const all = Object.values(await this.redis.hgetall(KEY)).map(parseSchedule).filter((x): x is GridScheduleBody => x !== undefined);
     return all.map((s) => ({ ...s, nextFireAt: GridSchedules.nextFire(s).toISOString() }));
   }
 
@@ -68,5 +67,16 @@ export class GridSchedules {
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
+  }
+}
+
+/** A stored schedule, parsed with its schema (an unreadable one is skipped). */
+function parseSchedule(raw: string | null): GridScheduleBody | undefined {
+  if (raw === null) return undefined;
+  try {
+    const r = GridScheduleBodySchema.safeParse(JSON.parse(raw));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,145 @@
+import type { PriorityClass } from '@wattbroker/contracts';
+import { economicsAt } from '../economics/prices.js';
+import { budgetAt, type Budget } from '../grid/caps.js';
+import type { Economics } from '../planner/planner.js';
+import { classZones, type ClassZones } from '../policy/class-zones.js';
+import type { Policy } from '../policy/policy.js';
+import { sitePowerW } from '../site/site-model.js';
+import type { SiteState } from '../state/site-state.js';
+import {
+  DISOBEDIENT, IN_TRANSITION, MAINTENANCE, OFF_TARGET, SILENT, UNKNOWN, UNREACHABLE, deviceStatus, worstCaseW,
+} from './device-status.js';
+
+/**
+ * Everything a control step derives from the site state, computed once per step: which hosts
+ * are live, how each device stands against its target and what it is budgeted at, the budgets
+ * the caps leave, what the site measures, and which miners the planner may move. Plain data;
+ * the plan reads it and never the clock. A what-if (a lower cap ahead of a grid event) is a
+ * snapshot with `capW` given.
+ */
+export interface Snapshot {
+  readonly now: number;
+  /** The cap the site plans to (events ahead included), and the one in force now. */
+  readonly budget: Budget;
+  readonly obligation: Budget;
+  readonly liveHosts: ReadonlySet<string>;
+  readonly silentHosts: readonly string[];
+  /** Host chassis and controllers (IT load that is not a device). */
+  readonly hostOverheadW: number;
+  /** Per device, in `state.deviceList` order: status code (device-status.ts) and budgeted draw. */
+  readonly status: Uint8Array;
+  readonly worstW: Float64Array;
+  /** Site IT load if every device drew its budget. */
+  readonly worstItW: number;
+  /** GPUs' budget: those held by a job at the job's limit (at least), the rest at their worst case. */
+  readonly gpuBudgetW: number;
+  readonly measured: { readonly asicW: number; readonly gpuW: number; readonly hashrateThs: number; readonly itW: number; readonly siteW: number };
+  /** Measured draw of the miners the planner may move (what an excess shed can take from). */
+  readonly plannableMinerW: number;
+  /** Miners the planner must not move, at the draw they are budgeted at. */
+  readonly excluded: ReadonlyMap<string, number>;
+  readonly excludedW: number;
+  /** Changes exactly when `excluded` changes in a way the planner sees. */
+  readonly exclusionKey: string;
+  readonly zones: ClassZones;
+  /** Per planner zone: miner draw with every plannable miner at its lowest and at its highest. */
+  readonly zoneDraws: ReadonlyMap<string, { readonly minW: number; readonly maxW: number }>;
+  readonly economics: Economics | undefined;
+  readonly jobs: { readonly queued: number; readonly admitting: number; readonly running: number };
+  readonly offTarget: number;
+}
+
+const zonesOf = new WeakMap<readonly PriorityClass[], ClassZones>();
+
+/** The priority list's planner zones (computed once per list). */
+export function zonesFor(list: readonly PriorityClass[]): ClassZones {
+  let z = zonesOf.get(list);
+  if (!z) {
+    z = classZones(list);
+    zonesOf.set(list, z);
+  }
+  return z;
+}
+
+const roundUp50 = (w: number) => Math.ceil(w / 50) * 50;
+
+export function deriveSnapshot(state: SiteState, policy: Policy, now: number, whatIf: { capW?: number } = {}): Snapshot {
+  const site = whatIf.capW === undefined ? state : { ...state, contract: { ...state.contract, capW: Math.min(state.contract.capW, whatIf.capW) }, gridEvents: [] };
+  const budget = budgetAt(site, now, true, policy.preShedMs);
+  const obligation = budgetAt(site, now, false, policy.preShedMs);
+
+  const liveHosts = new Set<string>();
+  const silentHosts: string[] = [];
+  let hostOverheadW = 0;
+  for (const h of state.hosts.values()) {
+    hostOverheadW += h.overheadW;
+    if (now - h.lastSeen <= policy.silentAfterMs) liveHosts.add(h.id);
+    else silentHosts.push(h.id);
+  }
+
+  const zones = zonesFor(state.priorities);
+  const list = state.deviceList;
+  const status = new Uint8Array(list.length);
+  const worstW = new Float64Array(list.length);
+  const excluded = new Map<string, number>();
+  const zoneDraws = new Map<string, { minW: number; maxW: number }>();
+  let exclusionKey = silentHosts.join(',');
+  let worstItW = hostOverheadW;
+  let gpuBudgetW = 0;
+  let asicW = 0;
+  let gpuW = 0;
+  let hashrateThs = 0;
+  let plannableMinerW = 0;
+  let excludedW = 0;
+  let offTarget = 0;
+  for (let i = 0; i < list.length; i++) {
+    const d = list[i]!;
+    const live = liveHosts.has(d.hostId);
+    const s = deviceStatus(d, live, state.overrides.get(d.id), policy.reconcile, now);
+    const w = worstCaseW(d, s);
+    status[i] = s;
+    worstW[i] = w;
+    worstItW += w;
+    if (s === OFF_TARGET || s === DISOBEDIENT) offTarget++;
+    const drawW = d.reading?.powerW ?? 0;
+    if (d.inv.kind === 'gpu') {
+      gpuW += drawW;
+      const holder = state.gpuHolder.get(d.id);
+      const job = holder === undefined ? undefined : state.jobs.get(holder);
+      gpuBudgetW += job ? Math.max(job.limitW ?? d.inv.maxLimitW, w) : w;
+      continue;
+    }
+    asicW += drawW;
+    hashrateThs += d.reading?.hashrateThs ?? 0;
+    // Miners the planner cannot move are fixed at their budget: without a reading at their
+    // maximum, in maintenance at their draw, off target (or still being brought back) at
+    // their budget, so that the rest of the site is planned around them.
+    let fixedW: number | undefined;
+    if (s === SILENT || s === UNKNOWN || s === UNREACHABLE) fixedW = w;
+    else if (s === MAINTENANCE) fixedW = roundUp50(drawW);
+    else if (s === OFF_TARGET || s === DISOBEDIENT || (s === IN_TRANSITION && d.resends > 0)) fixedW = roundUp50(w);
+    const zone = zones.of.get(d.id) ?? '';
+    const zd = zoneDraws.get(zone) ?? { minW: 0, maxW: 0 };
+    if (fixedW !== undefined) {
+      excluded.set(d.id, fixedW);
+      excludedW += fixedW;
+      if (s !== SILENT) exclusionKey += `|${d.id}:${fixedW}`;
+      zd.minW += fixedW;
+      zd.maxW += fixedW;
+    } else {
+      plannableMinerW += drawW;
+      zd.minW += d.minRowW;
+      zd.maxW += d.maxRowW * d.plannedBias;
+    }
+    zoneDraws.set(zone, zd);
+  }
+  const jobs = { queued: 0, admitting: 0, running: 0 };
+  for (const j of state.jobs.values()) if (j.state in jobs) jobs[j.state as keyof typeof jobs]++;
+  const itW = asicW + gpuW + hostOverheadW;
+  return {
+    now, budget, obligation, liveHosts, silentHosts, hostOverheadW, status, worstW, worstItW, gpuBudgetW,
+    measured: { asicW, gpuW, hashrateThs, itW, siteW: sitePowerW(state.cooling, itW) },
+    plannableMinerW, excluded, excludedW, exclusionKey, zones, zoneDraws,
+    economics: economicsAt(state, now), jobs, offTarget,
+  };
+}

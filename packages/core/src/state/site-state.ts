@@ -1,0 +1,91 @@
+import type {
+  ContractRecord, DesiredState, DeviceInventory, DeviceOverride, DeviceReading, EnergyPriceRecord, GridEventRecord, JobRecord, PriorityClass,
+} from '@wattbroker/contracts';
+import { initialStrike, type StrikeState } from '../economics/strike-filter.js';
+import { DEFAULT_PRIORITIES } from '../policy/policy.js';
+import type { CoolingModel } from '../site/site-model.js';
+
+/**
+ * The site as the scheduler knows it: plain data, changed only by the reducers in this folder
+ * (registration, telemetry, results, settings, jobs) and by committing a plan. The reducers
+ * update records in place: copying a 10,000-device site on every telemetry batch would cost
+ * more than the control step itself. Nothing here does I/O or reads a clock; every reducer is
+ * given the time. Types of what crosses a process boundary come from @wattbroker/contracts.
+ */
+export interface HostState {
+  readonly id: string;
+  kind: 'asic' | 'gpu';
+  overheadW: number;
+  lastSeen: number;
+  deviceIds: readonly string[];
+}
+
+export interface DeviceState {
+  readonly id: string;
+  hostId: string;
+  inv: DeviceInventory;
+  /** Miners: table draw per profile name and the table's extremes; GPUs: the limit range. */
+  rowW: ReadonlyMap<string, number>;
+  minRowW: number;
+  maxRowW: number;
+  reading: DeviceReading | undefined;
+  /** When the latest reachable reading arrived. */
+  readingAt: number;
+  /** The target held for the device, and the command that last carried it. */
+  desired: DesiredState | undefined;
+  commandId: string | undefined;
+  /** When the target was last sent and last changed; when the agent reported it applied. */
+  sentAt: number;
+  changedAt: number;
+  appliedAt: number;
+  /** Re-commands sent in the current off-target episode (0 when on target). */
+  resends: number;
+  /** When the current off-target episode began. */
+  offTargetSince: number | undefined;
+  /** Miners: learned real draw ÷ table estimate, and the value the planner plans with. */
+  bias: number;
+  plannedBias: number;
+}
+
+export interface SiteState {
+  contract: ContractRecord;
+  cooling: CoolingModel;
+  readonly hosts: Map<string, HostState>;
+  readonly devices: Map<string, DeviceState>;
+  /** Devices in registration order: the order snapshots index them by. */
+  readonly deviceList: DeviceState[];
+  /** Jobs not yet finished (finished ones live in the store only). */
+  readonly jobs: Map<string, JobRecord>;
+  /** GPU id → the admitting or running job that holds it. */
+  readonly gpuHolder: Map<string, string>;
+  gridEvents: readonly GridEventRecord[];
+  energyPrice: EnergyPriceRecord | undefined;
+  hashprice: number | undefined;
+  strike: StrikeState;
+  readonly overrides: Map<string, DeviceOverride>;
+  priorities: readonly PriorityClass[];
+  /** Bumped whenever what the miner planner is built on changes (tables, learned draws, overrides, priorities). */
+  fleetVersion: number;
+  /** Control steps committed (command ids are built from it). */
+  stepSeq: number;
+}
+
+export function createSiteState(init: { contract: ContractRecord; cooling: CoolingModel; priorities?: readonly PriorityClass[] }): SiteState {
+  return {
+    contract: { ...init.contract },
+    cooling: { ...init.cooling },
+    hosts: new Map(),
+    devices: new Map(),
+    deviceList: [],
+    jobs: new Map(),
+    gpuHolder: new Map(),
+    gridEvents: [],
+    energyPrice: undefined,
+    hashprice: undefined,
+    strike: initialStrike(),
+    overrides: new Map(),
+    priorities: init.priorities ?? DEFAULT_PRIORITIES,
+    fleetVersion: 0,
+    stepSeq: 0,
+  };
+}

@@ -1,0 +1,77 @@
+import type { JobRecord, ResultMessage, TelemetryBatch } from '@wattbroker/contracts';
+import { DEFAULT_BIAS, reached } from './device-draws.js';
+import type { SiteState } from './site-state.js';
+
+/** Learned draws move the plan only when they have moved this much since it last took them. */
+const BIAS_REPLAN = 0.01;
+/** Weight of a new reading in a miner's learned draw (an exponential average). */
+const BIAS_WEIGHT = 0.3;
+
+/**
+ * Reducer: fold a telemetry batch (also the host's heartbeat) into the site. Returns true
+ * when a step should run at once rather than at the next tick: a silent host is back, or a
+ * device reached its target (an admission may be waiting on it) or left it (the level-
+ * triggered loop corrects it and budgets for it now, not in 200 ms).
+ * `silentAfterMs` tells whether the host was silent before this batch.
+ */
+export function foldTelemetry(state: SiteState, t: Pick<TelemetryBatch, 'hostId' | 'hostOverheadW' | 'devices'>, now: number, silentAfterMs: number): boolean {
+  const host = state.hosts.get(t.hostId);
+  if (!host) return false; // not registered yet: its registration will follow
+  let changed = now - host.lastSeen > silentAfterMs;
+  host.lastSeen = now;
+  host.overheadW = t.hostOverheadW;
+  for (const r of t.devices) {
+    const d = state.devices.get(r.id);
+    if (!d || d.hostId !== t.hostId) continue;
+    const was = d.desired ? reached(d) : undefined;
+    if (r.reachable) {
+      d.reading = r;
+      d.readingAt = now;
+    } else if (d.reading) d.reading = { ...d.reading, reachable: false };
+    if (d.desired && r.reachable) {
+      const is = reached(d);
+      if (is !== was) changed = true;
+      if (is) {
+        d.resends = 0;
+        d.offTargetSince = undefined;
+      }
+      if (is && d.inv.kind === 'asic' && d.desired.kind === 'asic' && d.desired.profile !== 'sleep') learnBias(state, d, r.powerW);
+    }
+    // A GPU running a job the scheduler lost track of (a restart) keeps it: adopt it.
+    if (d.inv.kind === 'gpu' && r.reachable && r.jobId && !d.desired) {
+      const job = state.jobs.get(r.jobId);
+      if (job && r.powerLimitW) d.desired = { kind: 'gpu', powerLimitW: r.powerLimitW, job: jobSpec(job) };
+    }
+  }
+  return changed;
+}
+
+function learnBias(state: SiteState, d: SiteState['deviceList'][number], powerW: number): void {
+  const row = d.desired?.kind === 'asic' ? d.rowW.get(d.desired.profile) : undefined;
+  if (!row || row <= 0) return;
+  const seen = Math.min(1.25, Math.max(0.8, powerW / row));
+  d.bias = d.bias === DEFAULT_BIAS ? seen : (1 - BIAS_WEIGHT) * d.bias + BIAS_WEIGHT * seen;
+  if (Math.abs(d.bias - d.plannedBias) >= BIAS_REPLAN) {
+    d.plannedBias = d.bias;
+    state.fleetVersion++;
+  }
+}
+
+/**
+ * Reducer: an agent's report on a command. A device counts as off target only once the
+ * command carrying its target has been applied (or reported lost): until then a stale
+ * reading is no evidence of disobedience.
+ */
+export function foldResult(state: SiteState, msg: Pick<ResultMessage, 'hostId' | 'commandId' | 'devices' | 'stale'>, now: number): void {
+  if (msg.stale) return;
+  for (const [id, r] of Object.entries(msg.devices)) {
+    const d = state.devices.get(id);
+    if (!d || d.hostId !== msg.hostId || d.commandId !== msg.commandId) continue;
+    if (!r.superseded) d.appliedAt = now;
+  }
+}
+
+/** The part of a job its GPUs' desired state carries. */
+export function jobSpec(job: JobRecord): { id: string; durationS?: number; workload?: JobRecord['workload'] } {
+  return { id: job.id, ...(job.durationS !== undefined ? { durationS: job.durationS } : {}), ...(job.workload ? { workload: job.workload } : {}) };
+}

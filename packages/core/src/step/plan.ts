@@ -1,0 +1,174 @@
+import type { DesiredState, PlanExplanation } from '@wattbroker/contracts';
+import { admit, type Admission, type Waiting } from '../admission/backfill.js';
+import type { Policy } from '../policy/policy.js';
+import { reconcile, type OffTarget } from '../reconcile/reconcile.js';
+import { planTransitions, type DeviceChange } from '../sequencing/transitions.js';
+import { MAINTENANCE, SILENT, UNKNOWN, UNREACHABLE } from '../snapshot/device-status.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+import { estimateW } from '../state/device-draws.js';
+import type { SiteState } from '../state/site-state.js';
+import { jobSpec } from '../state/telemetry.js';
+import { explainPlan } from '../read-models/explanation.js';
+import { planMiners, type PlannerMemo } from './plan-miners.js';
+
+/** One command per host per step: the full desired state of each device it names. */
+export interface OutgoingCommand {
+  readonly hostId: string;
+  readonly commandId: string;
+  readonly devices: Readonly<Record<string, DesiredState>>;
+}
+
+/** What one control step decided. Committing it (commit.ts) is what changes the site state. */
+export interface Plan {
+  readonly at: number;
+  /** Queued jobs that start admitting (their reservation counts from now). */
+  readonly admissions: readonly Admission[];
+  /** Admitting jobs whose GPUs are raised now (break before make holds). */
+  readonly starts: readonly string[];
+  /** Every miner's profile in the plan (what the site is heading for; `targets` is what goes now). */
+  readonly minerTargets: ReadonlyMap<string, string>;
+  /** New targets, sent in `commands`. */
+  readonly targets: ReadonlyMap<string, DesiredState>;
+  /** Targets the readings already show: kept without a command. */
+  readonly adopt: ReadonlyMap<string, DesiredState>;
+  /** Devices commanded again with the target they have (level-triggered reconciliation). */
+  readonly resend: readonly string[];
+  readonly commands: readonly OutgoingCommand[];
+  readonly waiting: ReadonlyMap<string, Waiting>;
+  readonly offTarget: readonly OffTarget[];
+  readonly explanation: PlanExplanation;
+}
+
+function sameDesired(a: DesiredState | undefined, b: DesiredState): boolean {
+  if (!a || a.kind !== b.kind) return false;
+  if (a.kind === 'asic' && b.kind === 'asic') return a.profile === b.profile;
+  if (a.kind === 'gpu' && b.kind === 'gpu') return a.powerLimitW === b.powerLimitW && (a.job?.id ?? null) === (b.job?.id ?? null);
+  return false;
+}
+
+/**
+ * The control step's decision, a function of the snapshot, the state it came from and the
+ * policy (the memo only caches built planners). In order:
+ * 1. admission: queued jobs that fit are admitted (backfill around reservations);
+ * 2. the miners are planned into what the caps leave after GPUs (admitted jobs at their
+ *    limits), host overheads and the head-room; when the site measures above its cap, into
+ *    what they draw less the excess, whatever the plan said;
+ * 3. break before make (sequencing/transitions.ts): every shed now, raises (GPUs of admitted
+ *    jobs first) only where the worst case with the sheds still unconfirmed fits;
+ * 4. level-triggered reconciliation: devices off their target are commanded again;
+ * 5. one command per host with the full desired state of each device it names.
+ */
+export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: PlannerMemo): Plan {
+  const now = snap.now;
+  const list = state.deviceList;
+  const itBudgetW = snap.budget.itBudgetW;
+
+  const admission = admit(snap, state, policy);
+  const gpuBudgetW = snap.gpuBudgetW + admission.extraW;
+  const nominalW = itBudgetW - snap.hostOverheadW - gpuBudgetW - policy.hysteresisW;
+  const excessW = Math.max(0, snap.measured.itW - itBudgetW);
+  const minerBudgetW = excessW > 0 ? Math.min(nominalW, snap.excludedW + snap.plannableMinerW - excessW - policy.hysteresisW) : nominalW;
+  const miners = planMiners(snap, state, minerBudgetW, memo);
+
+  const changes: DeviceChange[] = [];
+  const pending = new Map<string, DesiredState>();
+  const adopt = new Map<string, DesiredState>();
+  let dwell = 0;
+  const indexOf = new Map<string, number>();
+  list.forEach((d, i) => {
+    indexOf.set(d.id, i);
+    const s = snap.status[i]!;
+    if (s === SILENT || s === UNKNOWN || s === UNREACHABLE || s === MAINTENANCE) return;
+    const r = d.reading!;
+    if (d.inv.kind === 'asic') {
+      const target = miners.targets.get(d.id);
+      if (target === undefined) return;
+      const current = d.desired?.kind === 'asic' ? d.desired.profile : r.sleeping ? 'sleep' : r.profile;
+      const want: DesiredState = { kind: 'asic', profile: target };
+      if (current === target) {
+        if (!d.desired) adopt.set(d.id, want);
+        return;
+      }
+      const currentW = snap.worstW[i]!;
+      const targetW = estimateW(d, target);
+      if (targetW > currentW && d.changedAt > 0 && now - d.changedAt < policy.minDwellMs) {
+        dwell++;
+        return;
+      }
+      pending.set(d.id, want);
+      changes.push({ id: d.id, currentW, targetW, wake: current === 'sleep' || r.sleeping === true, raiseOrder: 1 });
+      return;
+    }
+    // GPUs held by no job (and not admitted now) idle at their lowest limit: a shed.
+    if (state.gpuHolder.has(d.id)) return;
+    const want: DesiredState = { kind: 'gpu', powerLimitW: d.inv.minLimitW, job: null };
+    if (sameDesired(d.desired, want)) return;
+    if (d.desired === undefined && r.powerLimitW === d.inv.minLimitW && !r.jobId) {
+      adopt.set(d.id, want);
+      return;
+    }
+    pending.set(d.id, want);
+    changes.push({ id: d.id, currentW: snap.worstW[i]!, targetW: d.inv.minLimitW, raiseOrder: 0 });
+  });
+
+  // GPUs of admitting jobs go to the job's limit together, once the worst case allows. So do
+  // those of a running job whose GPUs do not hold its target (a restart between persisting the
+  // job and sending its command): level-triggered, the target is restored.
+  const carries = (g: string, limitW: number | undefined, jobId: string) => {
+    const want = state.devices.get(g)?.desired;
+    return want?.kind === 'gpu' && want.job?.id === jobId && want.powerLimitW === limitW;
+  };
+  const admitting = [...state.jobs.values()]
+    .filter((j) => j.gpuIds && (j.state === 'admitting' || (j.state === 'running' && j.gpuIds.some((g) => !carries(g, j.limitW, j.id)))))
+    .map((j) => ({ id: j.id, gpuIds: j.gpuIds!, limitW: j.limitW!, spec: jobSpec(j) }));
+  for (const a of admission.admissions) {
+    const job = state.jobs.get(a.jobId)!;
+    admitting.push({ id: a.jobId, gpuIds: [...a.gpuIds], limitW: a.limitW, spec: jobSpec(job) });
+  }
+  const jobGpus = new Map<string, string[]>();
+  for (const j of admitting) {
+    const idx = j.gpuIds.map((g) => indexOf.get(g));
+    if (idx.some((i) => i === undefined || !snap.liveHosts.has(list[i]!.hostId) || snap.status[i] === UNREACHABLE)) continue;
+    jobGpus.set(j.id, j.gpuIds);
+    for (const g of j.gpuIds) {
+      const i = indexOf.get(g)!;
+      pending.set(g, { kind: 'gpu', powerLimitW: j.limitW, job: j.spec });
+      changes.push({ id: g, currentW: snap.worstW[i]!, targetW: Math.max(j.limitW, snap.worstW[i]!), group: j.id, raiseOrder: 0, reserve: true });
+    }
+  }
+
+  const changedW = changes.reduce((s, c) => s + c.currentW, 0);
+  const sequence = planTransitions(changes, { budgetW: itBudgetW, otherW: snap.worstItW - changedW, maxWakesPerStep: policy.maxWakesPerStep });
+  const first = sequence.steps[0];
+  const go = new Set([...(first?.shed ?? []), ...(first?.raise ?? [])]);
+  const targets = new Map<string, DesiredState>();
+  for (const c of changes) if (go.has(c.id)) targets.set(c.id, pending.get(c.id)!);
+  const starts = [...jobGpus].filter(([id, gpus]) => state.jobs.get(id)?.state !== 'running' && gpus.every((g) => targets.has(g))).map(([id]) => id);
+  for (const [id, gpus] of jobGpus) if (!starts.includes(id) && !gpus.every((g) => targets.has(g))) for (const g of gpus) targets.delete(g);
+
+  const reconciliation = reconcile(snap, state, policy);
+  const resend = reconciliation.resend.filter((id) => !targets.has(id));
+
+  const byHost = new Map<string, Record<string, DesiredState>>();
+  const add = (id: string, want: DesiredState) => {
+    const hostId = state.devices.get(id)!.hostId;
+    const devices = byHost.get(hostId) ?? {};
+    devices[id] = want;
+    byHost.set(hostId, devices);
+  };
+  for (const [id, want] of targets) add(id, want);
+  for (const id of resend) add(id, state.devices.get(id)!.desired!);
+  let k = 0;
+  const commands = [...byHost].map(([hostId, devices]) => ({
+    hostId, commandId: `${policy.commandIdPrefix}-${state.stepSeq.toString(36)}-${(k++).toString(36)}`, devices,
+  }));
+
+  const heldRaises = changes.filter((c) => c.targetW > c.currentW && !targets.has(c.id)).length;
+  const explanation = explainPlan({
+    snap, state, policy, gpuBudgetW, minerBudgetW, excessW, miners, admission, reconciliation, held: { dwell, sequencing: heldRaises },
+  });
+  return {
+    at: now, admissions: admission.admissions, starts, minerTargets: miners.targets, targets, adopt, resend, commands, waiting: admission.waiting,
+    offTarget: reconciliation.offTarget, explanation,
+  };
+}

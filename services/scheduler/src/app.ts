@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { openRedis } from '@wattbroker/bus';
+import type { Readiness } from '@wattbroker/contracts';
+import { Controller, type CoolingModel, type Policy, type ReconcilePolicy } from '@wattbroker/core';
+import { RedisAgentInbox } from './bus/agent-inbox.js';
+import { BullCommandSink } from './bus/command-sink.js';
+import { LocalDeadlineLease } from './bus/lease.js';
+import type { SchedulerEvents } from './events.js';
+import { GridSchedules } from './grid/schedules.js';
+import { Arming } from './loops/arming.js';
+import { ControlLoop } from './loops/control-loop.js';
+import { recordSample } from './loops/sample-loop.js';
+import { OpenAdrVen, type VenConfig } from './openadr/ven.js';
+import { systemClock, type Clock } from './ports.js';
+import { RedisStore } from './store/redis-store.js';
+import { AgentReports } from './use-cases/agent-reports.js';
+import { GridEvents } from './use-cases/grid-events.js';
+import { Jobs } from './use-cases/jobs.js';
+import { loadSite } from './use-cases/load-site.js';
+import { Settings } from './use-cases/settings.js';
+
+export interface SchedulerOptions {
+  readonly redisUrl: string;
+  readonly logger: Logger;
+  /** Initial contract; a contract stored in Redis (PUT /v1/site/contract) wins. */
+  readonly contractCapW: number;
+  readonly marginW: number;
+  /** Site power = IT + fixed + fraction × IT. */
+  readonly cooling?: CoolingModel;
+  readonly policy?: Partial<Omit<Policy, 'reconcile' | 'commandIdPrefix'>> & { reconcile?: Partial<ReconcilePolicy> };
+  /** Hashprice from configuration ($/TH/day); one set through the API wins. */
+  readonly hashpricePerThDay?: number;
+  /** OpenADR 3 VEN settings; the leader polls the VTN. */
+  readonly openadr?: VenConfig;
+  /** Decision interval. @defaultValue 200 */
+  readonly tickMs?: number;
+  /** Site sample interval. @defaultValue 1000 */
+  readonly sampleMs?: number;
+  /** @defaultValue the system clock */
+  readonly clock?: Clock;
+}
+
+/**
+ * The scheduler's composition root: Redis connections, the store, the command sink, the
+ * agents' inbox and the lease plugged into the core and the use cases; the loops that drive
+ * them; the typed events that logs, metrics and tests listen to. Decisions are the core's,
+ * I/O is the ports'; this file only wires and starts.
+ */
+export class Scheduler extends EventEmitter<SchedulerEvents> {
+  readonly controller: Controller;
+  readonly store: RedisStore;
+  readonly jobs: Jobs;
+  readonly grid: GridEvents;
+  readonly settings: Settings;
+  readonly agents: AgentReports;
+  readonly loop: ControlLoop;
+  schedules!: GridSchedules;
+  ven: OpenAdrVen | undefined;
+  private readonly clock: Clock;
+  private readonly redis: Redis;
+  private readonly streamRedis: Redis;
+  private readonly workerRedis: Redis;
+  private scheduleRedis: Redis | undefined;
+  private readonly lease: LocalDeadlineLease;
+  private readonly sink: BullCommandSink;
+  private readonly inbox: RedisAgentInbox;
+  private readonly arming: Arming;
+  private readonly log: Logger;
+  private timers: unknown[] = [];
+  private leading = false;
+  private running = false;
+
+  constructor(private readonly opts: SchedulerOptions) {
+    super();
+    this.log = opts.logger;
+    this.clock = opts.clock ?? systemClock;
+    this.redis = openRedis(opts.redisUrl);
+    this.streamRedis = openRedis(opts.redisUrl);
+    this.workerRedis = openRedis(opts.redisUrl);
+    this.store = new RedisStore(this.redis, this.log);
+    const owner = `scheduler-${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.lease = new LocalDeadlineLease(this.redis, owner);
+    this.sink = new BullCommandSink(this.redis);
+    this.inbox = new RedisAgentInbox(this.streamRedis, this.workerRedis, this.log);
+    this.controller = new Controller({
+      contract: { capW: opts.contractCapW, marginW: opts.marginW },
+      cooling: opts.cooling ?? { fixedW: 0, fractionOfIt: 0 },
+      policy: { ...opts.policy, commandIdPrefix: owner.slice('scheduler-'.length) },
+    });
+    const base = { controller: this.controller, store: this.store, clock: this.clock, events: this as EventEmitter<SchedulerEvents>, log: this.log };
+    this.loop = new ControlLoop({ ...base, sink: this.sink, leadership: this.lease });
+    this.arming = new Arming({ controller: this.controller, clock: this.clock, sink: this.sink, leadership: this.lease, log: this.log });
+    const deps = { ...base, loop: this.loop };
+    this.jobs = new Jobs(deps);
+    this.grid = new GridEvents({ ...deps, arming: this.arming });
+    this.settings = new Settings(deps);
+    this.agents = new AgentReports({ ...deps, jobs: this.jobs });
+  }
+
+  /** Read models for the API (and the demo): what the latest state and plan say now. */
+  readonly read = {
+    sample: () => this.controller.sample(this.clock.now()),
+    hosts: () => this.controller.hostViews(this.clock.now()),
+    devices: (id?: string) => this.controller.deviceViews(this.clock.now(), id),
+    plan: () => this.controller.explain(),
+  };
+
+  get epoch(): number {
+    return this.lease.epoch;
+  }
+
+  get isLeader(): boolean {
+    return this.lease.isLeading();
+  }
+
+  async readiness(): Promise<Readiness> {
+    const redis = await this.store.ping().catch(() => false);
+    const leader = this.isLeader;
+    return { ready: redis && leader, redis, leader, epoch: this.epoch };
+  }
+
+  async start(): Promise<void> {
+    await loadSite(this.store, this.controller, { capW: this.opts.contractCapW, marginW: this.opts.marginW, ...(this.opts.hashpricePerThDay !== undefined ? { hashpricePerThDay: this.opts.hashpricePerThDay } : {}) });
+    this.running = true;
+    this.inbox.start({ telemetry: (b) => this.agents.telemetry(b), message: (m) => this.agents.message(m) });
+    this.scheduleRedis = openRedis(this.opts.redisUrl);
+    this.schedules = new GridSchedules(this.redis, this.scheduleRedis, async (sch, firedAt) => {
+      await this.grid.add({
+        startsAt: new Date(firedAt).toISOString(), endsAt: new Date(firedAt + sch.durationMinutes * 60_000).toISOString(),
+        mandatory: sch.mandatory, program: sch.program ?? sch.name,
+        ...(sch.capKw !== undefined ? { capKw: sch.capKw } : {}), ...(sch.shedKw !== undefined ? { shedKw: sch.shedKw } : {}),
+        ...(sch.rampMinutes !== undefined ? { rampMinutes: sch.rampMinutes } : {}),
+      }, 'schedule');
+    }, this.log);
+    await this.leadership();
+    const every = (ms: number, fn: () => Promise<void> | void) => this.timers.push(this.clock.setInterval(() => {
+      Promise.resolve().then(fn).catch((e: unknown) => {
+        this.log.error({ err: (e as Error).message }, 'loop failed');
+        this.emit('failure', { where: 'loop', message: (e as Error).message });
+      });
+    }, ms));
+    every(1000, () => this.leadership());
+    every(this.opts.tickMs ?? 200, () => this.loop.tick());
+    every(this.opts.sampleMs ?? 1000, () => recordSample({ controller: this.controller, clock: this.clock, store: this.store, leadership: this.lease, events: this, log: this.log }));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.loop.stop();
+    this.ven?.stop();
+    for (const t of this.timers) this.clock.clearInterval(t);
+    await this.inbox.stop();
+    await this.schedules?.close();
+    await this.sink.close();
+    if (this.leading) await this.lease.release().catch(() => undefined);
+    this.streamRedis.disconnect();
+    this.workerRedis.disconnect();
+    this.scheduleRedis?.disconnect();
+    this.redis.disconnect();
+  }
+
+  /** Renew or take the lease; the leader re-reads grid events (any process may add one) and keeps agents armed. */
+  private async leadership(): Promise<void> {
+    if (!this.running) return;
+    const was = this.leading;
+    try {
+      this.leading = await this.lease.tick();
+    } catch (e) {
+      this.leading = false;
+      this.log.error({ err: (e as Error).message }, 'leader lease check failed');
+    }
+    if (this.leading && !was) {
+      this.log.info({ epoch: this.lease.epoch }, 'leading');
+      this.emit('leader', { epoch: this.lease.epoch });
+      this.startVen();
+    } else if (!this.leading && was) {
+      this.log.warn('lost leadership');
+      this.emit('follower', { reason: 'lease lost' });
+      this.ven?.stop();
+      this.ven = undefined;
+    }
+    if (this.leading) {
+      await this.grid.reload();
+      await this.arming.run();
+    }
+  }
+
+  /** The VEN runs in the leader only (one poller, one set of reports). */
+  private startVen(): void {
+    const cfg = this.opts.openadr;
+    if (!cfg || this.ven) return;
+    this.ven = new OpenAdrVen(cfg, {
+      upsertCap: async (id, c) => {
+        await this.grid.upsert(id, {
+          ask: c.shedFraction !== undefined ? { shedFraction: c.shedFraction } : { capW: (c.capKw ?? 0) * 1000 },
+          startsAt: c.startsAt, endsAt: c.endsAt, program: c.program, mandatory: true, source: 'openadr',
+        });
+      },
+      removeCap: async (id) => void (await this.grid.remove(id)),
+      setPrices: (intervals) => this.settings.setPriceIntervals(intervals),
+      samples: (from, to) => this.store.samples(from, to),
+      reported: (key) => this.store.reported(key),
+      markReported: (key) => this.store.markReported(key),
+    }, this.log.child({ component: 'openadr' }));
+    this.ven.start();
+  }
+}

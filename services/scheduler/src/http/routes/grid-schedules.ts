@@ -1,0 +1,24 @@
+import { GridScheduleBodySchema, parseInput } from '@wattbroker/contracts';
+import { badField, notFound } from '../problem.js';
+import type { RouteContext } from './context.js';
+
+export function gridScheduleRoutes({ r, s, view, operator }: RouteContext): void {
+  r.get('/v1/grid/schedules', view, async (_req, res) => void res.json(await s.schedules.list()));
+  r.post('/v1/grid/schedules', operator, async (req, res) => {
+    const body = parseInput(GridScheduleBodySchema, req.body, 'body');
+    try {
+      await s.schedules.upsert(body);
+    } catch (e) {
+      if (e instanceof RangeError) {
+        const field = e.message.split(':')[0]!;
+        throw badField(field, e.message.slice(field.length + 2));
+      }
+      throw e;
+    }
+    res.status(201).location(`/v1/grid/schedules/${body.name}`).json((await s.schedules.list()).find((x) => x.name === body.name));
+  });
+  r.delete('/v1/grid/schedules/:name', operator, async (req, res) => {
+    if (!(await s.schedules.remove(req.params.name as string))) throw notFound('name', `grid schedule "${req.params.name}"`);
+    res.status(204).end();
+  });
+}

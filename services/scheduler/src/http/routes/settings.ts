@@ -1,0 +1,27 @@
+import { EnergyPriceBodySchema, HashpriceBodySchema, PrioritiesBodySchema, parseInput } from '@wattbroker/contracts';
+import { HttpProblem } from '../problem.js';
+import type { RouteContext } from './context.js';
+
+/** Priorities, prices, and the plan the latest step made with them. */
+export function settingsRoutes({ r, s, view, operator }: RouteContext): void {
+  r.get('/v1/priorities', view, (_req, res) => void res.json(s.settings.priorities()));
+  r.put('/v1/priorities', operator, async (req, res) => {
+    const list = parseInput(PrioritiesBodySchema, req.body, 'body');
+    await s.settings.setPriorities(list);
+    res.json(list);
+  });
+  r.get('/v1/prices', view, (_req, res) => void res.json(s.settings.prices()));
+  r.put('/v1/prices/energy', operator, async (req, res) => {
+    await s.settings.setEnergyPrice(parseInput(EnergyPriceBodySchema, req.body, 'body'));
+    res.json(s.settings.prices());
+  });
+  r.put('/v1/prices/hash', operator, async (req, res) => {
+    await s.settings.setHashprice(parseInput(HashpriceBodySchema, req.body, 'body').usdPerThDay);
+    res.json(s.settings.prices());
+  });
+  r.get('/v1/plan', view, (_req, res) => {
+    const plan = s.read.plan();
+    if (!plan) throw new HttpProblem(503, 'No plan yet', 'the scheduler has not planned yet (no leader, or no devices registered)');
+    res.json(plan);
+  });
+}

@@ -1,0 +1,191 @@
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import { appendToStream, rangeStream } from '@wattbroker/bus';
+import {
+  ContractRecordSchema, DeviceOverrideSchema, EnergyPriceRecordSchema, GridEventRecordSchema, JobRecordSchema, KEYS, PrioritiesRecordSchema,
+  RegistrationSchema, SITE_SAMPLES_STREAM, SiteSampleSchema, fieldPath,
+  type ContractRecord, type DeviceOverride, type EnergyPriceRecord, type GridEventRecord, type JobRecord, type JobState, type PriorityClass,
+  type Registration, type SiteSample,
+} from '@wattbroker/contracts';
+import type { SiteStore } from '../ports.js';
+
+const TERMINAL = new Set<JobState>(['done', 'failed', 'cancelled']);
+/** Samples kept on the stream (about two days at one a second). */
+const SAMPLES_KEPT = 200_000;
+
+/**
+ * The site's durable state in Redis (DESIGN rule 9, docs/design.md): jobs, the contract, grid
+ * events, prices, priorities, overrides and the last registration of every host; key names
+ * from @wattbroker/contracts. Writes that belong together (a job and its indexes) go in one
+ * MULTI. Every record read back is parsed with its schema: one that does not parse is logged
+ * with the field at fault and skipped, never half-used.
+ */
+export class RedisStore implements SiteStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: Logger,
+  ) {}
+
+  private parse<S extends z.ZodType>(schema: S, raw: string | null | undefined, what: string): z.infer<S> | undefined {
+    if (raw === null || raw === undefined) return undefined;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      this.log.error({ what }, 'stored record is not JSON; skipped');
+      return undefined;
+    }
+    const r = schema.safeParse(json);
+    if (r.success) return r.data;
+    const issue = r.error.issues[0]!;
+    this.log.error({ what, field: fieldPath(issue.path), issue: issue.message }, 'stored record does not match its schema; skipped');
+    return undefined;
+  }
+
+  private parseAll<S extends z.ZodType>(schema: S, raws: ReadonlyArray<string | null>, what: string): Array<z.infer<S>> {
+    const out: Array<z.infer<S>> = [];
+    for (const raw of raws) {
+      const v = this.parse(schema, raw, what);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+
+  async saveJobs(jobs: readonly JobRecord[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const m = this.redis.multi();
+    for (const job of jobs) {
+      m.hset(KEYS.jobs, job.id, JSON.stringify(job));
+      if (TERMINAL.has(job.state)) m.srem(KEYS.activeJobs, job.id);
+      else m.sadd(KEYS.activeJobs, job.id);
+      m.zadd(KEYS.jobOrder, 'NX', String(job.timestamps.queued ?? 0), job.id);
+    }
+    await m.exec();
+  }
+
+  async job(id: string): Promise<JobRecord | undefined> {
+    return this.parse(JobRecordSchema, await this.redis.hget(KEYS.jobs, id), `job ${id}`);
+  }
+
+  async activeJobs(): Promise<JobRecord[]> {
+    const ids = await this.redis.smembers(KEYS.activeJobs);
+    if (ids.length === 0) return [];
+    return this.parseAll(JobRecordSchema, await this.redis.hmget(KEYS.jobs, ...ids), 'active job');
+  }
+
+  async jobs(q: { limit: number; state?: JobState; before?: number }): Promise<JobRecord[]> {
+    const out: JobRecord[] = [];
+    let max = q.before === undefined ? '+inf' : `(${q.before}`;
+    // Newest first, a page at a time, until the limit is filled with jobs that pass the filter.
+    for (let pages = 0; out.length < q.limit && pages < 100; pages++) {
+      const page = await this.redis.zrevrangebyscore(KEYS.jobOrder, max, '-inf', 'WITHSCORES', 'LIMIT', 0, 500);
+      if (page.length === 0) break;
+      const ids = page.filter((_, i) => i % 2 === 0);
+      const jobs = this.parseAll(JobRecordSchema, await this.redis.hmget(KEYS.jobs, ...ids), 'job');
+      for (const j of jobs) if (!q.state || j.state === q.state) out.push(j);
+      max = `(${page.at(-1)}`;
+      if (ids.length < 500) break;
+    }
+    return out.slice(0, q.limit);
+  }
+
+  async contract(): Promise<ContractRecord | undefined> {
+    return this.parse(ContractRecordSchema, await this.redis.get(KEYS.contract), 'contract');
+  }
+
+  async saveContract(c: ContractRecord): Promise<void> {
+    await this.redis.set(KEYS.contract, JSON.stringify(c));
+  }
+
+  async gridEvents(): Promise<GridEventRecord[]> {
+    return this.parseAll(GridEventRecordSchema, await this.redis.hvals(KEYS.gridEvents), 'grid event').sort((a, b) => a.startsAt - b.startsAt);
+  }
+
+  async saveGridEvent(e: GridEventRecord): Promise<void> {
+    await this.redis.hset(KEYS.gridEvents, e.id, JSON.stringify(e));
+  }
+
+  async deleteGridEvent(id: string): Promise<boolean> {
+    return (await this.redis.hdel(KEYS.gridEvents, id)) === 1;
+  }
+
+  async energyPrice(): Promise<EnergyPriceRecord | undefined> {
+    return this.parse(EnergyPriceRecordSchema, await this.redis.get(KEYS.energyPrice), 'energy price');
+  }
+
+  async saveEnergyPrice(p: EnergyPriceRecord): Promise<void> {
+    await this.redis.set(KEYS.energyPrice, JSON.stringify(p));
+  }
+
+  async hashprice(): Promise<number | undefined> {
+    const raw = await this.redis.get(KEYS.hashprice);
+    if (raw === null) return undefined;
+    const v = Number(raw);
+    if (!Number.isFinite(v) || v <= 0) {
+      this.log.error({ what: 'hashprice', raw }, 'stored hashprice is not a positive number; ignored');
+      return undefined;
+    }
+    return v;
+  }
+
+  async saveHashprice(v: number): Promise<void> {
+    await this.redis.set(KEYS.hashprice, String(v));
+  }
+
+  async priorities(): Promise<PriorityClass[] | undefined> {
+    return this.parse(PrioritiesRecordSchema, await this.redis.get(KEYS.priorities), 'priorities');
+  }
+
+  async savePriorities(list: readonly PriorityClass[]): Promise<void> {
+    await this.redis.set(KEYS.priorities, JSON.stringify(list));
+  }
+
+  async overrides(): Promise<Map<string, DeviceOverride>> {
+    const out = new Map<string, DeviceOverride>();
+    for (const [id, raw] of Object.entries(await this.redis.hgetall(KEYS.overrides))) {
+      const o = this.parse(DeviceOverrideSchema, raw, `override ${id}`);
+      if (o) out.set(id, o);
+    }
+    return out;
+  }
+
+  async saveOverride(id: string, o: DeviceOverride): Promise<void> {
+    if (o.pinnedProfile === undefined && !o.maintenance) await this.redis.hdel(KEYS.overrides, id);
+    else await this.redis.hset(KEYS.overrides, id, JSON.stringify(o));
+  }
+
+  async registrations(): Promise<Registration[]> {
+    return this.parseAll(RegistrationSchema, await this.redis.hvals(KEYS.hosts), 'registration');
+  }
+
+  async saveRegistration(r: Registration): Promise<void> {
+    await this.redis.hset(KEYS.hosts, r.hostId, JSON.stringify(r));
+  }
+
+  async appendSample(s: SiteSample): Promise<void> {
+    await appendToStream(this.redis, SITE_SAMPLES_STREAM, s, SAMPLES_KEPT);
+  }
+
+  async samples(from: number, to: number): Promise<SiteSample[]> {
+    const entries = await rangeStream(this.redis, SITE_SAMPLES_STREAM, String(Math.max(0, Math.floor(from))), String(Math.floor(to)));
+    const out: SiteSample[] = [];
+    for (const e of entries) {
+      const r = SiteSampleSchema.safeParse(e.value);
+      if (r.success) out.push(r.data);
+    }
+    return out;
+  }
+
+  async reported(key: string): Promise<boolean> {
+    return (await this.redis.sismember(KEYS.openadrReported, key)) === 1;
+  }
+
+  async markReported(key: string): Promise<void> {
+    await this.redis.sadd(KEYS.openadrReported, key);
+  }
+
+  async ping(): Promise<boolean> {
+    return (await this.redis.ping()) === 'PONG';
+  }
+}

@@ -1,0 +1,34 @@
+import type { AgentMessage, TelemetryBatch } from '@wattbroker/contracts';
+import type { UseCaseDeps } from './deps.js';
+import type { Jobs } from './jobs.js';
+
+/**
+ * What agents report, into the core: telemetry (a step at once when it changes a decision),
+ * registrations (kept, so a restarted scheduler knows the site at once), command results
+ * (which let the reconciliation judge readings) and job ends.
+ */
+export class AgentReports {
+  constructor(private readonly d: UseCaseDeps & { readonly jobs: Jobs }) {}
+
+  telemetry(batch: TelemetryBatch): void {
+    if (this.d.controller.telemetry(batch, this.d.clock.now())) this.d.loop.tick();
+  }
+
+  async message(msg: AgentMessage): Promise<void> {
+    const now = this.d.clock.now();
+    if (msg.type === 'register') {
+      const { type: _t, sentAt: _s, ...registration } = msg;
+      await this.d.store.saveRegistration(registration);
+      this.d.controller.register(registration, now);
+      this.d.loop.tick();
+    } else if (msg.type === 'job') {
+      await this.d.jobs.ended(msg);
+    } else {
+      this.d.controller.result(msg, now);
+      if (msg.stale) this.d.log.warn({ hostId: msg.hostId, commandId: msg.commandId }, 'agent ignored a stale command');
+      const failed = Object.entries(msg.devices).filter(([, r]) => !r.ok);
+      if (failed.length) this.d.log.warn({ hostId: msg.hostId, failed: failed.slice(0, 5) }, 'devices failed to apply');
+      this.d.events.emit('command:result', msg);
+    }
+  }
+}

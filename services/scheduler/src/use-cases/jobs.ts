@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { RefusedError, type JobBody, type JobMessage, type JobRecord, type JobState } from '@wattbroker/contracts';
+import type { UseCaseDeps } from './deps.js';
+
+/** GPU jobs: submit (refused at once when it can never run), cancel, look up, and the agents' reports of their end. */
+export class Jobs {
+  constructor(private readonly d: UseCaseDeps) {}
+
+  async submit(body: JobBody): Promise<JobRecord> {
+    const { controller, clock, store, loop, events } = this.d;
+    const refusal = controller.refusal(body);
+    if (refusal) throw new RefusedError('Job cannot run on this site', refusal);
+    const now = clock.now();
+    const job: JobRecord = {
+      id: `job-${now.toString(36)}-${randomBytes(4).toString('hex')}`,
+      class: body.class, gpus: body.gpus, state: 'queued', timestamps: { queued: now },
+      ...(body.powerLimitW !== undefined ? { powerLimitW: body.powerLimitW } : {}),
+      ...(body.durationS !== undefined ? { durationS: body.durationS } : {}),
+      ...(body.workload !== undefined ? { workload: body.workload } : {}),
+    };
+    await store.saveJobs([job]);
+    controller.addJob(job);
+    events.emit('job:transition', { job, from: 'queued', to: 'queued', at: now });
+    loop.tick();
+    return job;
+  }
+
+  async cancel(id: string): Promise<JobRecord | undefined> {
+    const t = this.d.controller.cancelJob(id, this.d.clock.now());
+    if (t) await this.d.loop.persist([t]);
+    this.d.loop.tick();
+    return t?.job ?? (await this.get(id));
+  }
+
+  /** A job as the site knows it now (unfinished ones from memory, the rest from the store). */
+  async get(id: string): Promise<JobRecord | undefined> {
+    return this.d.controller.job(id) ?? (await this.d.store.job(id));
+  }
+
+  async list(q: { limit: number; state?: JobState; before?: number }): Promise<JobRecord[]> {
+    const stored = await this.d.store.jobs(q);
+    return stored.map((j) => this.d.controller.job(j.id) ?? j).filter((j) => !q.state || j.state === q.state);
+  }
+
+  waitReason(id: string): string | undefined {
+    return this.d.controller.waitReason(id);
+  }
+
+  /** A GPU agent reports that a job ended. */
+  async ended(msg: JobMessage): Promise<void> {
+    if (msg.state === 'running') return;
+    const t = this.d.controller.jobEnded(msg.jobId, msg.state === 'done', msg.error, this.d.clock.now());
+    if (t) await this.d.loop.persist([t]);
+    this.d.loop.tick();
+  }
+}
