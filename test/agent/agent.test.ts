@@ -4,7 +4,7 @@ import { Queue, QueueEvents, Worker } from 'bullmq';
 import { pino } from 'pino';
 import { Agent, AsicHost, GpuHost } from '@wattbroker/agent';
 import { openRedis, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
-import { AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, commandQueue, type AgentMessage, type HostConfig } from '@wattbroker/contracts';
+import { AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, agentArmedKey, agentEpochKey, commandQueue, type AgentMessage, type HostConfig } from '@wattbroker/contracts';
 import { SimGpuDriver } from '@wattbroker/drivers';
 import type { SimSite } from '@wattbroker/miner-sim';
 import { waitFor } from '@wattbroker/testkit';
@@ -61,7 +61,7 @@ describe('agent', () => {
       // A new leader (higher epoch) is obeyed, and the epoch survives a restart of the agent.
       await q.add('desired', { commandId: 'c3', hostId: 'rack-1', epoch: 6, issuedAt: Date.now(), devices: { m1: { kind: 'asic', profile: 'default' } } });
       expect((await resultFor('c3')).stale).toBe(false);
-      expect(await conn().get('{wb}:agent:rack-1:epoch')).toBe('6');
+      expect(await conn().get(agentEpochKey('rack-1'))).toBe('6');
     } finally {
       await q.close();
       await agent.stop();
@@ -80,7 +80,7 @@ describe('agent', () => {
       const job = await q.add('desired', { commandId: 'bad', hostId: 'rack-1', epoch: 9, issuedAt: Date.now(), devices: { m2: { kind: 'asic', profile: 7 } } });
       await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/invalid command: devices\.m2\.profile: /);
       expect(site.miners[2]!.truth().profile).toBe(before);
-      expect(await conn().get('{wb}:agent:rack-1:epoch')).toBe('6');
+      expect(await conn().get(agentEpochKey('rack-1'))).toBe('6');
     } finally {
       await events.close();
       await q.close();
@@ -104,7 +104,7 @@ describe('agent', () => {
       await waitFor('m2 asleep after the start', () => site.miners[2]!.truth().state === 'sleeping', { timeoutMs: 5000 });
       expect(Date.now()).toBeGreaterThanOrEqual(startsAt);
       expect(site.miners[1]!.truth().profile).toBe(m1Before); // a raise is never executed on its own
-      expect(await conn().hget('{wb}:agent:rack-1:armed', 'ev-1')).toBeNull();
+      expect(await conn().hget(agentArmedKey('rack-1'), 'ev-1')).toBeNull();
     } finally {
       await q.close();
       await agent.stop();

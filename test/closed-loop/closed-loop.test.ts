@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRedis, rangeStream } from '@wattbroker/bus';
-import { SITE_SAMPLES_STREAM } from '@wattbroker/contracts';
+import { SITE_SAMPLES_STREAM, agentArmedKey } from '@wattbroker/contracts';
 import type { SiteSample } from '@wattbroker/contracts';
 import { waitFor } from '@wattbroker/testkit';
 import { api, TENANT, startTestSite, type TestSite } from '../src/site.js';
@@ -197,10 +197,10 @@ describe('closed loop (processes, private Redis)', () => {
     // Mandatory and ahead: every ASIC agent is armed with its part of the plan, and disarmed when it is deleted.
     const r = openRedis(site.redis.url);
     try {
-      const armed = await waitFor('asic-1 armed', async () => r.hget('{wb}:agent:asic-1:armed', shed.body.id), { timeoutMs: 10_000 });
+      const armed = await waitFor('asic-1 armed', async () => r.hget(agentArmedKey('asic-1'), shed.body.id), { timeoutMs: 10_000 });
       expect(Object.keys(JSON.parse(armed).devices).length).toBeGreaterThan(0);
       expect((await api(site, `/v1/grid/events/${shed.body.id}`, { method: 'DELETE' })).status).toBe(204);
-      await waitFor('asic-1 disarmed', async () => (await r.hget('{wb}:agent:asic-1:armed', shed.body.id)) === null, { timeoutMs: 5000 });
+      await waitFor('asic-1 disarmed', async () => (await r.hget(agentArmedKey('asic-1'), shed.body.id)) === null, { timeoutMs: 5000 });
     } finally {
       r.disconnect();
     }

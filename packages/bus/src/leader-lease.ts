@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { KEYS } from '@wattbroker/contracts';
 
 /**
  * Leadership for schedulers: whoever holds `{wb}:leader` (SET NX PX) leads; acquiring it
@@ -6,8 +7,8 @@ import type { Redis } from 'ioredis';
  * (fencing). Renewal is a compare-and-extend script, so a leader that lost the lease cannot
  * extend someone else's.
  */
-const LEASE_KEY = '{wb}:leader';
-const EPOCH_KEY = '{wb}:epoch';
+const LEASE_KEY = KEYS.leader;
+const EPOCH_KEY = KEYS.epoch;
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const ACQUIRE = `if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return redis.call('incr', KEYS[2]) else return 0 end`;

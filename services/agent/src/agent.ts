@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { appendToStream, openRedis } from '@wattbroker/bus';
 import {
-  AgentCommandSchema, AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, fieldPath,
+  AgentCommandSchema, AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, agentArmedKey, agentEpochKey, RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, fieldPath,
   type AgentMessage, type ArmCommand, type DeviceReading, type DeviceResult, type HostConfig, type TelemetryBatch,
 } from '@wattbroker/contracts';
 import { SLEEP_W } from './asic-host.js';
@@ -50,8 +50,8 @@ export class Agent {
 
   constructor(private readonly opts: AgentOptions) {
     this.hostId = opts.config.hostId;
-    this.epochKey = `{wb}:agent:${this.hostId}:epoch`;
-    this.armedKey = `{wb}:agent:${this.hostId}:armed`;
+    this.epochKey = agentEpochKey(this.hostId);
+    this.armedKey = agentArmedKey(this.hostId);
   }
 
   async start(): Promise<void> {

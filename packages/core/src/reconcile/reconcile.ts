@@ -1,5 +1,5 @@
 import type { Policy } from '../policy/policy.js';
-import { DISOBEDIENT, OFF_TARGET } from '../snapshot/device-status.js';
+import { DISOBEDIENT, OFF_TARGET, gettingThere } from '../snapshot/device-status.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { DeviceState, SiteState } from '../state/site-state.js';
 
@@ -43,11 +43,13 @@ export function reconcile(snap: Snapshot, state: SiteState, policy: Policy): Rec
   state.deviceList.forEach((d, i) => {
     const s = snap.status[i];
     if (s !== OFF_TARGET && s !== DISOBEDIENT) return;
+    // Commanded again at once; after that only once the last command has had its chance
+    // (applied, grace passed, not visibly on its way) and the back-off has run out.
     const wait = resendBackoffMs(d.resends, policy);
-    const due = d.resends === 0 || now - d.sentAt >= wait;
+    const due = d.resends === 0 || (!gettingThere(d, policy.reconcile, now) && now - d.sentAt >= wait);
     if (due) resend.push(d.id);
     const since = d.offTargetSince ?? now;
-    const next = due ? resendBackoffMs(d.resends + 1, policy) : wait - (now - d.sentAt);
+    const next = due ? resendBackoffMs(d.resends + 1, policy) : Math.max(0, wait - (now - d.sentAt));
     offTarget.push({
       id: d.id,
       status: s === DISOBEDIENT ? 'disobedient' : 'off-target',

@@ -16,11 +16,22 @@ export const DISOBEDIENT = 7;
 export const MAINTENANCE = 8;
 
 /**
+ * A device not showing its target may still be getting there: its command is still with the
+ * agent, it was applied less than a grace period ago, or it visibly heads for the target
+ * (ramping, waking, powering down), for a bounded time.
+ */
+export function gettingThere(d: DeviceState, rc: ReconcilePolicy, now: number): boolean {
+  const since = Math.max(d.sentAt, d.appliedAt);
+  const withAgent = d.appliedAt < d.sentAt && now - d.sentAt < rc.resultTimeoutMs;
+  return withAgent || now - since < rc.graceMs || (heading(d) && now - since < rc.transitionMaxMs);
+}
+
+/**
  * How a device stands against its target, from its latest reading (level-triggered: the
- * reading is compared with the target every step, whatever was sent before). A device counts
- * as in transition while its command is still with the agent, within a grace period after it
- * was applied, or while it visibly heads for the target (ramping, waking, powering down) for
- * a bounded time; otherwise a reading that does not show the target is off target.
+ * reading is compared with the target every step, whatever was sent before). A device that
+ * does not show its target and is not getting there is off target; once re-commanded it
+ * stays off target (being corrected) until a reading shows the target, and after repeated
+ * re-commands it is disobedient.
  */
 export function deviceStatus(d: DeviceState, hostLive: boolean, override: DeviceOverride | undefined, rc: ReconcilePolicy, now: number): number {
   if (!hostLive) return SILENT;
@@ -30,10 +41,8 @@ export function deviceStatus(d: DeviceState, hostLive: boolean, override: Device
   if (d.inv.kind === 'asic' && override?.maintenance) return MAINTENANCE;
   if (!d.desired) return IDLE;
   if (reached(d)) return ON_TARGET;
-  const since = Math.max(d.sentAt, d.appliedAt);
-  const withAgent = d.appliedAt < d.sentAt && now - d.sentAt < rc.resultTimeoutMs;
-  if (withAgent || now - since < rc.graceMs || (heading(d) && now - since < rc.transitionMaxMs)) return IN_TRANSITION;
-  return d.resends >= rc.disobedientAfter ? DISOBEDIENT : OFF_TARGET;
+  if (d.resends > 0) return d.resends >= rc.disobedientAfter ? DISOBEDIENT : OFF_TARGET;
+  return gettingThere(d, rc, now) ? IN_TRANSITION : OFF_TARGET;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Policy } from '../policy/policy.js';
 import { sitePowerW } from '../site/site-model.js';
 import type { SiteState } from '../state/site-state.js';
 import {
-  DISOBEDIENT, IN_TRANSITION, MAINTENANCE, OFF_TARGET, SILENT, UNKNOWN, UNREACHABLE, deviceStatus, worstCaseW,
+  DISOBEDIENT, MAINTENANCE, OFF_TARGET, SILENT, UNKNOWN, UNREACHABLE, deviceStatus, worstCaseW,
 } from './device-status.js';
 
 /**
@@ -117,7 +117,7 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
     let fixedW: number | undefined;
     if (s === SILENT || s === UNKNOWN || s === UNREACHABLE) fixedW = w;
     else if (s === MAINTENANCE) fixedW = roundUp50(drawW);
-    else if (s === OFF_TARGET || s === DISOBEDIENT || (s === IN_TRANSITION && d.resends > 0)) fixedW = roundUp50(w);
+    else if (s === OFF_TARGET || s === DISOBEDIENT) fixedW = roundUp50(w);
     const zone = zones.of.get(d.id) ?? '';
     const zd = zoneDraws.get(zone) ?? { minW: 0, maxW: 0 };
     if (fixedW !== undefined) {

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LuxosClient } from '@wattbroker/drivers';
+import { waitFor } from '@wattbroker/testkit';
+import { api, startTestSite, type TestSite } from '../src/site.js';
+
+/**
+ * Level-triggered reconciliation, end to end: with the site settled at its cap, 15 of its
+ * 60 miners are pushed to their top profile over the LuxOS API behind the scheduler's back
+ * (as a firmware reset or a technician would). The emulator's ground-truth meter must be back
+ * under the cap within 5 s of first going over, and stay there. Physics 10× (the demo's).
+ * No GPU hosts, so the site's true power is the miners' true draw plus the 10 % cooling the
+ * scheduler is configured with.
+ */
+const SPEED = 10;
+const COOLING = 1.1;
+
+interface Truth {
+  totalPowerW: number;
+  perMiner: Array<{ id: string; port: number; state: string; profile: string }>;
+}
+
+describe('reconciliation against what devices draw (processes, private Redis)', () => {
+  let site: TestSite;
+  let capW: number;
+  const truth = async (perMiner = false): Promise<Truth> => (await fetch(`${site.truth}?perMiner=${perMiner}`)).json() as Promise<Truth>;
+
+  beforeAll(async () => {
+    site = await startTestSite({ miners: 60, asicHosts: 2, gpuHosts: 0, gpusPerHost: 1, speed: SPEED, seed: 3 });
+    capW = (site.capKw - site.marginKw) * 1000;
+    await waitFor('2 live hosts', async () => {
+      const hosts = (await api<Array<{ silent: boolean }>>(site, '/v1/hosts')).body;
+      return hosts.length === 2 && hosts.every((h) => !h.silent);
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    // Settled at the cap: ≥ 96 % of it on the ground truth, nothing ramping for a while.
+    let calm = 0;
+    await waitFor('the site settled at its cap', async () => {
+      const t = await truth(true);
+      const siteW = t.totalPowerW * COOLING;
+      const settled = siteW >= 0.96 * capW && siteW <= capW && t.perMiner.every((m) => m.state !== 'ramping' && m.state !== 'waking');
+      calm = settled ? calm + 1 : 0;
+      return calm >= 10;
+    }, { timeoutMs: 90_000, intervalMs: 200 });
+  }, 150_000);
+  afterAll(() => site?.stop(), 30_000);
+
+  it('notices 15 miners pushed to their top profile from their readings and has the true site power under the cap within 5 s', async () => {
+    const mining = (await truth(true)).perMiner.filter((m) => m.state === 'mining').slice(0, 15);
+    expect(mining).toHaveLength(15);
+    // Watch the ground truth every 100 ms from before the push until well after it.
+    const seen: Array<{ at: number; siteW: number }> = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const t0 = Date.now();
+        seen.push({ at: t0, siteW: (await truth()).totalPowerW * COOLING });
+        await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - t0))));
+      }
+    })();
+    const offTargetSeen = new Set<string>();
+    const devWatcher = (async () => {
+      while (watching) {
+        const devices = (await api<Array<{ id: string; status: string }>>(site, '/v1/devices')).body;
+        for (const d of devices) if (mining.some((m) => m.id === d.id) && (d.status === 'off-target' || d.status === 'disobedient')) offTargetSeen.add(d.id);
+      }
+    })();
+
+    // The technician: ATM off (it would pull an overclock back) and the top profile, at once on all 15.
+    const pushedAt = Date.now();
+    await Promise.all(mining.map(async (m) => {
+      const c = new LuxosClient('127.0.0.1', m.port, { timeoutMs: 3000 });
+      const top = (await c.profiles()).reduce((a, b) => (b.frequencyMHz > a.frequencyMHz ? b : a));
+      await c.withSession(async (sid) => {
+        await c.command('atmset', `${sid},enabled=false`);
+        await c.command('profileset', `${sid},${top.name}`);
+      });
+    }));
+
+    // The push does take the site over its cap (it is the point of the test)…
+    const over = await waitFor('the site over its cap', () => seen.find((s) => s.at >= pushedAt && s.siteW > capW), { timeoutMs: 15_000, intervalMs: 50 });
+    // …and it must be back under within 5 s, then stay under for 20 s.
+    await waitFor('20 s of samples after the first one over', () => seen.at(-1)!.at >= over.at + 25_000, { timeoutMs: 40_000, intervalMs: 200 });
+    watching = false;
+    await Promise.all([watcher, devWatcher]);
+    const after = seen.filter((s) => s.at >= over.at);
+    const lastOver = after.filter((s) => s.siteW > capW).at(-1)!;
+    const peak = Math.max(...after.map((s) => s.siteW));
+    console.log(`reconcile: over the cap ${(over.at - pushedAt) / 1000} s after the push; back under ${(lastOver.at - over.at + 100) / 1000} s after first over; peak ${((peak / capW - 1) * 100).toFixed(1)} % above; ${after.length} samples`);
+    expect(lastOver.at - over.at).toBeLessThanOrEqual(5000);
+    expect(after.filter((s) => s.at > over.at + 5000).every((s) => s.siteW <= capW)).toBe(true);
+    // The scheduler saw them off target from their readings (and said so in the API).
+    expect(offTargetSeen.size).toBeGreaterThan(0);
+    // And put them back where it wants them: none is still at the top profile.
+    const now = await truth(true);
+    for (const m of mining) {
+      const d = (await api<{ status: string; desired: { profile: string } }>(site, `/v1/devices/${m.id}`)).body;
+      expect(['on-target', 'in-transition']).toContain(d.status);
+      expect(now.perMiner.find((x) => x.id === m.id)!.profile).toBe(d.desired.profile);
+    }
+  }, 120_000);
+});
