@@ -2,8 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 // One config for the whole workspace: `pnpm test` runs every project; a package's own
 // `test` script narrows to its project. The `development` condition makes workspace
-// packages resolve to their TypeScript sources, so tests never need a build first.
-const conditions = ['development', 'node', 'import', 'default'];
+// packages resolve to their TypeScript sources, so tests never need a build first. ('import'
+// and 'require' are added per import by Vite; listing 'import' here would also make the
+// CommonJS `require`s of dual packages, such as express's of is-promise, load their ES build.)
+const conditions = ['development', 'node', 'default'];
 
 export default defineConfig({
   resolve: { conditions },

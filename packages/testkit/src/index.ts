@@ -4,3 +4,4 @@ export * from './child.js';
 export * from './raw-request.js';
 export * from './replay-server.js';
 export * from './virtual-clock.js';
+export * from './next-event.js';

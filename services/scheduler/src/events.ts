@@ -16,6 +16,10 @@ export interface SentCommand {
  */
 export interface SchedulerEvents {
   'job:transition': [JobTransition];
+  /** A telemetry batch was folded in (at the scheduler's clock). */
+  'telemetry': [{ hostId: string; at: number }];
+  /** A host registered (or re-registered) its devices. */
+  'registered': [{ hostId: string; devices: number }];
   'commands:sent': [readonly SentCommand[]];
   /** An agent's report on a command: when it took it (receivedAt) and what each device did. */
   'command:result': [Extract<AgentMessage, { type: 'result' }>];

@@ -11,7 +11,9 @@ export class AgentReports {
   constructor(private readonly d: UseCaseDeps & { readonly jobs: Jobs }) {}
 
   telemetry(batch: TelemetryBatch): void {
-    if (this.d.controller.telemetry(batch, this.d.clock.now())) this.d.loop.tick();
+    const now = this.d.clock.now();
+    if (this.d.controller.telemetry(batch, now)) this.d.loop.tick();
+    this.d.events.emit('telemetry', { hostId: batch.hostId, at: now });
   }
 
   async message(msg: AgentMessage): Promise<void> {
@@ -20,6 +22,7 @@ export class AgentReports {
       const { type: _t, sentAt: _s, ...registration } = msg;
       await this.d.store.saveRegistration(registration);
       this.d.controller.register(registration, now);
+      this.d.events.emit('registered', { hostId: msg.hostId, devices: msg.devices.length });
       this.d.loop.tick();
     } else if (msg.type === 'job') {
       await this.d.jobs.ended(msg);
