@@ -138,10 +138,17 @@ export const DeviceReadingSchema = z.strictObject({
   profile: z.string().optional(),
   /** Miners: asleep, powering down, or waking (booting). */
   sleeping: z.boolean().optional(),
+  /** Miners: booting after a wake-up (`sleeping` is true too). */
+  waking: z.boolean().optional(),
   /** Miners: awake and moving toward the configured profile. */
   ramping: z.boolean().optional(),
   powerLimitW: z.number().nonnegative().optional(),
   jobId: z.string().nullable().optional(),
+  /**
+   * The last command the agent had applied to this device when it took the reading: a reading
+   * that names the scheduler's latest command shows the device after that command's write.
+   */
+  appliedCommandId: id.optional(),
 });
 
 /** One telemetry batch (also the agent's heartbeat). */

@@ -62,3 +62,23 @@ describe('controller on a virtual clock', () => {
     expect(w.violations).toEqual([]);
   });
 });
+
+describe('level-triggered against the meter', () => {
+  it('sheds at least the measured excess at once, before it has learned the new draws', () => {
+    const capW = 60_000 * 1.1 + 1000;
+    const w = world({ miners: 20, gpus: 0, lagMs: 1000, capW });
+    w.run(0, 60_000);
+    w.violations.length = 0;
+    // Every miner draws 2.9 % more at the same profile (a hot afternoon): too little for any
+    // one reading to look like a change, so the learned draws follow slowly.
+    for (const id of w.miners.keys()) w.drift(id, 1.029);
+    const over: number[] = [];
+    w.run(60_250, 90_000, (now) => {
+      if (w.truth() > w.c.sample(now).effectiveCapW) over.push(now);
+    });
+    // Over the cap from the drift until the first shed lands (telemetry 1 s, ramp 1 s), no longer.
+    expect(over.length).toBeGreaterThan(0);
+    expect(Math.max(...over) - 60_000).toBeLessThanOrEqual(3000);
+    expect(w.c.explain()!.reasons.join(' ')).not.toMatch(/above the cap/);
+  });
+});

@@ -34,6 +34,8 @@ export function world(opts: WorldOptions) {
       pending: undefined as undefined | { profile: string; at: number }, changes: [] as Array<{ at: number; profile: string }>,
       /** Ignores commands (a miner whose firmware does not take them). */
       deaf: false,
+      /** The last command the agent applied to it (readings carry it). */
+      applied: undefined as string | undefined,
     }];
   }));
   const h100 = GPU_MODELS.h100;
@@ -59,20 +61,23 @@ export function world(opts: WorldOptions) {
   c.register({ hostId: 'asic', kind: 'asic', hostOverheadW: 0, devices: units.map((u) => ({ id: u.id, kind: 'asic', model: u.model.name, profiles: plannerProfiles(u), sleepW: 25 })) }, 0);
   c.register({ hostId: 'gpu', kind: 'gpu', hostOverheadW: 0, devices: [...gpus.keys()].map((id) => ({ id, kind: 'gpu', model: h100.name, minLimitW: h100.minLimitW, maxLimitW: h100.maxLimitW, idleW: h100.idleW })) }, 0);
   const violations: string[] = [];
-  const commandsSent: Array<{ at: number; hostId: string; devices: Readonly<Record<string, DesiredState>> }> = [];
+  const commandsSent: Array<{ at: number; hostId: string; devices: Readonly<Record<string, DesiredState>>; truthBefore: number; truthAfter: number; capW: number }> = [];
   /** A miner moves to `profile` (a command, or a technician over the miner's own API). */
   const move = (id: string, profile: string, now: number) => {
     const m = miners.get(id)!;
     if (profile === (m.pending?.profile ?? m.profile)) return;
-    m.pending = { profile, at: now + opts.lagMs };
+    // A miner ramping already carries on from where it is: a new target does not restart the ramp.
+    m.pending = { profile, at: m.pending ? Math.min(m.pending.at, now + opts.lagMs) : now + opts.lagMs };
     if (profile !== 'sleep') m.configured = profile;
     m.changes.push({ at: now, profile });
   };
   const apply = (now: number, hostId: string, commandId: string, devices: Readonly<Record<string, DesiredState>>) => {
-    commandsSent.push({ at: now, hostId, devices });
+    const truthBefore = truth();
     for (const [id, want] of Object.entries(devices)) {
       if (want.kind === 'asic') {
-        if (!miners.get(id)!.deaf) move(id, want.profile, now);
+        const m = miners.get(id)!;
+        m.applied = commandId;
+        if (!m.deaf) move(id, want.profile, now);
       } else {
         const g = gpus.get(id)!;
         g.limitW = want.powerLimitW;
@@ -87,6 +92,7 @@ export function world(opts: WorldOptions) {
     c.result({ hostId, commandId, stale: false, devices: Object.fromEntries(Object.keys(devices).map((id) => [id, { ok: true, confirmed: false }])) }, now);
     // Break before make: whatever was just granted, the site must still fit.
     const cap = c.sample(now).effectiveCapW;
+    commandsSent.push({ at: now, hostId, devices, truthBefore, truthAfter: truth(), capW: cap });
     if (truth() > cap + 1) violations.push(`t=${now} after command to ${hostId}: ${truth().toFixed(0)} W > cap ${cap.toFixed(0)} W`);
   };
   let asicSilent = false;
@@ -97,6 +103,8 @@ export function world(opts: WorldOptions) {
         const asleep = target === 'sleep' || m.profile === 'sleep';
         return {
           id, reachable: true, powerW: drawW(id), hashrateThs: 0, profile: m.configured, sleeping: asleep,
+          waking: m.profile === 'sleep' && m.pending !== undefined && m.pending.profile !== 'sleep',
+          ...(m.applied ? { appliedCommandId: m.applied } : {}),
           ramping: m.pending !== undefined && !asleep,
         };
       }) }, now);
@@ -108,7 +116,7 @@ export function world(opts: WorldOptions) {
   const record = (t: { job: JobRecord } | undefined) => {
     if (t) records.set(t.job.id, t.job);
   };
-  const run = (from: number, to: number, onSample?: (now: number) => void) => {
+  const run = (from: number, to: number, onSample?: (now: number) => void, onTick?: (now: number) => void) => {
     for (let now = from; now <= to; now += 250) {
       for (const m of miners.values()) {
         if (m.pending && m.pending.at <= now) {
@@ -132,6 +140,7 @@ export function world(opts: WorldOptions) {
       const out = c.step(now);
       for (const t of out.jobTransitions) record(t);
       for (const cmd of out.commands) apply(now, cmd.hostId, cmd.commandId, cmd.devices);
+      onTick?.(now);
     }
   };
   const submit = (id: string, gpuCount: number, durationMs: number, now: number, cls = 'standard') => {
@@ -141,8 +150,24 @@ export function world(opts: WorldOptions) {
     c.addJob(job);
     return { id, get state() { return records.get(id)!.state; }, get record() { return records.get(id)!; } };
   };
+  /**
+   * The least the site could draw now: every miner that takes commands asleep, deaf ones as
+   * they are, GPUs running jobs at their limit (jobs are not preempted), idle GPUs idle.
+   */
+  /** Each device's true draw now. */
+  const draws = () => new Map<string, number>([...[...miners.keys()].map((id) => [id, drawW(id)] as [string, number]), ...[...gpus].map(([id, g]) => [id, g.job ? g.limitW : h100.idleW] as [string, number])]);
+  const minimalTruth = () => {
+    let it = 0;
+    for (const [id, m] of miners) it += m.deaf ? drawW(id) : minerW(id, 'sleep');
+    for (const g of gpus.values()) it += g.job ? g.limitW : h100.idleW;
+    return sitePowerW(cooling, it);
+  };
   return {
-    c, run, submit, truth, truthIt, violations, miners, gpus, move, commandsSent,
+    c, run, submit, truth, truthIt, draws, minimalTruth, violations, miners, gpus, move, commandsSent,
     setAsicSilent: (v: boolean) => { asicSilent = v; },
+    isAsicSilent: () => asicSilent,
+    /** A miner's true draw changes at the same profile (dust, heat, a failing fan). */
+    drift: (id: string, factor: number) => { miners.get(id)!.bias *= factor; },
+    cancel: (id: string, now: number) => record(c.cancelJob(id, now)),
   };
 }

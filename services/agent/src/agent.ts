@@ -45,6 +45,8 @@ export class Agent {
   /** Per device, the newest command that spoke for it: (epoch, issuedAt, receipt order). */
   private readonly newest = new Map<string, readonly [number, number, number]>();
   private received = 0;
+  /** Per device, the last command whose write (or no-op) went through: readings carry it. */
+  private readonly applied = new Map<string, string>();
   /** Pre-armed grid sheds by event id, with their timers. */
   private readonly armed = new Map<string, { cmd: ArmCommand; timer: NodeJS.Timeout }>();
 
@@ -134,9 +136,16 @@ export class Agent {
       const want = this.pendingRead;
       this.pendingRead = undefined;
       try {
+        // Tagged with what had been applied when the round started: a reading taken before a
+        // write never claims to show it.
+        const tags = new Map(this.applied);
+        const readings = await this.opts.devices.read(want === 'all' ? undefined : [...want]);
         const batch: TelemetryBatch = {
-          hostId: this.hostId, seq: this.seq++, sentAt: Date.now(), epoch: this.epoch,
-          hostOverheadW: this.opts.config.hostOverheadW, devices: await this.opts.devices.read(want === 'all' ? undefined : [...want]),
+          hostId: this.hostId, seq: this.seq++, sentAt: Date.now(), epoch: this.epoch, hostOverheadW: this.opts.config.hostOverheadW,
+          devices: readings.map((r) => {
+            const tag = tags.get(r.id);
+            return tag ? { ...r, appliedCommandId: tag } : r;
+          }),
         };
         batch.sentAt = Date.now();
         for (const r of batch.devices) if (this.settling.has(r.id) && settled(r)) this.settling.delete(r.id);
@@ -215,6 +224,7 @@ export class Agent {
       await this.redis.set(this.epochKey, String(cmd.epoch));
     }
     const devices = await this.opts.devices.apply(cmd.devices, current);
+    for (const [id, r] of Object.entries(devices)) if (r.ok && !r.superseded) this.applied.set(id, cmd.commandId);
     await this.send({ type: 'result', hostId: this.hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: false, devices, receivedAt, sentAt: Date.now() });
     // Read back at once rather than at the next tick: confirmations (and so admissions
     // waiting on a shed) should not wait up to a telemetry interval.

@@ -71,7 +71,7 @@ export class AsicHost implements HostDevices {
         return {
           id: m.id, reachable: true, powerW: t.powerW, hashrateThs: t.hashrateThs,
           // The configured profile, also while asleep or waking (LuxOS shows it at once).
-          profile: t.profile, sleeping: t.sleeping, ramping: t.ramping,
+          profile: t.profile, sleeping: t.sleeping, waking: t.waking, ramping: t.ramping,
         };
       } catch {
         const t = this.last.get(m.id)?.t;

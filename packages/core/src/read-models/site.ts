@@ -2,7 +2,7 @@ import type { DeviceView, HostView, SiteSample } from '@wattbroker/contracts';
 import type { Policy } from '../policy/policy.js';
 import { STATUS } from '../snapshot/device-status.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-import { reached } from '../state/device-draws.js';
+import { confirmed } from '../state/device-draws.js';
 import type { SiteState } from '../state/site-state.js';
 import { sitePowerW } from '../site/site-model.js';
 import { reconcile } from '../reconcile/reconcile.js';
@@ -42,7 +42,7 @@ export function deviceViews(state: SiteState, snap: Snapshot, policy: Policy, on
     const reason = why.get(d.id);
     out.push({
       id: d.id, hostId: d.hostId, kind: d.inv.kind, model: d.inv.model, reading: d.reading ?? null, readingAt: d.readingAt || null,
-      desired: d.desired ?? null, confirmed: reached(d), status: STATUS[snap.status[i]!]!, ...(reason ? { reason } : {}), resends: d.resends,
+      desired: d.desired ?? null, confirmed: confirmed(d), status: STATUS[snap.status[i]!]!, ...(reason ? { reason } : {}), resends: d.resends,
       budgetW: Math.round(snap.worstW[i]! * 10) / 10, override: state.overrides.get(d.id) ?? null,
       ...(d.inv.kind === 'asic' ? { bias: Math.round(d.bias * 1000) / 1000 } : {}),
     });

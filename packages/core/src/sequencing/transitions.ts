@@ -26,6 +26,12 @@ export interface DeviceChange {
   readonly group?: string;
   /** When deferred, still holds its power against later raises of the same step. */
   readonly reserve?: boolean;
+  /**
+   * A raise even if its worst case does not grow: a device moved to a higher profile while it
+   * is still counted at a higher transient draw (ramping down from an earlier target). It
+   * goes only when the level it joins is within the budget, like every raise.
+   */
+  readonly raise?: boolean;
 }
 
 export interface TransitionStep {
@@ -84,12 +90,14 @@ function raiseUnits(raises: readonly DeviceChange[]): RaiseUnit[] {
   return units.sort((a, b) => a.order - b.order || a.addW - b.addW);
 }
 
+const isRaise = (c: DeviceChange) => c.raise ?? c.targetW > c.currentW;
+
 export function planTransitions(changes: readonly DeviceChange[], opts: TransitionOptions): TransitionPlan {
-  const sheds = changes.filter((c) => c.targetW < c.currentW);
+  const sheds = changes.filter((c) => !isRaise(c) && c.targetW < c.currentW);
   // A group moves as one: a group with any raise is raised together (its sheds, if any, too).
-  const grouped = new Set(changes.filter((c) => c.group !== undefined && c.targetW > c.currentW).map((c) => c.group));
+  const grouped = new Set(changes.filter((c) => c.group !== undefined && isRaise(c)).map((c) => c.group));
   const shedNow = sheds.filter((c) => c.group === undefined || !grouped.has(c.group));
-  let pending = raiseUnits(changes.filter((c) => c.targetW > c.currentW || (c.group !== undefined && grouped.has(c.group))));
+  let pending = raiseUnits(changes.filter((c) => isRaise(c) || (c.group !== undefined && grouped.has(c.group))));
   const maxWakes = opts.maxWakesPerStep ?? Number.POSITIVE_INFINITY;
   const maxRaises = opts.maxRaisesPerStep ?? Number.POSITIVE_INFINITY;
 

@@ -1,6 +1,6 @@
 import type { DeviceOverride, DeviceStatus } from '@wattbroker/contracts';
 import type { ReconcilePolicy } from '../policy/policy.js';
-import { estimateW, heading, maxW, reached } from '../state/device-draws.js';
+import { confirmed, estimateW, heading, maxW } from '../state/device-draws.js';
 import type { DeviceState } from '../state/site-state.js';
 
 /** Device statuses as small numbers (snapshots keep one byte per device). */
@@ -23,7 +23,10 @@ export const MAINTENANCE = 8;
 export function gettingThere(d: DeviceState, rc: ReconcilePolicy, now: number): boolean {
   const since = Math.max(d.sentAt, d.appliedAt);
   const withAgent = d.appliedAt < d.sentAt && now - d.sentAt < rc.resultTimeoutMs;
-  return withAgent || now - since < rc.graceMs || (heading(d) && now - since < rc.transitionMaxMs);
+  // A reading taken after the agent applied the latest command needs no grace; one that
+  // cannot say (older agents) may lag the write by a little.
+  const fresh = d.commandId !== undefined && d.reading?.appliedCommandId === d.commandId;
+  return withAgent || (!fresh && now - since < rc.graceMs) || (heading(d) && now - since < rc.transitionMaxMs);
 }
 
 /**
@@ -40,7 +43,7 @@ export function deviceStatus(d: DeviceState, hostLive: boolean, override: Device
   if (!r.reachable) return UNREACHABLE;
   if (d.inv.kind === 'asic' && override?.maintenance) return MAINTENANCE;
   if (!d.desired) return IDLE;
-  if (reached(d)) return ON_TARGET;
+  if (confirmed(d)) return ON_TARGET;
   if (d.resends > 0) return d.resends >= rc.disobedientAfter ? DISOBEDIENT : OFF_TARGET;
   return gettingThere(d, rc, now) ? IN_TRANSITION : OFF_TARGET;
 }
@@ -48,7 +51,8 @@ export function deviceStatus(d: DeviceState, hostLive: boolean, override: Device
 /**
  * What the cap accounting counts a device at (DESIGN rule 1, docs/design.md): its maximum when
  * there is no usable reading; what it draws when on target; in transition or off target the
- * higher of what it draws, what its target draws and what the profile it is ramping to draws.
+ * highest of what it draws, what its target draws, what the profile it is ramping to draws,
+ * and what any target commanded since it last confirmed one draws.
  * GPUs: the higher of the limit on the card, the limit being set, and the draw.
  */
 export function worstCaseW(d: DeviceState, status: number): number {
@@ -58,10 +62,10 @@ export function worstCaseW(d: DeviceState, status: number): number {
   if (d.inv.kind === 'gpu') {
     const limit = r.powerLimitW ?? d.inv.maxLimitW;
     const want = !settled && d.desired?.kind === 'gpu' ? d.desired.powerLimitW : 0;
-    return Math.max(limit, want, r.powerW);
+    return Math.max(limit, want, r.powerW, settled ? 0 : d.peakW);
   }
   const moving = r.ramping === true && r.profile !== undefined ? estimateW(d, r.profile) : 0;
   if (settled) return Math.max(r.powerW, moving);
   const target = d.desired?.kind === 'asic' ? estimateW(d, d.desired.profile) : 0;
-  return Math.max(r.powerW, target, moving);
+  return Math.max(r.powerW, target, moving, d.peakW);
 }

@@ -5,9 +5,10 @@ import type { Economics } from '../planner/planner.js';
 import { classZones, type ClassZones } from '../policy/class-zones.js';
 import type { Policy } from '../policy/policy.js';
 import { sitePowerW } from '../site/site-model.js';
+import { estimateW } from '../state/device-draws.js';
 import type { SiteState } from '../state/site-state.js';
 import {
-  DISOBEDIENT, MAINTENANCE, OFF_TARGET, SILENT, UNKNOWN, UNREACHABLE, deviceStatus, worstCaseW,
+  DISOBEDIENT, IN_TRANSITION, MAINTENANCE, ON_TARGET, OFF_TARGET, SILENT, UNKNOWN, UNREACHABLE, deviceStatus, worstCaseW,
 } from './device-status.js';
 
 /**
@@ -36,6 +37,15 @@ export interface Snapshot {
   readonly measured: { readonly asicW: number; readonly gpuW: number; readonly hashrateThs: number; readonly itW: number; readonly siteW: number };
   /** Measured draw of the miners the planner may move (what an excess shed can take from). */
   readonly plannableMinerW: number;
+  /**
+   * Of those miners, the ones settled on their profile: what they draw, and what the planner
+   * estimates them at (tables × planned bias). Their ratio converts measured watts into the
+   * planner's (its draws may lag a drift the readings already show).
+   */
+  readonly settledMinerW: number;
+  readonly settledEstimateW: number;
+  /** What sheds already in flight will release once they land (readings above their targets). */
+  readonly pendingShedW: number;
   /** Miners the planner must not move, at the draw they are budgeted at. */
   readonly excluded: ReadonlyMap<string, number>;
   readonly excludedW: number;
@@ -90,6 +100,9 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
   let gpuW = 0;
   let hashrateThs = 0;
   let plannableMinerW = 0;
+  let settledMinerW = 0;
+  let settledEstimateW = 0;
+  let pendingShedW = 0;
   let excludedW = 0;
   let offTarget = 0;
   for (let i = 0; i < list.length; i++) {
@@ -128,6 +141,14 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
       zd.maxW += fixedW;
     } else {
       plannableMinerW += drawW;
+      const r = d.reading!;
+      const row = r.profile === undefined ? undefined : d.rowW.get(r.profile);
+      if (s === ON_TARGET && !r.sleeping && row !== undefined) {
+        settledMinerW += drawW;
+        settledEstimateW += row * d.plannedBias;
+      } else if (s === IN_TRANSITION && d.desired?.kind === 'asic') {
+        pendingShedW += Math.max(0, drawW - estimateW(d, d.desired.profile));
+      }
       zd.minW += d.minRowW;
       zd.maxW += d.maxRowW * d.plannedBias;
     }
@@ -139,7 +160,7 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
   return {
     now, budget, obligation, liveHosts, silentHosts, hostOverheadW, status, worstW, worstItW, gpuBudgetW,
     measured: { asicW, gpuW, hashrateThs, itW, siteW: sitePowerW(state.cooling, itW) },
-    plannableMinerW, excluded, excludedW, exclusionKey, zones, zoneDraws,
+    plannableMinerW, settledMinerW, settledEstimateW, pendingShedW, excluded, excludedW, exclusionKey, zones, zoneDraws,
     economics: economicsAt(state, now), jobs, offTarget,
   };
 }

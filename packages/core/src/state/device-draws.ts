@@ -26,12 +26,25 @@ export function maxW(d: DeviceState): number {
   return d.inv.kind === 'gpu' ? d.inv.maxLimitW : d.maxRowW * MAX_OVER_TABLE;
 }
 
-/** Expected draw of a miner at `profile` (table × learned bias); an unknown profile counts at the maximum. */
-export function estimateW(d: DeviceState, profile: string, bias = d.bias): number {
+/** Real draw ÷ table estimate as the latest settled reading shows it (a learned bias may lag a change). */
+function observedBias(d: DeviceState): number {
+  const r = d.reading;
+  if (!r?.reachable || r.ramping || r.sleeping || r.profile === undefined) return 0;
+  const row = d.rowW.get(r.profile);
+  return row ? r.powerW / row : 0;
+}
+
+/**
+ * What a miner will draw at `profile`, for the cap's worst-case accounting: the table row
+ * times the higher of its learned bias and the bias its latest settled reading shows (a miner
+ * whose draw drifted up is not assumed to draw less at a higher profile); an unknown profile
+ * counts at the maximum.
+ */
+export function estimateW(d: DeviceState, profile: string): number {
   if (d.inv.kind !== 'asic') return 0;
   if (profile === 'sleep') return d.inv.sleepW;
   const row = d.rowW.get(profile);
-  return row !== undefined ? row * bias : maxW(d);
+  return row !== undefined ? row * Math.max(d.bias, observedBias(d)) : maxW(d);
 }
 
 /** The reading shows the desired state. */
@@ -45,6 +58,24 @@ export function reached(d: DeviceState): boolean {
 }
 
 /**
+ * The reading was taken after the agent applied the command that carries the current target:
+ * it names that command, or (from an agent that does not name commands) it arrived after the
+ * agent reported the command applied. An older reading cannot confirm a newer target (a
+ * device shed right after a raise may still be at the raised level).
+ */
+export function readingIsCurrent(d: DeviceState): boolean {
+  const r = d.reading;
+  if (!r || d.commandId === undefined) return true; // a target adopted from a reading, never sent
+  if (r.appliedCommandId !== undefined) return r.appliedCommandId === d.commandId;
+  return d.appliedAt >= d.sentAt && d.readingAt > d.appliedAt;
+}
+
+/** The device shows its target in a reading taken after the target was applied. */
+export function confirmed(d: DeviceState): boolean {
+  return reached(d) && readingIsCurrent(d);
+}
+
+/**
  * The reading shows the device on its way to the target on its own: LuxOS shows a new
  * profile at once and then ramps (or boots, when waking); a miner put to sleep powers down.
  */
@@ -52,5 +83,5 @@ export function heading(d: DeviceState): boolean {
   const r = d.reading;
   const want = d.desired;
   if (!r || !want || want.kind !== 'asic') return false;
-  return want.profile === 'sleep' ? r.sleeping === true : r.profile === want.profile;
+  return want.profile === 'sleep' ? r.sleeping === true && r.waking !== true : r.profile === want.profile;
 }

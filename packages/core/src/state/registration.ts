@@ -29,7 +29,7 @@ export function register(state: SiteState, r: Registration, now: number): void {
     }
     const fresh = {
       id: inv.id, hostId: r.hostId, inv, ...rowsOf(inv), reading: undefined, readingAt: 0, desired: undefined, commandId: undefined,
-      sentAt: 0, changedAt: 0, appliedAt: 0, resends: 0, offTargetSince: undefined, bias: DEFAULT_BIAS, plannedBias: DEFAULT_BIAS,
+      sentAt: 0, changedAt: 0, appliedAt: 0, peakW: 0, resends: 0, offTargetSince: undefined, bias: DEFAULT_BIAS, plannedBias: DEFAULT_BIAS,
     };
     state.devices.set(inv.id, fresh);
     state.deviceList.push(fresh);

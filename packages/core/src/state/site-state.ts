@@ -38,6 +38,12 @@ export interface DeviceState {
   sentAt: number;
   changedAt: number;
   appliedAt: number;
+  /**
+   * The highest draw of any target commanded since the device last showed one reached: it may
+   * be anywhere between them until a reading says where (a shed commanded right after a raise
+   * does not undo the raise until the device confirms).
+   */
+  peakW: number;
   /** Re-commands sent in the current off-target episode (0 when on target). */
   resends: number;
   /** When the current off-target episode began. */

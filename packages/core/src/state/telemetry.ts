@@ -1,11 +1,13 @@
 import type { JobRecord, ResultMessage, TelemetryBatch } from '@wattbroker/contracts';
-import { DEFAULT_BIAS, reached } from './device-draws.js';
+import { DEFAULT_BIAS, confirmed } from './device-draws.js';
 import type { SiteState } from './site-state.js';
 
 /** Learned draws move the plan only when they have moved this much since it last took them. */
 const BIAS_REPLAN = 0.01;
 /** Weight of a new reading in a miner's learned draw (an exponential average). */
 const BIAS_WEIGHT = 0.3;
+/** A settled reading this far from the learned draw is a change, not noise (readings carry ~0.5 %). */
+const BIAS_JUMP = 0.03;
 
 /**
  * Reducer: fold a telemetry batch (also the host's heartbeat) into the site. Returns true
@@ -23,17 +25,18 @@ export function foldTelemetry(state: SiteState, t: Pick<TelemetryBatch, 'hostId'
   for (const r of t.devices) {
     const d = state.devices.get(r.id);
     if (!d || d.hostId !== t.hostId) continue;
-    const was = d.desired ? reached(d) : undefined;
+    const was = d.desired ? confirmed(d) : undefined;
     if (r.reachable) {
       d.reading = r;
       d.readingAt = now;
     } else if (d.reading) d.reading = { ...d.reading, reachable: false };
     if (d.desired && r.reachable) {
-      const is = reached(d);
+      const is = confirmed(d);
       if (is !== was) changed = true;
       if (is) {
         d.resends = 0;
         d.offTargetSince = undefined;
+        d.peakW = 0;
       }
       if (is && d.inv.kind === 'asic' && d.desired.kind === 'asic' && d.desired.profile !== 'sleep') learnBias(state, d, r.powerW);
     }
@@ -49,8 +52,10 @@ export function foldTelemetry(state: SiteState, t: Pick<TelemetryBatch, 'hostId'
 function learnBias(state: SiteState, d: SiteState['deviceList'][number], powerW: number): void {
   const row = d.desired?.kind === 'asic' ? d.rowW.get(d.desired.profile) : undefined;
   if (!row || row <= 0) return;
-  const seen = Math.min(1.25, Math.max(0.8, powerW / row));
-  d.bias = d.bias === DEFAULT_BIAS ? seen : (1 - BIAS_WEIGHT) * d.bias + BIAS_WEIGHT * seen;
+  const seen = Math.min(2, Math.max(0.5, powerW / row));
+  // Meter noise is averaged away; a real change (dust, heat, a firmware update) is taken at once.
+  const jump = Math.abs(seen / d.bias - 1) > BIAS_JUMP;
+  d.bias = d.bias === DEFAULT_BIAS || jump ? seen : (1 - BIAS_WEIGHT) * d.bias + BIAS_WEIGHT * seen;
   if (Math.abs(d.bias - d.plannedBias) >= BIAS_REPLAN) {
     d.plannedBias = d.bias;
     state.fleetVersion++;

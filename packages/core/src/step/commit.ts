@@ -1,4 +1,5 @@
 import { transition, type JobTransition } from '../jobs/job-machine.js';
+import { estimateW } from '../state/device-draws.js';
 import type { SiteState } from '../state/site-state.js';
 import type { Plan } from './plan.js';
 
@@ -23,6 +24,7 @@ export function commitPlan(state: SiteState, plan: Plan, now: number): JobTransi
       const d = state.devices.get(id);
       if (!d) continue;
       if (plan.targets.has(id)) {
+        d.peakW = Math.max(d.peakW, want.kind === 'gpu' ? want.powerLimitW : estimateW(d, want.profile));
         d.desired = want;
         d.changedAt = now;
         d.resends = 0;

@@ -66,10 +66,16 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   const admission = admit(snap, state, policy);
   const gpuBudgetW = snap.gpuBudgetW + admission.extraW;
   const nominalW = itBudgetW - snap.hostOverheadW - gpuBudgetW - policy.hysteresisW;
-  const excessW = Math.max(0, snap.measured.itW - itBudgetW);
-  const minerBudgetW = excessW > 0 ? Math.min(nominalW, snap.excludedW + snap.plannableMinerW - excessW - policy.hysteresisW) : nominalW;
+  // Measured above the cap (beyond what sheds in flight will release): the miners the plan
+  // can move must end up drawing at least the excess less, whatever the plan said. In the
+  // planner's units: its draws may lag a drift the readings already show.
+  const excessW = Math.max(0, snap.measured.itW - snap.pendingShedW - itBudgetW);
+  const unit = snap.settledMinerW > 0 ? snap.settledEstimateW / snap.settledMinerW : 1;
+  const afterSheds = snap.plannableMinerW - snap.pendingShedW;
+  const minerBudgetW = excessW > 0 ? Math.min(nominalW, snap.excludedW + (afterSheds - excessW) * unit - policy.hysteresisW) : nominalW;
   const miners = planMiners(snap, state, minerBudgetW, memo);
 
+  const admittedGpus = new Set(admission.admissions.flatMap((a) => a.gpuIds));
   const changes: DeviceChange[] = [];
   const pending = new Map<string, DesiredState>();
   const adopt = new Map<string, DesiredState>();
@@ -91,16 +97,19 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
       }
       const currentW = snap.worstW[i]!;
       const targetW = estimateW(d, target);
-      if (targetW > currentW && d.changedAt > 0 && now - d.changedAt < policy.minDwellMs) {
+      // Up or down is the profile's way, not the worst case's: a device still counted at an
+      // earlier, higher target is raised when it goes above where it is heading now.
+      const raise = current === undefined || targetW > estimateW(d, current);
+      if (raise && d.changedAt > 0 && now - d.changedAt < policy.minDwellMs) {
         dwell++;
         return;
       }
       pending.set(d.id, want);
-      changes.push({ id: d.id, currentW, targetW, wake: current === 'sleep' || r.sleeping === true, raiseOrder: 1 });
+      changes.push({ id: d.id, currentW, targetW: raise ? Math.max(targetW, currentW) : Math.min(targetW, currentW), raise, wake: current === 'sleep' || r.sleeping === true, raiseOrder: 1 });
       return;
     }
-    // GPUs held by no job (and not admitted now) idle at their lowest limit: a shed.
-    if (state.gpuHolder.has(d.id)) return;
+    // GPUs held by no job (and not taken by an admission of this step) idle at their lowest limit: a shed.
+    if (state.gpuHolder.has(d.id) || admittedGpus.has(d.id)) return;
     const want: DesiredState = { kind: 'gpu', powerLimitW: d.inv.minLimitW, job: null };
     if (sameDesired(d.desired, want)) return;
     if (d.desired === undefined && r.powerLimitW === d.inv.minLimitW && !r.jobId) {
@@ -133,7 +142,8 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
     for (const g of j.gpuIds) {
       const i = indexOf.get(g)!;
       pending.set(g, { kind: 'gpu', powerLimitW: j.limitW, job: j.spec });
-      changes.push({ id: g, currentW: snap.worstW[i]!, targetW: Math.max(j.limitW, snap.worstW[i]!), group: j.id, raiseOrder: 0, reserve: true });
+      // A job start is a make, also on a card still at (or above) the job's limit from before.
+      changes.push({ id: g, currentW: snap.worstW[i]!, targetW: Math.max(j.limitW, snap.worstW[i]!), group: j.id, raise: true, raiseOrder: 0, reserve: true });
     }
   }
 

@@ -46,6 +46,8 @@ export interface Telemetry {
   hashrateThs: number;
   ramping: boolean;
   sleeping: boolean;
+  /** Booting after a wake-up (sleeping is true too). */
+  waking: boolean;
   atmEnabled: boolean;
 }
 
@@ -141,6 +143,9 @@ export class LuxosClient {
       hashrateThs: num(summary, 'GHS 5s', this.address) / 1000,
       ramping: devs.some((d: Record<string, unknown>) => d.IsRamping === true),
       sleeping: curtail !== 'None' || config.IsPowerSupplyOn === false,
+      // LuxOS documents "None" while mining; the emulator reports "WakeUp" while booting after
+      // a wake-up (a firmware that says nothing of it leaves the scheduler to its time bound).
+      waking: /wake/i.test(curtail),
       atmEnabled: config.IsAtmEnabled === true,
     };
   }
