@@ -4,3 +4,4 @@ export * from './names.js';
 export * from './agent-messages.js';
 export * from './host-config.js';
 export * from './rest.js';
+export * from './meter-config.js';
