@@ -14,6 +14,7 @@ export interface TestSite {
   capKw: number;
   marginKw: number;
   sim: Child;
+  /** The emulator's `/truth` URL (whole-site power under `site`). */
   truth: string;
   scheduler: Child;
   agents: Map<string, Child>;
@@ -35,8 +36,9 @@ export interface TestSiteOptions {
 }
 
 /**
- * A whole site as real processes on loopback: private redis-server, one miner emulator,
- * ASIC and GPU agents, the scheduler. Contract sized like the demo's (stock + GPUs + 10 %).
+ * A whole site as real processes on loopback: private redis-server, one site emulator
+ * (miners, GPU servers, cooling), ASIC and GPU agents (the GPU agents
+ * drive the emulated GPUs), the scheduler. Contract sized like the demo's (stock + GPUs + 10 %).
  */
 export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
   const dir = mkdtempSync(join(tmpdir(), 'wattbroker-e2e-'));
@@ -44,10 +46,12 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
   const fleet = generateFleet({ miners: o.miners, seed: o.seed ?? 1 });
   let base = 0;
   let sim: Child | undefined;
+  const gpuHostIds = Array.from({ length: o.gpuHosts }, (_, h) => `gpu-${h + 1}`);
   for (let attempt = 0; !sim; attempt++) {
     base = await freePortRange(o.miners + 1);
     const s = spawnTs('services/miner-sim/src/main.ts', [
       '--miners', String(o.miners), '--base-port', String(base + 1), '--truth-port', String(base), '--speed', String(o.speed), '--boot', '20', '--seed', String(o.seed ?? 1),
+      ...gpuHostIds.flatMap((id) => ['--gpu-host', `${id}:${o.gpusPerHost}:h100:400`]),
     ]);
     try {
       await s.waitForLine(/listening/);
@@ -64,10 +68,12 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
     writeFileSync(f, JSON.stringify({ hostId: id, kind: 'asic', miners: fleet.slice(h * per, (h + 1) * per).map((u, i) => ({ id: u.id, driver: 'luxos', host: '127.0.0.1', port: base + 1 + h * per + i })) }));
     files.set(id, f);
   }
-  for (let h = 0; h < o.gpuHosts; h++) {
-    const id = `gpu-${h + 1}`;
+  for (const id of gpuHostIds) {
     const f = join(dir, `${id}.json`);
-    writeFileSync(f, JSON.stringify({ hostId: id, kind: 'gpu', hostOverheadW: 400, gpus: Array.from({ length: o.gpusPerHost }, (_, i) => ({ id: `${id}-gpu${i}`, driver: 'sim', index: i })) }));
+    writeFileSync(f, JSON.stringify({
+      hostId: id, kind: 'gpu', hostOverheadW: 400, emulatorUrl: `http://127.0.0.1:${base}`,
+      gpus: Array.from({ length: o.gpusPerHost }, (_, i) => ({ id: `${id}-gpu${i}`, driver: 'emulated', index: i })),
+    }));
     files.set(id, f);
   }
   const stockW = fleet.reduce((s, u) => s + u.model.nominalW, 0);
