@@ -16,6 +16,8 @@ export interface TestSite {
   sim: Child;
   /** The emulator's `/truth` URL (whole-site power under `site`). */
   truth: string;
+  /** The emulated Modbus TCP site meter, `127.0.0.1:PORT` (preset sdm630, unit 1). */
+  meter: string;
   scheduler: Child;
   agents: Map<string, Child>;
   dir: string;
@@ -37,7 +39,7 @@ export interface TestSiteOptions {
 
 /**
  * A whole site as real processes on loopback: private redis-server, one site emulator
- * (miners, GPU servers, cooling), ASIC and GPU agents (the GPU agents
+ * (miners, GPU servers, cooling, a Modbus TCP meter), ASIC and GPU agents (the GPU agents
  * drive the emulated GPUs), the scheduler. Contract sized like the demo's (stock + GPUs + 10 %).
  */
 export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
@@ -46,15 +48,17 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
   const fleet = generateFleet({ miners: o.miners, seed: o.seed ?? 1 });
   let base = 0;
   let sim: Child | undefined;
+  let meter = '';
   const gpuHostIds = Array.from({ length: o.gpuHosts }, (_, h) => `gpu-${h + 1}`);
   for (let attempt = 0; !sim; attempt++) {
     base = await freePortRange(o.miners + 1);
     const s = spawnTs('services/miner-sim/src/main.ts', [
       '--miners', String(o.miners), '--base-port', String(base + 1), '--truth-port', String(base), '--speed', String(o.speed), '--boot', '20', '--seed', String(o.seed ?? 1),
-      ...gpuHostIds.flatMap((id) => ['--gpu-host', `${id}:${o.gpusPerHost}:h100:400`]),
+      ...gpuHostIds.flatMap((id) => ['--gpu-host', `${id}:${o.gpusPerHost}:h100:400`]), '--meter-port', '0',
     ]);
     try {
-      await s.waitForLine(/listening/);
+      const line = await s.waitForLine(/listening/);
+      meter = /meter modbus-tcp (\S+)/.exec(line)![1]!;
       sim = s;
     } catch (e) {
       if (attempt >= 4 || !/EADDRINUSE/.test((e as Error).message)) throw e;
@@ -82,7 +86,7 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
   const port = await freePort();
   const env = { WATTBROKER_REDIS_URL: redis.url, WATTBROKER_API_TOKENS: `operator:${OPERATOR},tenant:${TENANT}`, LOG_LEVEL: 'warn' };
   const site: TestSite = {
-    redis, api: `http://127.0.0.1:${port}`, capKw, marginKw, sim: sim!, truth: `http://127.0.0.1:${base}/truth`,
+    redis, api: `http://127.0.0.1:${port}`, capKw, marginKw, sim: sim!, truth: `http://127.0.0.1:${base}/truth`, meter,
     scheduler: undefined as unknown as Child, agents: new Map(), dir,
     async startScheduler() {
       site.scheduler = spawnTs('services/scheduler/src/main.ts', [

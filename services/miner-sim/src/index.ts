@@ -8,3 +8,5 @@ export * from './server/truth-server.js';
 export * from './gpu/emulated-gpu.js';
 export * from './gpu/emulated-gpu-host.js';
 export * from './site/site-power.js';
+export * from './meter/modbus-tcp-server.js';
+export * from './meter/site-meter.js';
