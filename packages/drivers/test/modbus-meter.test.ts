@@ -170,6 +170,18 @@ describe('ModbusMeter on the wire', () => {
     expect(e.message).toMatch(/the meter closed the connection/);
   });
 
+  it('close() ends a read in flight at once, and later reads fail', async () => {
+    const s = await rawServer(() => undefined);
+    const m = meter(s.port, { timeoutMs: 5000 });
+    const started = Date.now();
+    const pending = failure(m.read());
+    await new Promise((r) => setImmediate(r)); // let the read get under way
+    await m.close();
+    expect((await pending).kind).toBe('unreachable');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect((await failure(m.read())).message).toBe(`meter 127.0.0.1:${s.port}: closed`);
+  });
+
   it('refuses a bad register map in its constructor, naming the field', () => {
     expect(() => new ModbusMeter({ host: 'm', registerMap: { function: 'input', address: 52, type: 'float' as 'float32' } })).toThrow(InputError);
     expect(() => new ModbusMeter({ host: 'm', registerMap: { function: 'input', address: 52, type: 'float32', scale: 0 } }))

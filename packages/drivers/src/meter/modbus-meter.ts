@@ -44,6 +44,8 @@ export class ModbusMeter {
   /** `host:port` for messages. */
   readonly address: string;
   private link: Link | undefined;
+  /** A connection still being opened (dropped with the link when a read gives up). */
+  private opening: Socket | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   /** Fails the read in flight when the socket says something the Modbus client would not. */
   private tripwire: ((e: MeterError) => void) | undefined;
@@ -61,9 +63,10 @@ export class ModbusMeter {
     return next;
   }
 
-  /** Close the connection; later reads fail at once. */
+  /** Close the connection; a read in flight and later reads fail at once. */
   async close(): Promise<void> {
     this.closed = true;
+    this.tripwire?.(new MeterError('unreachable', 'closed', this.address));
     this.drop();
   }
 
@@ -120,11 +123,15 @@ export class ModbusMeter {
     if (this.link && !this.link.socket.destroyed) return Promise.resolve(this.link);
     return new Promise((resolve, reject) => {
       const socket = connect({ host: this.config.host, port: this.config.port });
+      this.opening = socket;
+      // A read that timed out while connecting has dropped this socket: it must not become the link.
+      const abandoned = () => this.opening !== socket;
       socket.once('error', (e: NodeJS.ErrnoException) => {
         socket.destroy();
         reject(this.classify(e));
       });
       socket.once('connect', () => {
+        if (abandoned()) return;
         socket.removeAllListeners('error');
         socket.setNoDelay(true);
         const expectReply = this.watch(socket);
@@ -132,6 +139,8 @@ export class ModbusMeter {
         client.setID(this.config.unitId);
         client.on('error', () => undefined); // surfaced through the read's own callbacks
         client.linkTCP(socket, { port: this.config.port }).then(() => {
+          if (abandoned()) return;
+          this.opening = undefined;
           this.link = { socket, client, expectReply };
           resolve(this.link);
         }, (e: unknown) => {
@@ -194,9 +203,11 @@ export class ModbusMeter {
   }
 
   private drop(): void {
-    const link = this.link;
+    const { link, opening } = this;
     this.link = undefined;
+    this.opening = undefined;
     link?.socket.destroy();
+    opening?.destroy();
   }
 }
 
