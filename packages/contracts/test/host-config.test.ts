@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HostConfigSchema, InputError, parseInput } from '../src/index.js';
 
@@ -36,5 +37,12 @@ describe('GPU host file', () => {
     ]);
     const [sim] = issues(gpuHost({}, [{ id: 'g0', driver: 'sim', index: 0 }]));
     expect(sim).toEqual({ field: 'gpus[0].driver', message: expect.stringMatching(/^expected one of "nvidia-smi", "emulated" \(the in-process "sim" driver became "emulated"/) });
+  });
+});
+
+describe('example host files', () => {
+  const dir = new URL('../../../examples/hosts/', import.meta.url);
+  it.each(readdirSync(dir).filter((f) => f.endsWith('.json')))('%s is valid', (file) => {
+    expect(() => parseInput(HostConfigSchema, JSON.parse(readFileSync(new URL(file, dir), 'utf8')), file)).not.toThrow();
   });
 });
