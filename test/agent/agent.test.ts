@@ -5,15 +5,16 @@ import { pino } from 'pino';
 import { Agent, AsicHost, GpuHost } from '@wattbroker/agent';
 import { openRedis, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
 import { AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, agentArmedKey, agentEpochKey, commandQueue, type AgentMessage, type HostConfig } from '@wattbroker/contracts';
-import { SimGpuDriver } from '@wattbroker/drivers';
+import { EmulatedGpuDriver } from '@wattbroker/drivers';
 import type { SimSite } from '@wattbroker/miner-sim';
 import { waitFor } from '@wattbroker/testkit';
-import { startSim } from '../src/sim.js';
+import { startSimWithHttp, type SimWithHttp } from '../src/sim.js';
 
 /** Agents in this process against a private redis-server and emulated miners over TCP. */
 describe('agent', () => {
   let redis: EmbeddedRedis;
   let site: SimSite;
+  let sim: SimWithHttp;
   let messages: AgentMessage[];
   let results: Worker;
   const logger = pino({ level: 'silent' });
@@ -21,7 +22,8 @@ describe('agent', () => {
 
   beforeAll(async () => {
     redis = await startEmbeddedRedis({ appendOnly: false });
-    site = await startSim({ miners: 3, models: ['s19kpro'], speed: 50, seed: 8 });
+    sim = await startSimWithHttp({ miners: 3, models: ['s19kpro'], speed: 50, seed: 8, gpuHosts: [{ id: 'gpu-x', gpus: 2, model: 'h100', overheadW: 400 }] });
+    site = sim.site;
     messages = [];
     results = new Worker(RESULTS_QUEUE, async (job) => {
       messages.push(AgentMessageSchema.parse(job.data));
@@ -29,7 +31,7 @@ describe('agent', () => {
   }, 30_000);
   afterAll(async () => {
     await results?.close();
-    await site?.stop();
+    await sim?.stop();
     await redis?.stop();
   });
 
@@ -140,18 +142,26 @@ describe('agent', () => {
   });
 
   it('runs a GPU job that calls an inference server, with the limit set first, and reports it done', async () => {
-    const driver = new SimGpuDriver(['h100', 'h100']);
+    const driver = new EmulatedGpuDriver({ url: sim.url, hostId: 'gpu-x' });
     const limitsSeen: number[] = [];
+    const busySeen: boolean[] = [];
+    const cards = site.gpuHost('gpu-x')!.gpus;
     const server: Server = createServer((req, res) => {
       void driver.read().then((g) => {
         limitsSeen.push(g[0]!.powerLimitW, g[1]!.powerLimitW);
         req.resume();
-        setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'hi' } }] })), 300);
+        setTimeout(() => {
+          busySeen.push(cards[0]!.busy, cards[1]!.busy); // the job loads the emulated cards while it runs
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ choices: [{ message: { content: 'hi' } }] }));
+        }, 300);
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
-    const config: HostConfig = { hostId: 'gpu-x', kind: 'gpu', hostOverheadW: 400, gpus: [{ id: 'x0', driver: 'sim', index: 0, model: 'h100' }, { id: 'x1', driver: 'sim', index: 1, model: 'h100' }] };
+    const config: HostConfig = {
+      hostId: 'gpu-x', kind: 'gpu', hostOverheadW: 400, emulatorUrl: sim.url,
+      gpus: [{ id: 'x0', driver: 'emulated', index: 0, model: 'h100' }, { id: 'x1', driver: 'emulated', index: 1, model: 'h100' }],
+    };
     const agent = new Agent({ config, redisUrl: redis.url, devices: new GpuHost(config as Extract<HostConfig, { kind: 'gpu' }>, driver), logger });
     await agent.start();
     const q = new Queue(commandQueue('gpu-x'), { connection: conn(), prefix: BULL_PREFIX });
@@ -161,6 +171,8 @@ describe('agent', () => {
       const done = await waitFor('job done', () => messages.find((m) => m.type === 'job' && m.jobId === 'job-http'));
       expect(done).toMatchObject({ state: 'done', hostId: 'gpu-x' });
       expect(limitsSeen).toEqual([450, 450]);
+      expect(busySeen).toEqual([true, true]);
+      await waitFor('cards idle after the job', () => !cards[0]!.busy && !cards[1]!.busy);
     } finally {
       await q.close();
       await agent.stop();

@@ -14,7 +14,10 @@ export interface TestSite {
   capKw: number;
   marginKw: number;
   sim: Child;
+  /** The emulator's `/truth` URL (whole-site power under `site`). */
   truth: string;
+  /** The emulated Modbus TCP site meter, `127.0.0.1:PORT` (preset sdm630, unit 1). */
+  meter: string;
   scheduler: Child;
   agents: Map<string, Child>;
   dir: string;
@@ -35,8 +38,9 @@ export interface TestSiteOptions {
 }
 
 /**
- * A whole site as real processes on loopback: private redis-server, one miner emulator,
- * ASIC and GPU agents, the scheduler. Contract sized like the demo's (stock + GPUs + 10 %).
+ * A whole site as real processes on loopback: private redis-server, one site emulator
+ * (miners, GPU servers, cooling, a Modbus TCP meter), ASIC and GPU agents (the GPU agents
+ * drive the emulated GPUs), the scheduler. Contract sized like the demo's (stock + GPUs + 10 %).
  */
 export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
   const dir = mkdtempSync(join(tmpdir(), 'wattbroker-e2e-'));
@@ -44,13 +48,17 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
   const fleet = generateFleet({ miners: o.miners, seed: o.seed ?? 1 });
   let base = 0;
   let sim: Child | undefined;
+  let meter = '';
+  const gpuHostIds = Array.from({ length: o.gpuHosts }, (_, h) => `gpu-${h + 1}`);
   for (let attempt = 0; !sim; attempt++) {
     base = await freePortRange(o.miners + 1);
     const s = spawnTs('services/miner-sim/src/main.ts', [
       '--miners', String(o.miners), '--base-port', String(base + 1), '--truth-port', String(base), '--speed', String(o.speed), '--boot', '20', '--seed', String(o.seed ?? 1),
+      ...gpuHostIds.flatMap((id) => ['--gpu-host', `${id}:${o.gpusPerHost}:h100:400`]), '--meter-port', '0',
     ]);
     try {
-      await s.waitForLine(/listening/);
+      const line = await s.waitForLine(/listening/);
+      meter = /meter modbus-tcp (\S+)/.exec(line)![1]!;
       sim = s;
     } catch (e) {
       if (attempt >= 4 || !/EADDRINUSE/.test((e as Error).message)) throw e;
@@ -64,10 +72,12 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
     writeFileSync(f, JSON.stringify({ hostId: id, kind: 'asic', miners: fleet.slice(h * per, (h + 1) * per).map((u, i) => ({ id: u.id, driver: 'luxos', host: '127.0.0.1', port: base + 1 + h * per + i })) }));
     files.set(id, f);
   }
-  for (let h = 0; h < o.gpuHosts; h++) {
-    const id = `gpu-${h + 1}`;
+  for (const id of gpuHostIds) {
     const f = join(dir, `${id}.json`);
-    writeFileSync(f, JSON.stringify({ hostId: id, kind: 'gpu', hostOverheadW: 400, gpus: Array.from({ length: o.gpusPerHost }, (_, i) => ({ id: `${id}-gpu${i}`, driver: 'sim', index: i })) }));
+    writeFileSync(f, JSON.stringify({
+      hostId: id, kind: 'gpu', hostOverheadW: 400, emulatorUrl: `http://127.0.0.1:${base}`,
+      gpus: Array.from({ length: o.gpusPerHost }, (_, i) => ({ id: `${id}-gpu${i}`, driver: 'emulated', index: i })),
+    }));
     files.set(id, f);
   }
   const stockW = fleet.reduce((s, u) => s + u.model.nominalW, 0);
@@ -76,7 +86,7 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
   const port = await freePort();
   const env = { WATTBROKER_REDIS_URL: redis.url, WATTBROKER_API_TOKENS: `operator:${OPERATOR},tenant:${TENANT}`, LOG_LEVEL: 'warn' };
   const site: TestSite = {
-    redis, api: `http://127.0.0.1:${port}`, capKw, marginKw, sim: sim!, truth: `http://127.0.0.1:${base}/truth`,
+    redis, api: `http://127.0.0.1:${port}`, capKw, marginKw, sim: sim!, truth: `http://127.0.0.1:${base}/truth`, meter,
     scheduler: undefined as unknown as Child, agents: new Map(), dir,
     async startScheduler() {
       site.scheduler = spawnTs('services/scheduler/src/main.ts', [

@@ -2,3 +2,4 @@ export { planCommand, type PlanOutput } from './plan-command.js';
 export { fleetCommand } from './fleet-command.js';
 export { CliError, EXIT } from './cli-error.js';
 export { minerCommand } from './miner-command.js';
+export { meterCommand } from './meter-command.js';

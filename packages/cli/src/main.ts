@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CliError, EXIT } from './cli-error.js';
 import { FLEET_USAGE, fleetCommand } from './fleet-command.js';
+import { METER_USAGE, meterCommand } from './meter-command.js';
 import { MINER_USAGE, minerCommand } from './miner-command.js';
 import { PLAN_USAGE, planCommand } from './plan-command.js';
 
@@ -10,15 +11,18 @@ commands:
   plan     what-if: the profile every miner would run under a budget
   fleet    generate a fleet file from the hardware catalog
   miner    status, profiles, set-profile, sleep, wake on one LuxOS miner
+  meter    read the site's power from a Modbus TCP meter at the point of connection
 
 ${PLAN_USAGE}
 
 ${FLEET_USAGE}
 
-${MINER_USAGE}`;
+${MINER_USAGE}
+
+${METER_USAGE}`;
 
 type Command = (argv: string[], write: (s: string) => void) => Promise<number>;
-const commands: Record<string, Command> = { plan: planCommand, fleet: fleetCommand, miner: minerCommand };
+const commands: Record<string, Command> = { plan: planCommand, fleet: fleetCommand, miner: minerCommand, meter: meterCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

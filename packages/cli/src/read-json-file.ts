@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { CliError, EXIT } from './cli-error.js';
 
 /** Read and validate a JSON file; every failure becomes one clear line naming the file. */
-export async function readJsonFile<S extends z.ZodType>(path: string, schema: S): Promise<z.infer<S>> {
+export async function readJsonFile<S extends z.ZodType>(path: string, schema: S, what = 'fleet file'): Promise<z.infer<S>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -23,7 +23,7 @@ export async function readJsonFile<S extends z.ZodType>(path: string, schema: S)
     if (e instanceof InputError) {
       const shown = e.issues.slice(0, 10).map((i) => `  ${i.field}: ${i.message}`);
       const more = e.issues.length > 10 ? [`  … and ${e.issues.length - 10} more`] : [];
-      throw new CliError([`${path}: invalid fleet file`, ...shown, ...more].join('\n'), EXIT.usage);
+      throw new CliError([`${path}: invalid ${what}`, ...shown, ...more].join('\n'), EXIT.usage);
     }
     throw e;
   }

@@ -13,10 +13,16 @@ export const LuxosMinerConfigSchema = z.strictObject({
   port: z.number().int().min(1).max(65535).default(4028),
 });
 
+export const GPU_DRIVERS = ['nvidia-smi', 'emulated'] as const;
+
 export const GpuConfigSchema = z.strictObject({
   id,
-  driver: z.enum(['sim', 'nvidia-smi']),
-  /** nvidia-smi index (`-i N`). */
+  /**
+   * `nvidia-smi` for real cards; `emulated` for the GPUs of the site emulator
+   * (`miner-sim --gpu-host`), reached at the host's `emulatorUrl`.
+   */
+  driver: z.enum(GPU_DRIVERS, { error: `expected one of ${GPU_DRIVERS.map((d) => `"${d}"`).join(', ')} (the in-process "sim" driver became "emulated": GPUs served by miner-sim)` }),
+  /** nvidia-smi index (`-i N`), or the card's index on the emulated host. */
   index: z.number().int().nonnegative(),
   /** Catalog model key (h100, h200, a100, rtx4090) for limits when the driver cannot say. */
   model: z.string().min(1).default('h100'),
@@ -38,9 +44,32 @@ export const HostConfigSchema = z.discriminatedUnion('kind', [
     kind: z.literal('gpu'),
     /** Chassis draw beyond the GPUs (CPU, memory, fans), W. */
     hostOverheadW: z.number().nonnegative().default(400),
+    /**
+     * Base URL of the site emulator's HTTP server (its `/truth` port), for `emulated` GPUs;
+     * the emulated host with this file's `hostId` is the one driven.
+     */
+    emulatorUrl: z.url({ protocol: /^https?$/, error: 'expected an http:// URL of the site emulator, e.g. http://127.0.0.1:14027' }).optional(),
     gpus: z.array(GpuConfigSchema).min(1),
   }),
 ]).superRefine((c, ctx) => {
+  if (c.kind === 'gpu') {
+    // One driver per host: a host is either real cards or an emulated server, never both.
+    const first = c.gpus[0]!.driver;
+    c.gpus.forEach((g, i) => {
+      if (g.driver !== first) ctx.addIssue({ code: 'custom', path: ['gpus', i, 'driver'], message: `one driver per host: gpus[0] uses "${first}", this one "${g.driver}"` });
+    });
+    if (first === 'emulated' && c.emulatorUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['emulatorUrl'], message: 'required when the GPUs use driver "emulated"' });
+    }
+    if (first !== 'emulated' && c.emulatorUrl !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['emulatorUrl'], message: `only used with driver "emulated" (the GPUs use "${first}")` });
+    }
+    const indexes = new Set<number>();
+    c.gpus.forEach((g, i) => {
+      if (indexes.has(g.index)) ctx.addIssue({ code: 'custom', path: ['gpus', i, 'index'], message: `duplicate GPU index ${g.index}` });
+      indexes.add(g.index);
+    });
+  }
   const ids = c.kind === 'asic' ? c.miners.map((m) => m.id) : c.gpus.map((g) => g.id);
   const seen = new Set<string>();
   ids.forEach((d, i) => {

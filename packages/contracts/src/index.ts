@@ -6,3 +6,4 @@ export * from './rest-responses.js';
 export * from './agent-messages.js';
 export * from './host-config.js';
 export * from './rest.js';
+export * from './meter-config.js';

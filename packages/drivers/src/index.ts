@@ -5,4 +5,7 @@ export * from './luxos/parse-reply.js';
 export * from './luxos/luxos-client.js';
 export * from './gpu/gpu-driver.js';
 export * from './gpu/nvidia-smi.js';
-export * from './gpu/sim-gpu.js';
+export * from './gpu/emulated-gpu.js';
+export * from './meter/meter-error.js';
+export * from './meter/register-codec.js';
+export * from './meter/modbus-meter.js';

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NvidiaSmiDriver, SimGpuDriver } from '../src/index.js';
+import { NvidiaSmiDriver } from '../src/index.js';
 
 describe('nvidia-smi driver (fake nvidia-smi on PATH that records its calls)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fake-nvsmi-'));
@@ -32,19 +32,5 @@ esac
     await d.setPowerLimit(1, 450);
     expect(readFileSync(log, 'utf8')).toContain('-i 1 -pl 450');
     await expect(d.setPowerLimit(0, 900)).rejects.toThrow(/not a valid power limit/);
-  });
-});
-
-describe('sim GPU driver', () => {
-  it('draws idle power when idle and stays inside its limit under load', async () => {
-    const d = new SimGpuDriver(['h100', 'h100'], 3);
-    expect((await d.read()).map((g) => g.powerW)).toEqual([64, 64]);
-    await d.setPowerLimit(0, 350);
-    d.setBusy(0, true);
-    const samples = [];
-    for (let i = 0; i < 200; i++) samples.push((await d.read())[0]!.powerW);
-    expect(Math.max(...samples)).toBe(350);
-    expect(Math.min(...samples)).toBeGreaterThan(64);
-    await expect(d.setPowerLimit(0, 100)).rejects.toThrow(/outside 200\.\.700/);
   });
 });

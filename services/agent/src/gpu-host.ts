@@ -102,7 +102,7 @@ export class GpuHost implements HostDevices {
     this.jobs.set(spec.id, { abort, gpus });
     for (const gid of gpus) {
       this.gpuJob.set(gid, spec.id);
-      this.driver.setBusy?.(this.config.gpus.find((g) => g.id === gid)!.index, true);
+      this.markBusy(gid, true);
     }
     runWorkload(spec, this.speed, abort.signal).then(
       () => this.finish(spec.id, true),
@@ -122,10 +122,19 @@ export class GpuHost implements HostDevices {
     this.jobs.delete(jobId);
     for (const gid of job.gpus) {
       if (this.gpuJob.get(gid) === jobId) this.gpuJob.delete(gid);
-      this.driver.setBusy?.(this.config.gpus.find((g) => g.id === gid)!.index, false);
+      this.markBusy(gid, false);
     }
     if (job.abort.signal.aborted) return; // cancelled by the scheduler, which already knows
     this.listener?.(jobId, ok, error);
+  }
+
+  /**
+   * Emulated cards draw load only when told a job runs. Not awaited, and a failure only
+   * changes simulated draw: the limit, which is what the reservation rests on, is already set.
+   */
+  private markBusy(gpuId: string, busy: boolean): void {
+    const index = this.config.gpus.find((g) => g.id === gpuId)!.index;
+    this.driver.setBusy?.(index, busy).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { HostConfigSchema, InputError, parseInput } from '@wattbroker/contracts';
-import { NvidiaSmiDriver, SimGpuDriver, type GpuDriver } from '@wattbroker/drivers';
+import { EmulatedGpuDriver, NvidiaSmiDriver, type GpuDriver } from '@wattbroker/drivers';
 import { Agent } from './agent.js';
 import { AsicHost } from './asic-host.js';
 import { GpuHost } from './gpu-host.js';
@@ -47,9 +47,10 @@ async function main(): Promise<void> {
   let devices;
   if (config.kind === 'asic') devices = new AsicHost(config);
   else {
-    const drivers = new Set(config.gpus.map((g) => g.driver));
-    if (drivers.size > 1) fail(`${values.config}: gpus: one driver per host, got ${[...drivers].join(' and ')}`);
-    const driver: GpuDriver = drivers.has('nvidia-smi') ? new NvidiaSmiDriver() : new SimGpuDriver(config.gpus.map((g) => g.model));
+    // The schema has checked that all GPUs use one driver and that `emulated` has its URL.
+    const driver: GpuDriver = config.gpus[0]!.driver === 'emulated'
+      ? new EmulatedGpuDriver({ url: config.emulatorUrl!, hostId: config.hostId })
+      : new NvidiaSmiDriver();
     devices = new GpuHost(config, driver, speed);
   }
   const agent = new Agent({ config, redisUrl, devices, logger });

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `pnpm demo`: the main job on embedded defaults. A private redis-server (unless --redis),
- * emulated LuxOS miners, ASIC and GPU agents, the scheduler with its REST API, and a
- * generator of bursty GPU inference jobs, all as separate processes; a live status line.
+ * the site emulator (LuxOS miners, GPU servers, cooling, a Modbus TCP site meter), ASIC and
+ * GPU agents, the scheduler with its REST API, and a generator of bursty GPU inference jobs,
+ * all as separate processes; a live status line.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -103,16 +104,26 @@ async function main(): Promise<void> {
       redisUrl = redis.url;
       process.stdout.write(`demo: no Redis given; started a private redis-server on 127.0.0.1:${redis.port} (AOF on, data in ${redis.dir})\n`);
     }
-    // Miners: one emulator process for the whole site, each ASIC host drives a slice.
+    // One emulator process for the whole site: the miners (each ASIC host drives a slice), the
+    // GPU servers (each GPU agent drives one), the true cooling, and a Modbus TCP meter at the
+    // point of connection that reads all of it.
     const truthPort = await freeLoopbackPort();
     // Below the ephemeral range (32768+), where outgoing connections take their ports.
     const basePort = 10000 + Math.floor(Math.random() * Math.max(1, 22000 - miners));
+    const gpuHostIds = Array.from({ length: gpuHosts }, (_, h) => `gpu-${h + 1}`);
     const sim = startService('miner-sim', 'services/miner-sim/src/main.ts',
-      ['--miners', String(miners), '--base-port', String(basePort), '--truth-port', String(truthPort), '--speed', String(speed), '--seed', String(seed), '--boot', '20'],
+      ['--miners', String(miners), '--base-port', String(basePort), '--truth-port', String(truthPort), '--speed', String(speed), '--seed', String(seed), '--boot', '20',
+        ...gpuHostIds.flatMap((id) => ['--gpu-host', `${id}:${gpusPerHost}:h100:400`]), '--cooling-fraction', '0.1', '--meter-port', '0', '--meter-preset', 'sdm630'],
       {}, logDir, /listening/);
     procs.push(sim);
-    await sim.ready;
-    process.stdout.write(`demo: ${miners} emulated miners on 127.0.0.1:${basePort}-${basePort + miners - 1} (physics ${speed}x), site meter http://127.0.0.1:${truthPort}/truth\n`);
+    const simLine = await sim.ready;
+    const meter = /meter modbus-tcp (\S+)/.exec(simLine)![1]!;
+    const emulatorUrl = `http://127.0.0.1:${truthPort}`;
+    process.stdout.write(
+      `demo: ${miners} emulated miners on 127.0.0.1:${basePort}-${basePort + miners - 1}` +
+        `${gpuHosts ? ` and ${gpuHosts} emulated GPU hosts × ${gpusPerHost} H100` : ''} (physics ${speed}x), ` +
+        `truth ${emulatorUrl}/truth, site meter modbus-tcp ${meter} (sdm630, unit 1; try: pnpm wattbroker meter ${meter} --preset sdm630)\n`,
+    );
 
     const hostFiles: Array<{ id: string; file: string }> = [];
     const per = Math.ceil(miners / asicHosts);
@@ -127,12 +138,11 @@ async function main(): Promise<void> {
       }, null, 2));
       hostFiles.push({ id, file });
     }
-    for (let h = 0; h < gpuHosts; h++) {
-      const id = `gpu-${h + 1}`;
+    for (const id of gpuHostIds) {
       const file = join(runDir, `${id}.json`);
       writeFileSync(file, JSON.stringify({
-        hostId: id, kind: 'gpu', hostOverheadW: 400,
-        gpus: Array.from({ length: gpusPerHost }, (_, i) => ({ id: `${id}-gpu${i}`, driver: 'sim', index: i, model: 'h100' })),
+        hostId: id, kind: 'gpu', hostOverheadW: 400, emulatorUrl,
+        gpus: Array.from({ length: gpusPerHost }, (_, i) => ({ id: `${id}-gpu${i}`, driver: 'emulated', index: i, model: 'h100' })),
       }, null, 2));
       hostFiles.push({ id, file });
     }

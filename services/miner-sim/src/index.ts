@@ -5,3 +5,8 @@ export * from './miner/faults.js';
 export * from './server/miner-server.js';
 export * from './server/request-scanner.js';
 export * from './server/truth-server.js';
+export * from './gpu/emulated-gpu.js';
+export * from './gpu/emulated-gpu-host.js';
+export * from './site/site-power.js';
+export * from './meter/modbus-tcp-server.js';
+export * from './meter/site-meter.js';

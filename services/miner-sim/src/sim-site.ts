@@ -1,8 +1,10 @@
 import { generateFleet, type AsicModelKey, type FleetMix } from '@wattbroker/core';
+import { EmulatedGpuHost, type GpuHostSpec, type GpuHostTruth } from './gpu/emulated-gpu-host.js';
 import { EmulatedMiner, type MinerClock, type MinerTruth } from './miner/emulated-miner.js';
 import type { Faults } from './miner/faults.js';
 import type { PhysicsOptions } from './miner/physics.js';
 import { MinerServer } from './server/miner-server.js';
+import { DEFAULT_COOLING, sitePower, type CoolingModel, type SitePowerTruth } from './site/site-power.js';
 
 export interface SimSiteOptions {
   readonly miners: number;
@@ -17,6 +19,10 @@ export interface SimSiteOptions {
   readonly sessionTimeoutMs?: number;
   readonly physics?: PhysicsOptions;
   readonly initialProfile?: string;
+  /** GPU servers, on the same clock. @defaultValue none */
+  readonly gpuHosts?: readonly GpuHostSpec[];
+  /** The site's true cooling. @defaultValue 10 % of IT, no fixed part */
+  readonly cooling?: CoolingModel;
 }
 
 export interface SiteTruth {
@@ -24,8 +30,12 @@ export interface SiteTruth {
   speed: number;
   simTimeS: number;
   miners: number;
+  /** The miners' draw, W (kept from before GPUs and cooling were emulated; see `site`). */
   totalPowerW: number;
   totalHashrateThs: number;
+  /** The whole site at the point of connection: what a revenue meter there reads. */
+  site: SitePowerTruth;
+  gpuHosts: Array<Omit<GpuHostTruth, 'gpus'> & { gpus: number; busy: number }>;
   perMiner?: MinerTruth[];
 }
 
@@ -33,8 +43,10 @@ export interface SiteTruth {
 export class SimSite {
   readonly miners: EmulatedMiner[];
   readonly servers: MinerServer[];
+  readonly gpuHosts: EmulatedGpuHost[];
   readonly host: string;
   readonly speed: number;
+  readonly cooling: CoolingModel;
   private readonly startedMs = Date.now();
 
   constructor(readonly opts: SimSiteOptions) {
@@ -54,6 +66,18 @@ export class SimSite {
       ...(opts.initialProfile ? { initialProfile: opts.initialProfile } : {}),
     }));
     this.servers = this.miners.map((m) => new MinerServer(m, this.host));
+    this.gpuHosts = (opts.gpuHosts ?? []).map((spec) => new EmulatedGpuHost(spec, seed, clock));
+    const ids = new Set<string>();
+    for (const h of this.gpuHosts) {
+      if (ids.has(h.id)) throw new RangeError(`GPU host "${h.id}" declared twice`);
+      ids.add(h.id);
+    }
+    this.cooling = opts.cooling ?? DEFAULT_COOLING;
+  }
+
+  /** The GPU host with this id, or undefined. */
+  gpuHost(id: string): EmulatedGpuHost | undefined {
+    return this.gpuHosts.find((h) => h.id === id);
   }
 
   async start(): Promise<void> {
@@ -88,15 +112,29 @@ export class SimSite {
 
   truth(perMiner = true): SiteTruth {
     const all = this.miners.map((m) => m.truth());
+    const hosts = this.gpuHosts.map((h) => h.truth());
+    const minersW = all.reduce((s, m) => s + m.powerW, 0);
+    const site = sitePower({
+      minersW,
+      gpusW: hosts.reduce((s, h) => s + h.gpusW, 0),
+      hostOverheadW: hosts.reduce((s, h) => s + h.hostOverheadW, 0),
+    }, this.cooling);
     return {
       at: new Date().toISOString(),
       speed: this.speed,
       simTimeS: ((Date.now() - this.startedMs) / 1000) * this.speed,
       miners: all.length,
-      totalPowerW: Math.round(all.reduce((s, m) => s + m.powerW, 0) * 10) / 10,
+      totalPowerW: Math.round(minersW * 10) / 10,
       totalHashrateThs: Math.round(all.reduce((s, m) => s + m.hashrateThs, 0) * 100) / 100,
+      site,
+      gpuHosts: hosts.map(({ gpus, ...h }) => ({ ...h, gpus: gpus.length, busy: gpus.filter((g) => g.busy).length })),
       ...(perMiner ? { perMiner: all } : {}),
     };
+  }
+
+  /** The whole site's true power now, W (what a meter at the point of connection reads, without its noise). */
+  sitePowerW(): number {
+    return this.truth(false).site.sitePowerW;
   }
 }
 

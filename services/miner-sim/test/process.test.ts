@@ -31,4 +31,19 @@ describe('pnpm miner-sim as a process', () => {
     expect(await sim.exited).toBe(2);
     expect(sim.stderr()).toMatch(/--models: unknown ASIC model "s9"/);
   });
+
+  it('refuses bad GPU, cooling and meter flags with a one-line reason naming the flag and exit code 2', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--gpu-host', 'gpu-1:8:v100'], /--gpu-host gpu-1:8:v100: unknown GPU model "v100"/],
+      [['--gpu-host', 'g:1', '--gpu-host', 'g:2'], /--gpu-host: host id "g" given twice/],
+      [['--meter-preset', 'pm5xxx'], /--meter-preset, --meter-unit-id and --meter-noise-pct need --meter-port/],
+      [['--meter-port', '0', '--meter-preset', 'sdm120'], /--meter-preset: unknown meter "sdm120" \(known: sdm630, pm5xxx\)/],
+      [['--cooling-fraction=-1'], /--cooling-fraction: expected a number ≥ 0, got "-1"/],
+    ];
+    await Promise.all(cases.map(async ([flags, message]) => {
+      const sim = spawnTs('services/miner-sim/src/main.ts', ['--miners', '1', '--base-port', '4028', ...flags]);
+      expect(await sim.exited).toBe(2);
+      expect(sim.stderr()).toMatch(message);
+    }));
+  });
 });

@@ -16,6 +16,9 @@ export interface GpuReading {
 export interface GpuDriver {
   read(): Promise<GpuReading[]>;
   setPowerLimit(index: number, watts: number): Promise<void>;
-  /** Tell the driver whether a job is running on the card (the sim draws accordingly). */
-  setBusy?(index: number, busy: boolean): void;
+  /**
+   * Tell the driver whether a job is running on the card. Real cards need no telling (the
+   * workload loads them); emulated cards draw accordingly.
+   */
+  setBusy?(index: number, busy: boolean): Promise<void>;
 }

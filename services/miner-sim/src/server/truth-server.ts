@@ -1,13 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { NO_FAULTS, parseFault, type Faults } from '../miner/faults.js';
 import type { SimSite } from '../sim-site.js';
+import { handleGpuRequest } from './gpu-routes.js';
+import { json, problem, readJsonObject } from './http-util.js';
 
 /**
- * The site meter and fault switchboard, over plain HTTP:
- * - `GET /truth` → true wall power and state of every miner and their sum
- *   (`?perMiner=false` for the sums only);
+ * The site's ground truth, fault switchboard and emulated GPUs, over plain HTTP:
+ * - `GET /truth` → true wall power and state of every miner and their sum, the GPU hosts,
+ *   and the whole site's power with cooling (`?perMiner=false` for the sums only);
  * - `POST /faults` `{"miner": 3 | "m-0004" | 14031, "fault": "slowMs=2000"}` (or
  *   `"faults": ["noNul", "quirk"]`) sets faults; `DELETE /faults?miner=3` clears them.
+ * - `/gpus…`: read and drive the emulated GPUs (gpu-routes.ts).
  * Errors are `application/problem+json` naming the field.
  */
 export function startTruthServer(site: SimSite, host: string, port: number): Promise<Server> {
@@ -32,14 +35,10 @@ async function handle(site: SimSite, req: IncomingMessage, res: ServerResponse):
     for (const i of targets) await site.setFaults(i, { ...NO_FAULTS });
     return json(res, 200, { cleared: targets.length });
   }
+  if (url.pathname === '/gpus' || url.pathname.startsWith('/gpus/')) return handleGpuRequest(site, req, res, url);
   if (url.pathname === '/faults' && req.method === 'POST') {
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
-    } catch {
-      return problem(res, 400, 'invalid JSON body', 'the body must be a JSON object');
-    }
-    if (body === null || typeof body !== 'object') return problem(res, 400, 'invalid body', 'the body must be a JSON object');
+    const body = await readJsonObject(req, res);
+    if (!body) return;
     const specs = body.faults ?? (body.fault !== undefined ? [body.fault] : undefined);
     if (!Array.isArray(specs) || specs.length === 0 || !specs.every((s) => typeof s === 'string')) {
       return problem(res, 400, 'invalid field', 'fault: give "fault": "name[=value]" or "faults": [...]', 'fault');
@@ -57,7 +56,7 @@ async function handle(site: SimSite, req: IncomingMessage, res: ServerResponse):
     await site.setFaults(index, patch);
     return json(res, 200, site.miners[index]!.truth());
   }
-  return problem(res, 404, 'not found', `${req.method} ${url.pathname}: try GET /truth, POST /faults, DELETE /faults`);
+  return problem(res, 404, 'not found', `${req.method} ${url.pathname}: try GET /truth, POST /faults, DELETE /faults, GET /gpus`);
 }
 
 function lookup(site: SimSite, ref: string | number, res: ServerResponse): number {
@@ -67,26 +66,4 @@ function lookup(site: SimSite, ref: string | number, res: ServerResponse): numbe
     problem(res, 404, 'no such miner', `miner: ${(e as Error).message}`, 'miner');
     return -1;
   }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let data = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => {
-      data += c;
-      if (data.length > 65536) req.destroy(new Error('body too large'));
-    });
-    req.on('end', () => resolve(data));
-    req.on('error', reject);
-  });
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
-
-function problem(res: ServerResponse, status: number, title: string, detail: string, field?: string): void {
-  res.writeHead(status, { 'content-type': 'application/problem+json' })
-    .end(JSON.stringify({ type: 'about:blank', title, status, detail, ...(field ? { field } : {}) }));
 }
