@@ -39,7 +39,7 @@ wb_note() { printf '%s: %s\n' "$1" "$2" >&2; }
 # by `||`); prints the pinned pnpm version for wb_pnpm.
 wb_node() {
   command -v node >/dev/null 2>&1 ||
-    wb_fail "$1" 'Node.js not found: install Node.js 24 LTS (Debian/Ubuntu: install nvm, then nvm install 24; Fedora: sudo dnf install -y nodejs; macOS: brew install node@24)'
+    wb_fail "$1" 'Node.js not found: install Node.js 24 LTS (Debian/Ubuntu: install nvm, then nvm install 24; Fedora: sudo dnf install -y nodejs; macOS: brew install node)'
   local out
   # shellcheck disable=SC2016 # JavaScript, not shell
   out=$(node -e '
@@ -55,7 +55,7 @@ wb_node() {
     console.log(ok ? pkg.packageManager.replace(/^pnpm@/, "") : `!${pkg.engines.node}`);
   ') || wb_fail "$1" 'cannot read package.json with node'
   case $out in
-    !*) wb_fail "$1" "Node.js $(node --version) is too old (need ${out#!}): install Node.js 24 LTS (Debian/Ubuntu: install nvm, then nvm install 24; Fedora: sudo dnf install -y nodejs; macOS: brew install node@24)" ;;
+    !*) wb_fail "$1" "Node.js $(node --version) is too old (need ${out#!}): install Node.js 24 LTS (Debian/Ubuntu: install nvm, then nvm install 24; Fedora: sudo dnf install -y nodejs; macOS: brew install node)" ;;
   esac
   wb_pnpm_version=$out
 }
