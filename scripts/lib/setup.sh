@@ -74,12 +74,12 @@ wb_pnpm() {
   prefix=$(npm prefix -g 2>/dev/null)
   if [ "$(id -u)" -eq 0 ] || { [ -w "$prefix/bin" ] && [ -w "$prefix/lib" ]; }; then
     wb_note "$1" "installing pnpm $want (npm install -g pnpm@$want)"
-    npm install -g --no-audit --no-fund --loglevel=error "pnpm@$want" >&2 ||
+    npm install -g --no-audit --no-fund --no-update-notifier --loglevel=error "pnpm@$want" >&2 ||
       wb_fail "$1" "could not install pnpm $want: run npm install -g pnpm@$want (Debian/Ubuntu and Fedora: with sudo if npm's global folder is root's; macOS: as is)"
     export PATH="$prefix/bin:$PATH"  # before any other pnpm found earlier on PATH
   else
     wb_note "$1" "installing pnpm $want into ~/.local (npm's global folder $prefix is not writable)"
-    npm install -g --prefix "$HOME/.local" --no-audit --no-fund --loglevel=error "pnpm@$want" >&2 ||
+    npm install -g --prefix "$HOME/.local" --no-audit --no-fund --no-update-notifier --loglevel=error "pnpm@$want" >&2 ||
       wb_fail "$1" "could not install pnpm $want: run npm install -g pnpm@$want (Debian/Ubuntu and Fedora: with sudo if npm's global folder is root's; macOS: as is)"
     export PATH="$HOME/.local/bin:$PATH"
     wb_note "$1" "pnpm is in ~/.local/bin; add that folder to PATH to run pnpm yourself"
