@@ -113,6 +113,27 @@ describe('agent', () => {
     }
   });
 
+  it('keeps a shed armed for an event further ahead than setTimeout can wait (24.8 days), instead of firing it at once', async () => {
+    const config = asicConfig();
+    const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger });
+    await agent.start();
+    const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
+    const r = conn();
+    try {
+      const startsAt = Date.now() + 30 * 86_400_000;
+      await q.add('arm', { eventId: 'ev-far', hostId: 'rack-1', epoch: 6, startsAt, endsAt: startsAt + 3_600_000, devices: { m0: { kind: 'asic', profile: 'sleep' } } });
+      await waitFor('ev-far armed', async () => (await r.hget('{wb}:agent:rack-1:armed', 'ev-far')) !== null);
+      await new Promise((res) => setTimeout(res, 1000));
+      expect(await r.hget('{wb}:agent:rack-1:armed', 'ev-far')).not.toBeNull(); // not fired (and so not dropped)
+      expect(site.miners[0]!.truth().state).not.toBe('sleeping');
+    } finally {
+      await r.hdel('{wb}:agent:rack-1:armed', 'ev-far');
+      r.disconnect();
+      await q.close();
+      await agent.stop();
+    }
+  });
+
   it('takes a shed while an earlier command is still writing, and the newest target wins per miner', async () => {
     // One exchange at a time on this host, and m0 answers slowly: the first command's write
     // to m0 takes a second or more, with its write to m1 still waiting behind it.

@@ -6,10 +6,10 @@ import { parse } from 'yaml';
 
 /**
  * A test VTN that speaks OpenADR 3.1 and checks every request it receives and every
- * response it sends against the specification (`shared/specs/openadr3/openadr3-3.1.0.yaml`).
+ * response it sends against the specification (`packages/contracts/spec/openadr3/openadr3-3.1.0.yaml`).
  * Anything that does not validate is recorded in `violations` (and the request refused).
  */
-const spec = parse(readFileSync(new URL('../../../shared/specs/openadr3/openadr3-3.1.0.yaml', import.meta.url), 'utf8')) as Record<string, unknown>;
+const spec = parse(readFileSync(new URL('../../packages/contracts/spec/openadr3/openadr3-3.1.0.yaml', import.meta.url), 'utf8')) as Record<string, unknown>;
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export function specValidator() {

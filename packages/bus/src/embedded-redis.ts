@@ -21,14 +21,24 @@ export interface EmbeddedRedisOptions {
 }
 
 /**
+ * What to do when `redis-server` is missing, in one line. `scripts/lib/setup.sh` prints the
+ * same line (a test keeps the two equal).
+ */
+export const REDIS_SERVER_HOWTO =
+  'redis-server not found on PATH: install it (Debian/Ubuntu: sudo apt-get install -y redis-server; Fedora: sudo dnf install -y redis; macOS: brew install redis)';
+
+/** Whether a `redis-server` can be started from PATH. */
+export function redisServerOnPath(): boolean {
+  return !spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error;
+}
+
+/**
  * A private redis-server on a free loopback port, for the demo and tests: never a shared
  * instance, so nothing is ever flushed that belongs to someone else. Needs `redis-server`
- * on PATH (`.ci/run` installs it).
+ * on PATH (`./scripts/demo` and `./scripts/test` install it where they can).
  */
 export async function startEmbeddedRedis(opts: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
-  if (spawnSync('redis-server', ['--version']).error) {
-    throw new Error('redis-server not found on PATH: install it (apt-get install -y redis-server) or give a Redis URL');
-  }
+  if (!redisServerOnPath()) throw new Error(REDIS_SERVER_HOWTO);
   const ownDir = opts.dir === undefined;
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'wattbroker-redis-'));
   mkdirSync(dir, { recursive: true });

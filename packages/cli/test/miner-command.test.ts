@@ -5,7 +5,7 @@ import { runCli } from './run-cli.js';
 describe('wattbroker miner on recorded replies', () => {
   let replay: Awaited<ReturnType<typeof startReplayServer>>;
   beforeAll(async () => {
-    replay = await startReplayServer(new URL('../../../../shared/fixtures/luxos/', import.meta.url));
+    replay = await startReplayServer(new URL('../../../test/fixtures/luxos/', import.meta.url));
   });
   afterAll(() => replay.close());
 

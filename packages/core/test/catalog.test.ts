@@ -8,7 +8,7 @@ interface LuxProfile {
   'Profile Name': string; Frequency: number; Voltage: number; Hashrate: number; Watts: number; Step: string;
 }
 const fixture = JSON.parse(
-  readFileSync(new URL('../../../../shared/fixtures/luxos/profiles.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../test/fixtures/luxos/profiles.json', import.meta.url), 'utf8'),
 ) as { PROFILES: LuxProfile[] };
 
 describe('S19k Pro table against the recorded LuxOS table', () => {

@@ -7,7 +7,7 @@ describe('LuxOS driver on recorded replies', () => {
   let replay: Awaited<ReturnType<typeof startReplayServer>>;
   let client: LuxosClient;
   beforeAll(async () => {
-    replay = await startReplayServer(new URL('../../../../shared/fixtures/luxos/', import.meta.url));
+    replay = await startReplayServer(new URL('../../../test/fixtures/luxos/', import.meta.url));
     client = new LuxosClient('127.0.0.1', replay.port, { retries: 0 });
   });
   afterAll(() => replay.close());

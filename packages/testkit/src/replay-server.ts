@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 
 /**
- * Serves recorded miner replies (one JSON file per command, e.g. shared/fixtures/luxos) over
+ * Serves recorded miner replies (one JSON file per command, e.g. test/fixtures/luxos) over
  * the LuxOS transport: read one JSON request, answer with the recording + NUL, close. Joined
  * commands (`a+b`) get `{"a":[…],"b":[…],"id":1}` built from the recordings. Unknown
  * commands get the firmware's "Invalid command". Lets the driver and CLI be tested against

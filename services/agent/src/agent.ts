@@ -166,7 +166,12 @@ export class Agent {
       void this.redis.hdel(this.armedKey, cmd.eventId);
       return;
     }
-    const timer = setTimeout(() => void this.fireArmed(cmd.eventId), Math.max(0, cmd.startsAt - Date.now()));
+    const wait = cmd.startsAt - Date.now();
+    // setTimeout fires at once (with a TimeoutOverflowWarning) when asked to wait longer than
+    // MAX_TIMER_MS: an event that far ahead is re-armed when that much time has passed.
+    const timer = wait > MAX_TIMER_MS
+      ? setTimeout(() => this.arm(cmd), MAX_TIMER_MS)
+      : setTimeout(() => void this.fireArmed(cmd.eventId), Math.max(0, wait));
     this.armed.set(cmd.eventId, { cmd, timer });
   }
 
@@ -246,6 +251,9 @@ export class Agent {
 /** Read-back interval and limit for devices that were just written. */
 const SETTLE_READ_MS = 500;
 const SETTLE_WATCH_MS = 30_000;
+
+/** The longest delay setTimeout honours (2³¹ − 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A reading that will not change any more on its own: not ramping, and powered down if asleep. */
 function settled(r: DeviceReading): boolean {

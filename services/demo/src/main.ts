@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freeLoopbackPort, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
+import { freeLoopbackPort, REDIS_SERVER_HOWTO, redisServerOnPath, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
 import { generateFleet, mulberry32 } from '@wattbroker/core';
 import { startService, type Proc } from './processes.js';
 
@@ -69,6 +69,11 @@ async function main(): Promise<void> {
   const priceAt = values['price-at'] !== undefined ? num('price-at', values['price-at'], 0, 0) : undefined;
   const price = num('price', values.price, 100, 0);
   const hashprice = num('hashprice', values.hashprice, 0.05, 0.0001);
+  if (values.redis === undefined && !redisServerOnPath()) {
+    // The same line `./scripts/demo` prints when it cannot install redis-server itself.
+    process.stderr.write(`demo: ${REDIS_SERVER_HOWTO}, or pass --redis URL\n`);
+    process.exit(1);
+  }
 
   // Size the default contract as sites do: the miners' stock draw plus the GPUs at their
   // limits plus cooling (10 % of IT). The miners then fill what the GPUs leave free,

@@ -8,7 +8,7 @@ import { request, startSim } from './helpers.js';
  * For every reply recorded from a real LuxOS miner (S19k Pro), the emulator's reply to the
  * same command must have the same payload keys, field names, JSON types and STATUS.
  */
-const dir = new URL('../../../../shared/fixtures/luxos/', import.meta.url);
+const dir = new URL('../../../test/fixtures/luxos/', import.meta.url);
 const fixtures = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 type Shape = string | { [k: string]: Shape } | Shape[];

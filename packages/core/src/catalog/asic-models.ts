@@ -1,12 +1,13 @@
 /**
  * ASIC models and how their LuxOS-style profile tables are generated.
  *
- * Figures come from `shared/reference/hardware-and-grid.md`. Where a figure is an estimate
+ * Figures come from vendor datasheets and LuxOS profile tables (summarised in docs/design.md,
+ * "Hardware figures"). Where a figure is an estimate
  * (default clock and voltage of models we have no recorded table for) it is a field of the
  * model, not a constant buried in code.
  *
  * Power model: `W = k · f^α · V^β`. α and β were fitted to the real S19k Pro table
- * (`shared/fixtures/luxos/profiles.json`) with k pinned so that the default row equals the
+ * (`test/fixtures/luxos/profiles.json`) with k pinned so that the default row equals the
  * nameplate wall power; every row then lands within 1.1 % of the recorded estimate (the
  * catalog test checks ≤ 2 %). Other models reuse α and β and get their own k from their
  * nameplate figures, so each table is anchored at the numbers the vendor publishes.

@@ -1,6 +1,7 @@
 /**
- * GPU models. Figures from `shared/reference/hardware-and-grid.md`; values marked est. in the
- * comments are typical `nvidia-smi` readings, kept as fields so a site can correct them.
+ * GPU models. Figures from vendor datasheets (summarised in docs/design.md, "Hardware
+ * figures"); values marked est. in the comments are typical `nvidia-smi` readings, kept as
+ * fields so a site can correct them.
  */
 export interface GpuModel {
   readonly key: string;

@@ -1,7 +1,7 @@
 /**
  * GPUs as an agent sees them: read power and limits, set a power limit. The limit is what
- * makes a reservation hold (DESIGN rule 3): the card enforces it within about a second, so a
- * burst inside a job cannot exceed what was admitted.
+ * makes a reservation hold (DESIGN rule 3, docs/design.md): the card enforces it within about
+ * a second, so a burst inside a job cannot exceed what was admitted.
  */
 export interface GpuReading {
   index: number;

@@ -1,5 +1,7 @@
 /**
- * LuxOS API facts shared by the driver and the emulator (`shared/reference/luxos-api.md`).
+ * LuxOS API facts shared by the driver and the emulator: from Luxor's published API
+ * documentation and the replies recorded from a real miner in `test/fixtures/luxos/`
+ * (summary in docs/miner-sim.md).
  * Codes marked "ours" are not published by Luxor; the emulator uses them and the driver keys
  * on the STATUS letter, never on them.
  */

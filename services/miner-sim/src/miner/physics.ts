@@ -5,7 +5,8 @@ import { estimatePowerW, gaussian, mulberry32, seedFrom, type AsicUnit, type Rng
  * seeded noise: the caller supplies the time, so tests can drive it directly and the
  * server scales wall time by `--speed`.
  *
- * What it models (shared/reference/hardware-and-grid.md):
+ * What it models (vendor figures and LuxOS behaviour; see docs/design.md, "Hardware figures",
+ * and docs/miner-sim.md):
  * - a profile change ramps 5 MHz (and 0.05 V) per tick toward the target; `ramping` meanwhile;
  * - power and hashrate follow the actual frequency and voltage; the true draw is the LuxOS
  *   estimate times the unit's bias (±10 %), the reported draw adds ~0.5 % noise;

@@ -4,7 +4,7 @@ import type { MinerPhysics } from './physics.js';
 
 /**
  * Reply bodies, field for field as a real LuxOS miner writes them (compare
- * shared/fixtures/luxos/*.json; the conformance test does, for every file).
+ * test/fixtures/luxos/*.json; the conformance test does, for every file).
  */
 export interface ReplyContext {
   readonly physics: MinerPhysics;
