@@ -22,7 +22,7 @@ describe('LuxOS driver on recorded replies', () => {
   it('reads telemetry: 1051 W, profile 290MHz, 59.8 TH/s, not ramping, awake', async () => {
     expect(await client.telemetry()).toEqual({
       model: 'Antminer S19k Pro', profile: '290MHz', powerW: 1051, hashrateThs: 59.75606,
-      ramping: false, sleeping: false, atmEnabled: true,
+      ramping: false, sleeping: false, waking: false, atmEnabled: true,
     });
   });
 

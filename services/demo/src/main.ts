@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freeLoopbackPort, REDIS_SERVER_HOWTO, redisServerOnPath, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
+import { GridEventViewSchema, PricesViewSchema, ProblemSchema, SiteViewSchema } from '@wattbroker/contracts';
 import { generateFleet, mulberry32 } from '@wattbroker/core';
 import { startService, type Proc } from './processes.js';
 
@@ -202,8 +203,11 @@ async function main(): Promise<void> {
         const startsAt = new Date().toISOString();
         const endsAt = new Date(Date.now() + gridFor * 1000).toISOString();
         const r = await fetch(`${api}/v1/grid/events`, { method: 'POST', headers: headers(operatorToken), body: JSON.stringify({ capKw: gridCapKw, startsAt, endsAt, program: 'demo' }) });
-        const e = (await r.json()) as { id?: string; detail?: string };
-        process.stdout.write(`\ndemo: grid event ${e.id ?? e.detail}: cap ${gridCapKw} kW for ${gridFor} s; report: ${api}/v1/grid/events/${e.id}/report\n`);
+        const body: unknown = await r.json();
+        const e = r.ok ? GridEventViewSchema.parse(body) : undefined;
+        process.stdout.write(e
+          ? `\ndemo: grid event ${e.id}: cap ${gridCapKw} kW for ${gridFor} s; report: ${api}/v1/grid/events/${e.id}/report\n`
+          : `\ndemo: grid event refused: ${ProblemSchema.parse(body).detail}\n`);
       }, gridAt * 1000);
     }
     if (priceAt !== undefined) {
@@ -219,17 +223,17 @@ async function main(): Promise<void> {
     setInterval(async () => {
       if (stopping) return;
       try {
-        const site = (await (await fetch(`${api}/v1/site`, { headers: headers(operatorToken) })).json()) as {
-          effectiveCapKw: number; power: { siteKw: number; asicKw: number; gpuKw: number; overheadKw: number }; hashrateThs: number; jobs: { queued: number; admitting: number; running: number }; silentHosts: string[];
-        };
-        const prices = (await (await fetch(`${api}/v1/prices`, { headers: headers(operatorToken) })).json()) as { effectivePricePerMWh?: number };
+        // Parsed with the API's own response schemas: a change on either side shows here.
+        const site = SiteViewSchema.parse(await (await fetch(`${api}/v1/site`, { headers: headers(operatorToken) })).json());
+        const prices = PricesViewSchema.parse(await (await fetch(`${api}/v1/prices`, { headers: headers(operatorToken) })).json());
         const t = Math.round((Date.now() - started) / 1000);
         const line = `[${String(t).padStart(4)}s] cap ${site.effectiveCapKw.toFixed(1)} kW | site ${site.power.siteKw.toFixed(1)} kW ` +
           `(${((site.power.siteKw / site.effectiveCapKw) * 100).toFixed(1)} %) | ASIC ${site.power.asicKw.toFixed(1)} GPU ${site.power.gpuKw.toFixed(1)} overhead ${site.power.overheadKw.toFixed(1)} kW | ` +
           `${(site.hashrateThs / 1000).toFixed(2)} PH/s | jobs queued ${site.jobs.queued} admitting ${site.jobs.admitting} running ${site.jobs.running}` +
           (site.effectiveCapKw < capKw - marginKw - 0.05 ? ' | GRID EVENT' : '') +
           (prices.effectivePricePerMWh !== undefined ? ` | price ${prices.effectivePricePerMWh} $/MWh` : '') +
-          (site.silentHosts.length ? ` | SILENT ${site.silentHosts.join(',')}` : '');
+          (site.silentHosts.length ? ` | SILENT ${site.silentHosts.join(',')}` : '') +
+          (site.offTargetDevices ? ` | OFF TARGET ${site.offTargetDevices}` : '');
         process.stdout.write(tty ? `\r${line}\u001b[K` : `${line}\n`);
       } catch {
         // the scheduler may be restarting; the next line will tell

@@ -11,6 +11,7 @@ import { LocalDeadlineLease } from './bus/lease.js';
 import type { SchedulerEvents } from './events.js';
 import { GridSchedules } from './grid/schedules.js';
 import { Arming } from './loops/arming.js';
+import { LeadershipLoop } from './loops/leadership-loop.js';
 import { ControlLoop } from './loops/control-loop.js';
 import { recordSample } from './loops/sample-loop.js';
 import { OpenAdrVen, type VenConfig } from './openadr/ven.js';
@@ -70,8 +71,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private readonly arming: Arming;
   private readonly log: Logger;
   private timers: unknown[] = [];
-  private leading = false;
-  private running = false;
+  private readonly leadership: LeadershipLoop;
 
   constructor(private readonly opts: SchedulerOptions) {
     super();
@@ -98,6 +98,18 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.grid = new GridEvents({ ...deps, arming: this.arming });
     this.settings = new Settings(deps);
     this.agents = new AgentReports({ ...deps, jobs: this.jobs });
+    this.leadership = new LeadershipLoop({
+      lease: this.lease, events: this, log: this.log,
+      onGain: () => this.startVen(),
+      onLose: () => {
+        this.ven?.stop();
+        this.ven = undefined;
+      },
+      whileLeading: async () => {
+        await this.grid.reload();
+        await this.arming.run();
+      },
+    });
   }
 
   /** Read models for the API (and the demo): what the latest state and plan say now. */
@@ -124,7 +136,6 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   async start(): Promise<void> {
     await loadSite(this.store, this.controller, { capW: this.opts.contractCapW, marginW: this.opts.marginW, ...(this.opts.hashpricePerThDay !== undefined ? { hashpricePerThDay: this.opts.hashpricePerThDay } : {}) });
-    this.running = true;
     this.inbox.start({ telemetry: (b) => this.agents.telemetry(b), message: (m) => this.agents.message(m) });
     this.scheduleRedis = openRedis(this.opts.redisUrl);
     this.schedules = new GridSchedules(this.redis, this.scheduleRedis, async (sch, firedAt) => {
@@ -135,57 +146,30 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         ...(sch.rampMinutes !== undefined ? { rampMinutes: sch.rampMinutes } : {}),
       }, 'schedule');
     }, this.log);
-    await this.leadership();
+    await this.leadership.tick();
     const every = (ms: number, fn: () => Promise<void> | void) => this.timers.push(this.clock.setInterval(() => {
       Promise.resolve().then(fn).catch((e: unknown) => {
         this.log.error({ err: (e as Error).message }, 'loop failed');
         this.emit('failure', { where: 'loop', message: (e as Error).message });
       });
     }, ms));
-    every(1000, () => this.leadership());
+    every(1000, () => this.leadership.tick());
     every(this.opts.tickMs ?? 200, () => this.loop.tick());
     every(this.opts.sampleMs ?? 1000, () => recordSample({ controller: this.controller, clock: this.clock, store: this.store, leadership: this.lease, events: this, log: this.log }));
   }
 
   async stop(): Promise<void> {
-    this.running = false;
     this.loop.stop();
     this.ven?.stop();
     for (const t of this.timers) this.clock.clearInterval(t);
     await this.inbox.stop();
     await this.schedules?.close();
     await this.sink.close();
-    if (this.leading) await this.lease.release().catch(() => undefined);
+    if (this.leadership.isLeading) await this.lease.release().catch(() => undefined);
     this.streamRedis.disconnect();
     this.workerRedis.disconnect();
     this.scheduleRedis?.disconnect();
     this.redis.disconnect();
-  }
-
-  /** Renew or take the lease; the leader re-reads grid events (any process may add one) and keeps agents armed. */
-  private async leadership(): Promise<void> {
-    if (!this.running) return;
-    const was = this.leading;
-    try {
-      this.leading = await this.lease.tick();
-    } catch (e) {
-      this.leading = false;
-      this.log.error({ err: (e as Error).message }, 'leader lease check failed');
-    }
-    if (this.leading && !was) {
-      this.log.info({ epoch: this.lease.epoch }, 'leading');
-      this.emit('leader', { epoch: this.lease.epoch });
-      this.startVen();
-    } else if (!this.leading && was) {
-      this.log.warn('lost leadership');
-      this.emit('follower', { reason: 'lease lost' });
-      this.ven?.stop();
-      this.ven = undefined;
-    }
-    if (this.leading) {
-      await this.grid.reload();
-      await this.arming.run();
-    }
   }
 
   /** The VEN runs in the leader only (one poller, one set of reports). */
