@@ -23,11 +23,23 @@ export interface ExplainInput {
   readonly held: { readonly dwell: number; readonly sequencing: number };
 }
 
+const counted = new WeakMap<ReadonlyMap<string, string>, Record<string, number>>();
+
+/** Miners per profile (a planner answer is re-used while nothing changes: counted once). */
+function profileCounts(assignments: ReadonlyMap<string, string>): Record<string, number> {
+  let out = counted.get(assignments);
+  if (!out) {
+    out = {};
+    for (const p of assignments.values()) out[p] = (out[p] ?? 0) + 1;
+    counted.set(assignments, out);
+  }
+  return { ...out };
+}
+
 /** The step's decision in words and figures (`GET /v1/plan`). */
 export function explainPlan(x: ExplainInput): PlanExplanation {
   const { snap, state, policy, miners: { result } } = x;
-  const profiles: Record<string, number> = {};
-  for (const p of result.assignments.values()) profiles[p] = (profiles[p] ?? 0) + 1;
+  const profiles = profileCounts(result.assignments);
   const excluded = [...snap.excluded.keys()];
   const reasons = [
     `effective cap ${kw(snap.budget.cap.effectiveCapW)} kW (${snap.budget.cap.binding}), IT budget ${kw(snap.budget.itBudgetW)} kW after cooling`,

@@ -131,7 +131,7 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
     if (s === SILENT || s === UNKNOWN || s === UNREACHABLE) fixedW = w;
     else if (s === MAINTENANCE) fixedW = roundUp50(drawW);
     else if (s === OFF_TARGET || s === DISOBEDIENT) fixedW = roundUp50(w);
-    const zone = zones.of.get(d.id) ?? '';
+    const zone = zones.of.size ? (zones.of.get(d.id) ?? '') : '';
     const zd = zoneDraws.get(zone) ?? { minW: 0, maxW: 0 };
     if (fixedW !== undefined) {
       excluded.set(d.id, fixedW);

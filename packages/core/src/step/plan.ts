@@ -80,9 +80,9 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   const pending = new Map<string, DesiredState>();
   const adopt = new Map<string, DesiredState>();
   let dwell = 0;
-  const indexOf = new Map<string, number>();
+  const gpuIndex = new Map<string, number>();
   list.forEach((d, i) => {
-    indexOf.set(d.id, i);
+    if (d.inv.kind === 'gpu') gpuIndex.set(d.id, i);
     const s = snap.status[i]!;
     if (s === SILENT || s === UNKNOWN || s === UNREACHABLE || s === MAINTENANCE) return;
     const r = d.reading!;
@@ -136,11 +136,11 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   }
   const jobGpus = new Map<string, string[]>();
   for (const j of admitting) {
-    const idx = j.gpuIds.map((g) => indexOf.get(g));
+    const idx = j.gpuIds.map((g) => gpuIndex.get(g));
     if (idx.some((i) => i === undefined || !snap.liveHosts.has(list[i]!.hostId) || snap.status[i] === UNREACHABLE)) continue;
     jobGpus.set(j.id, j.gpuIds);
     for (const g of j.gpuIds) {
-      const i = indexOf.get(g)!;
+      const i = gpuIndex.get(g)!;
       pending.set(g, { kind: 'gpu', powerLimitW: j.limitW, job: j.spec });
       // A job start is a make, also on a card still at (or above) the job's limit from before.
       changes.push({ id: g, currentW: snap.worstW[i]!, targetW: Math.max(j.limitW, snap.worstW[i]!), group: j.id, raise: true, raiseOrder: 0, reserve: true });
