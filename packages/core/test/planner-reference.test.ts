@@ -19,8 +19,7 @@ function expectSame(miners: readonly PlanMiner[], r: PlanResult, ref: ReferenceR
     if (at >= 0) want.set(m.id, m.profiles[at]!.name);
   });
   expect(r.assignments).toEqual(want);
-  const optionIndex = (r as PlanResult & { optionIndex?: Int32Array }).optionIndex;
-  if (optionIndex) expect(Array.from(optionIndex)).toEqual(Array.from(ref.optionIndex));
+  expect(Array.from(r.optionIndex)).toEqual(Array.from(ref.optionIndex));
 }
 
 /** A profile table: a few options, watts whole or fractional, drawn from a small pool so that tables repeat. */
@@ -137,5 +136,22 @@ describe('planner equals the plain reference implementation', () => {
       const priced = { budgetW: f * stock, economics: { energyPricePerMWh: 60, hashpricePerThDay: 0.045 } };
       expectSame(miners, planner.solve(priced), referencePlan(miners, priced));
     }
+  });
+});
+
+describe('PlanResult.optionIndex and the lazy assignments map', () => {
+  it('indexes each miner\'s own profiles in constructor order, −1 when excluded; the map agrees and is built once', () => {
+    const miners: PlanMiner[] = [
+      { id: 'a', profiles: [{ name: 'sleep', powerW: 20, hashrateThs: 0 }, { name: 'low', powerW: 2000, hashrateThs: 90 }, { name: 'high', powerW: 3500, hashrateThs: 120 }] },
+      { id: 'b', profiles: [{ name: 'x', powerW: 900, hashrateThs: 30 }], excludedW: 500 },
+      { id: 'c', profiles: [{ name: 'high', powerW: 3300, hashrateThs: 125 }, { name: 'sleep', powerW: 15, hashrateThs: 0 }], pinnedProfile: 'sleep' },
+      { id: 'd', profiles: [{ name: 'high', powerW: 3300, hashrateThs: 125 }, { name: 'sleep', powerW: 15, hashrateThs: 0 }] },
+    ];
+    const r = new FleetPlanner(miners).solve({ budgetW: 500 + 15 + 2000 + 3300 });
+    expect(Array.from(r.optionIndex)).toEqual([1, -1, 1, 0]);
+    const map = r.assignments;
+    expect(map).toEqual(new Map([['a', 'low'], ['c', 'sleep'], ['d', 'high']]));
+    expect(r.assignments).toBe(map);
+    expect({ ...r }.assignments).toBe(map);
   });
 });
