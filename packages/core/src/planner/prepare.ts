@@ -2,6 +2,7 @@ import type { FleetTables } from './fleet-tables.js';
 import { groupTables, type MinerGroups } from './group-tables.js';
 import { upperHull } from './hull.js';
 import { sortIndicesByKeyDescending } from './radix-sort.js';
+import { scratchBuffer } from './scratch.js';
 
 /** What constrains individual miners before any budget is known. */
 export interface MinerConstraints {
@@ -163,7 +164,7 @@ function groupHulls(fleet: FleetTables, groups: MinerGroups): GroupHulls {
   const scratch = new Int32Array(maxOptions);
   const hull = new Int32Array(maxOptions);
   const hullStart = new Uint32Array(G + 1);
-  const hullRel = new Int32Array(totalOptions);
+  const hullRel = new Int32Array(scratchBuffer('hull', 4 * totalOptions), 0, totalOptions);
   let h = 0;
   let maxHull = 0;
   for (let g = 0; g < G; g++) {
@@ -179,14 +180,21 @@ function groupHulls(fleet: FleetTables, groups: MinerGroups): GroupHulls {
 }
 
 /**
- * The steps in generation order (group, then level): ΔTH/ΔW into `ratio`, and per step i a
- * record `steps[4i …]` = ΔW, ΔTH, group, level: read back in sorted order (at random), one
- * record is one cache line.
+ * The steps in generation order (group, then level): ΔTH/ΔW into `ratio`, and ΔW, ΔTH and
+ * group per step, each in an array of its own: read back in sorted order, that is at random,
+ * and small arrays miss the caches and the TLB less than one array of records.
  */
 function generateSteps(fleet: FleetTables, groups: MinerGroups, hulls: GroupHulls, ratio: Float64Array) {
   const { offsets, powerW, hashrateThs } = fleet;
-  const { hullStart, hullRel } = hulls;
-  const steps = new Float64Array(4 * hulls.stepCount);
+  const { hullStart, hullRel, stepCount: S } = hulls;
+  const gen = {
+    dW: new Float64Array(scratchBuffer('dW', 8 * S), 0, S),
+    dTH: new Float64Array(scratchBuffer('dTH', 8 * S), 0, S),
+    group: new Int32Array(scratchBuffer('group', 4 * S), 0, S),
+  };
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let nan = false;
   let s = 0;
   for (let g = 0; g < groups.groupCount; g++) {
     const lo = offsets[groups.representative[g]!]!;
@@ -195,15 +203,25 @@ function generateSteps(fleet: FleetTables, groups: MinerGroups, hulls: GroupHull
       const b = lo + hullRel[at + 1]!;
       const dW = powerW[b]! - powerW[a]!;
       const dTH = hashrateThs[b]! - hashrateThs[a]!;
-      steps[4 * s] = dW;
-      steps[4 * s + 1] = dTH;
-      steps[4 * s + 2] = g;
-      steps[4 * s + 3] = at - hullStart[g]!;
-      ratio[s] = dTH / dW;
+      gen.dW[s] = dW;
+      gen.dTH[s] = dTH;
+      gen.group[s] = g;
+      const k = dTH / dW;
+      ratio[s] = k;
+      if (k < min) min = k;
+      if (k > max) max = k;
+      if (k !== k) nan = true;
       s++;
     }
   }
-  return { steps };
+  return { gen, bounds: { min, max, nan } };
+}
+
+/** Steps in generation order: step i of group g is hull level i − (hullStart[g] − g). */
+interface GeneratedSteps {
+  readonly dW: Float64Array;
+  readonly dTH: Float64Array;
+  readonly group: Int32Array;
 }
 
 /**
@@ -221,10 +239,12 @@ function sortSteps(fleet: FleetTables, groups: MinerGroups, hulls: GroupHulls) {
   const sDW = new Float64Array(S);
   const sDTH = new Float64Array(S);
   const generated = generateSteps(fleet, groups, hulls, sDTH);
-  const order = sortIndicesByKeyDescending(sDTH, { a: sDW, b: sDTH, out: new Uint32Array(sGroup.buffer) });
-  const sLevel = maxHull <= 256 ? new Uint8Array(S) : new Int32Array(S);
-  gatherSorted(generated, { sGroup, sLevel, sDW, sDTH });
-  return { stepCount: S, sGroup, sLevel, sDW, sDTH, ...stepBlocks(groups, sGroup, sDW) };
+  sortIndicesByKeyDescending(sDTH, { a: sDW, b: sDTH, out: new Uint32Array(sGroup.buffer) }, generated.bounds);
+  const sorted = { sGroup, sLevel: maxHull <= 256 ? new Uint8Array(S) : new Int32Array(S), sDW, sDTH };
+  const blocks = newBlocks(S);
+  gatherSorted(generated.gen, groups, hulls.hullStart, sorted, blocks);
+  blockSuffixMin(blocks);
+  return { stepCount: S, ...sorted, ...blocks };
 }
 
 /**
@@ -236,34 +256,46 @@ function sortSteps(fleet: FleetTables, groups: MinerGroups, hulls: GroupHulls) {
  * would otherwise throw the optimised code away.
  */
 function gatherSorted(
-  generated: { steps: Float64Array },
+  gen: GeneratedSteps,
+  groups: MinerGroups,
+  hullStart: Uint32Array,
   out: { sGroup: Int32Array; sLevel: Uint8Array | Int32Array; sDW: Float64Array; sDTH: Float64Array },
+  blocks: StepBlocks,
 ): void {
-  const { steps } = generated;
   const { sGroup, sLevel, sDW, sDTH } = out;
+  const { memberStart } = groups;
+  const { blockMinDW, blockMembers } = blocks;
   for (let r = 0; r < sGroup.length; r++) {
     const i = sGroup[r]!;
-    sDW[r] = steps[4 * i]!;
-    sDTH[r] = steps[4 * i + 1]!;
-    sGroup[r] = steps[4 * i + 2]!;
-    sLevel[r] = steps[4 * i + 3]!;
+    const dW = gen.dW[i]!;
+    const g = gen.group[i]!;
+    sDW[r] = dW;
+    sDTH[r] = gen.dTH[i]!;
+    sGroup[r] = g;
+    sLevel[r] = i - (hullStart[g]! - g);
+    const b = (r / STEP_BLOCK) | 0;
+    if (dW < blockMinDW[b]!) blockMinDW[b] = dW;
+    blockMembers[b] = blockMembers[b]! + (memberStart[g + 1]! - memberStart[g]!);
   }
 }
 
-function stepBlocks(groups: MinerGroups, sGroup: Int32Array, sDW: Float64Array) {
-  const S = sGroup.length;
-  const B = Math.ceil(S / STEP_BLOCK);
-  const blockMinDW = new Float64Array(B).fill(Number.POSITIVE_INFINITY);
-  const blockMembers = new Float64Array(B);
-  const { memberStart } = groups;
-  for (let r = 0; r < S; r++) {
-    const b = (r / STEP_BLOCK) | 0;
-    const g = sGroup[r]!;
-    if (sDW[r]! < blockMinDW[b]!) blockMinDW[b] = sDW[r]!;
-    blockMembers[b] = blockMembers[b]! + (memberStart[g + 1]! - memberStart[g]!);
-  }
-  const blockSuffixMinDW = new Float64Array(B + 1);
+interface StepBlocks {
+  readonly blockMinDW: Float64Array;
+  readonly blockSuffixMinDW: Float64Array;
+  readonly blockMembers: Float64Array;
+}
+
+function newBlocks(stepCount: number): StepBlocks {
+  const B = Math.ceil(stepCount / STEP_BLOCK);
+  return {
+    blockMinDW: new Float64Array(B).fill(Number.POSITIVE_INFINITY),
+    blockSuffixMinDW: new Float64Array(B + 1),
+    blockMembers: new Float64Array(B),
+  };
+}
+
+function blockSuffixMin({ blockMinDW, blockSuffixMinDW }: StepBlocks): void {
+  const B = blockMinDW.length;
   blockSuffixMinDW[B] = Number.POSITIVE_INFINITY;
   for (let b = B - 1; b >= 0; b--) blockSuffixMinDW[b] = Math.min(blockMinDW[b]!, blockSuffixMinDW[b + 1]!);
-  return { blockMinDW, blockSuffixMinDW, blockMembers };
 }

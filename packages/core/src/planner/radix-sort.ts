@@ -21,26 +21,24 @@
  * (group, then level: the order in which steps are generated). −0 sorts as +0; NaN keys sort
  * last (the planner never makes one: hull steps have ΔW > 0 and ΔTH > 0).
  */
-export function sortIndicesByKeyDescending(keys: Float64Array, scratch?: SortScratch): Uint32Array {
+export function sortIndicesByKeyDescending(keys: Float64Array, scratch?: SortScratch, bounds?: KeyBounds): Uint32Array {
   const n = keys.length;
   const a = scratch ? scratch.a.subarray(0, n) : new Float64Array(n);
   const b = scratch ? scratch.b.subarray(0, n) : new Float64Array(n);
   const out = scratch ? scratch.out.subarray(0, n) : new Uint32Array(n);
-  const shared = sharedLeadingBits(keys);
+  const shared = sharedLeadingBits(bounds ?? keyBounds(keys));
   const settle = shared + 2 * KEY_BITS < 64;
   // Settling runs reads the keys after the passes, which overwrite `b`.
   if (settle && keys.buffer === b.buffer) keys = keys.slice();
-  // LSD: first by the 30 bits below the top 30 (when there are any), then, stably, by the
-  // top 30, kept meanwhile in `out`.
-  packKeys(keys, shared, a, out);
-  let sorted = shared + KEY_BITS < 64 ? radixSortPacked(a, b) : a;
+  // LSD: first by the 30 bits below the top 30, then, stably, by the top 30 (kept meanwhile
+  // in `out`). Digit counts for all four passes are taken while packing.
+  const counts = packKeys(keys, shared, a, out);
+  const sorted = sortPacked(a, b, counts, 0);
   repack(sorted, out);
-  sorted = radixSortPacked(sorted, sorted === a ? b : a);
-  const words = new Uint32Array(sorted.buffer, sorted.byteOffset, 2 * n);
-  unpack(words, out);
+  sortPacked(sorted, sorted === a ? b : a, counts, 2 * RADIX, out);
   // Only keys spread over more than 2^60 ulps (mixed signs, huge exponent ranges) can still
   // be out of order, among keys equal in all 60 sorted bits.
-  if (settle) settleRuns(keys, words, out);
+  if (settle) settleRuns(keys, out, shared);
   return out;
 }
 
@@ -53,6 +51,26 @@ export interface SortScratch {
   readonly a: Float64Array;
   readonly b: Float64Array;
   readonly out: Uint32Array;
+}
+
+/** Smallest and largest key and whether any is NaN, when the caller has them already. */
+export interface KeyBounds {
+  readonly min: number;
+  readonly max: number;
+  readonly nan: boolean;
+}
+
+export function keyBounds(keys: Float64Array): KeyBounds {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let nan = false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (k < min) min = k;
+    if (k > max) max = k;
+    if (k !== k) nan = true;
+  }
+  return { min, max, nan };
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -88,18 +106,9 @@ function mappedLow(h: number, l: number): number {
 }
 
 /** How many leading bits of the mapped keys are the same for every key (64 when all are). */
-function sharedLeadingBits(keys: Float64Array): number {
+function sharedLeadingBits({ min, max, nan }: KeyBounds): number {
   // Every mapped key lies between the mapped largest key (smallest value) and the mapped
   // smallest key (or NaN's, the largest value), so all share the bits on which those agree.
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  let nan = false;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    if (k < min) min = k;
-    if (k > max) max = k;
-    if (k !== k) nan = true;
-  }
   if (min > max) return 64; // no keys, or only NaN
   const ends = new Float64Array([max, nan ? Number.NaN : min]);
   const w = new Uint32Array(ends.buffer);
@@ -122,24 +131,32 @@ function bitsAt(h: number, l: number, from: number, count: number): number {
 /**
  * The sort keys: `top[i]` gets the 30 bits below the shared prefix; `packed` gets, per key,
  * the following 30 bits in the high word (below 2^30, so the double is finite and never NaN
- * and its bits survive any copy) and the index in the low word.
+ * and its bits survive any copy) and the index in the low word. Returns the digit counts of
+ * the four passes (low word's two digits, then top's two).
  */
-function packKeys(keys: Float64Array, shared: number, packed: Float64Array, top: Uint32Array): void {
+function packKeys(keys: Float64Array, shared: number, packed: Float64Array, top: Uint32Array): Uint32Array {
   const n = keys.length;
+  const counts = new Uint32Array(4 * RADIX);
   const bits = new Uint32Array(keys.buffer, keys.byteOffset, n * 2);
   const words = new Uint32Array(packed.buffer, packed.byteOffset, n * 2);
   for (let i = 0; i < n; i++) {
     const h = mappedHigh(bits[2 * i + HI]!, bits[2 * i + LO]!);
     const l = mappedLow(bits[2 * i + HI]!, bits[2 * i + LO]!);
-    top[i] = bitsAt(h, l, shared, KEY_BITS);
-    words[2 * i + HI] = bitsAt(h, l, shared + KEY_BITS, KEY_BITS);
+    const t = bitsAt(h, l, shared, KEY_BITS);
+    const u = bitsAt(h, l, shared + KEY_BITS, KEY_BITS);
+    top[i] = t;
+    words[2 * i + HI] = u;
     words[2 * i + LO] = i;
+    count(counts, u & MASK);
+    count(counts, RADIX + (u >>> DIGIT_BITS));
+    count(counts, 2 * RADIX + (t & MASK));
+    count(counts, 3 * RADIX + (t >>> DIGIT_BITS));
   }
+  return counts;
 }
 
-/** The indices, in sorted order. */
-function unpack(words: Uint32Array, out: Uint32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = words[2 * i + LO]!;
+function count(counts: Uint32Array, at: number): void {
+  counts[at] = counts[at]! + 1;
 }
 
 /** Puts each index's top 30 bits in the high word, for the last passes. */
@@ -150,33 +167,26 @@ function repack(packed: Float64Array, top: Uint32Array): void {
 }
 
 /**
- * Stable LSD radix sort of packed (key, index) doubles by their high word: two 15-bit passes,
- * from `from` to `to` and back. Returns the one that holds the result.
+ * Stable LSD radix sort of packed (key, index) doubles by their high word: two 15-bit passes
+ * (digit counts at `counts[base …]`), from `from` to `to` and back; a pass whose digit is
+ * equal for all keys is skipped. Returns the array that holds the result; with `indices`,
+ * writes the sorted indices there instead (the last pass moves indices only).
  */
-function radixSortPacked(from: Float64Array, to: Float64Array): Float64Array {
+function sortPacked(from: Float64Array, to: Float64Array, counts: Uint32Array, base: number, indices?: Uint32Array): Float64Array {
   const n = from.length;
-  const counts = countDigits(from);
+  const moves = [toOffsets(counts, base, n), toOffsets(counts, base + RADIX, n)];
+  const last = moves[1] ? 1 : moves[0] ? 0 : -1;
   for (let p = 0; p < 2; p++) {
-    const base = p * RADIX;
-    if (!toOffsets(counts, base, n)) continue;
-    scatter(from, to, counts, base, p * DIGIT_BITS);
+    if (!moves[p]) continue;
+    if (indices && p === last) {
+      scatterIndices(from, indices, counts, base + p * RADIX, p * DIGIT_BITS);
+      return from;
+    }
+    scatter(from, to, counts, base + p * RADIX, p * DIGIT_BITS);
     [from, to] = [to, from];
   }
+  if (indices) unpack(from, indices);
   return from;
-}
-
-/** Both digits' counts in one read pass. */
-function countDigits(packed: Float64Array): Uint32Array {
-  const counts = new Uint32Array(2 * RADIX);
-  const words = new Uint32Array(packed.buffer, packed.byteOffset, 2 * packed.length);
-  for (let i = 0; i < packed.length; i++) {
-    const k = words[2 * i + HI]!;
-    const d0 = k & MASK;
-    const d1 = RADIX + (k >>> DIGIT_BITS);
-    counts[d0] = counts[d0]! + 1;
-    counts[d1] = counts[d1]! + 1;
-  }
-  return counts;
 }
 
 /** One pass: each packed value to the next free slot of its digit. */
@@ -188,6 +198,23 @@ function scatter(from: Float64Array, to: Float64Array, offsets: Uint32Array, bas
     offsets[d] = at + 1;
     to[at] = from[i]!;
   }
+}
+
+/** The last pass: only the index of each packed value goes to the next free slot of its digit. */
+function scatterIndices(from: Float64Array, to: Uint32Array, offsets: Uint32Array, base: number, shift: number): void {
+  const words = new Uint32Array(from.buffer, from.byteOffset, 2 * from.length);
+  for (let i = 0; i < from.length; i++) {
+    const d = base + ((words[2 * i + HI]! >>> shift) & MASK);
+    const at = offsets[d]!;
+    offsets[d] = at + 1;
+    to[at] = words[2 * i + LO]!;
+  }
+}
+
+/** The indices of packed values, in their order. */
+function unpack(packed: Float64Array, out: Uint32Array): void {
+  const words = new Uint32Array(packed.buffer, packed.byteOffset, 2 * packed.length);
+  for (let i = 0; i < out.length; i++) out[i] = words[2 * i + LO]!;
 }
 
 /**
@@ -206,17 +233,24 @@ function toOffsets(counts: Uint32Array, base: number, n: number): boolean {
 }
 
 /**
- * Puts each run of keys with equal top 30 bits (`words`: the sorted packed values) in order by
- * the full keys, stably, where the 60 sorted bits did not. Only reached for keys spread over
- * more than 2^60 ulps (mixed signs, huge exponent ranges), where such runs are rare.
+ * Puts each run of keys with equal top 30 bits in order by the full keys, stably, where the
+ * 60 sorted bits did not. Only reached for keys spread over more than 2^60 ulps (mixed signs,
+ * huge exponent ranges), where such runs are rare.
  */
-function settleRuns(keys: Float64Array, words: Uint32Array, idx: Uint32Array): void {
+function settleRuns(keys: Float64Array, idx: Uint32Array, shared: number): void {
+  const bits = new Uint32Array(keys.buffer, keys.byteOffset, keys.length * 2);
+  const topOf = (i: number) => {
+    const h = bits[2 * i + HI]!;
+    const l = bits[2 * i + LO]!;
+    return bitsAt(mappedHigh(h, l), mappedLow(h, l), shared, KEY_BITS);
+  };
   const n = idx.length;
   let start = 0;
   while (start < n) {
+    const top = topOf(idx[start]!);
     let end = start + 1;
     let ordered = true;
-    for (; end < n && words[2 * end + HI] === words[2 * start + HI]; end++) {
+    for (; end < n && topOf(idx[end]!) === top; end++) {
       if (keys[idx[end - 1]!]! < keys[idx[end]!]!) ordered = false;
     }
     if (!ordered) {
