@@ -1,8 +1,13 @@
 import type { FleetTables } from './fleet-tables.js';
 import { groupTables, type MinerGroups } from './group-tables.js';
 import { upperHull } from './hull.js';
-import { sortIndicesByKeyDescending } from './radix-sort.js';
+import { leadingDigit, sharedLeadingBits, sortIndicesByKeyDescending, type KeyBounds } from './radix-sort.js';
 import { scratchBuffer } from './scratch.js';
+
+// Imported functions called in hot loops are bound locally once: under a CommonJS transform
+// (tsx, the benchmarks, the tests) every use of an imported name is a getter call.
+const digitOf = leadingDigit;
+const hullOf = upperHull;
 
 /** What constrains individual miners before any budget is known. */
 export interface MinerConstraints {
@@ -171,7 +176,7 @@ function groupHulls(fleet: FleetTables, groups: MinerGroups): GroupHulls {
     hullStart[g] = h;
     const r = groups.representative[g]!;
     const lo = offsets[r]!;
-    const k = upperHull(powerW, hashrateThs, lo, offsets[r + 1]!, scratch, hull);
+    const k = hullOf(powerW, hashrateThs, lo, offsets[r + 1]!, scratch, hull);
     maxHull = Math.max(maxHull, k);
     for (let j = 0; j < k; j++) hullRel[h++] = hull[j]! - lo;
   }
@@ -180,18 +185,12 @@ function groupHulls(fleet: FleetTables, groups: MinerGroups): GroupHulls {
 }
 
 /**
- * The steps in generation order (group, then level): ΔTH/ΔW into `ratio`, and ΔW, ΔTH and
- * group per step, each in an array of its own: read back in sorted order, that is at random,
- * and small arrays miss the caches and the TLB less than one array of records.
+ * ΔTH/ΔW of every step in generation order (group, then level) into `ratio`, with their
+ * bounds. Step i of group g goes from hull point i + g to the next.
  */
-function generateSteps(fleet: FleetTables, groups: MinerGroups, hulls: GroupHulls, ratio: Float64Array) {
+function stepRatios(fleet: FleetTables, groups: MinerGroups, hulls: GroupHulls, ratio: Float64Array): KeyBounds {
   const { offsets, powerW, hashrateThs } = fleet;
-  const { hullStart, hullRel, stepCount: S } = hulls;
-  const gen = {
-    dW: new Float64Array(scratchBuffer('dW', 8 * S), 0, S),
-    dTH: new Float64Array(scratchBuffer('dTH', 8 * S), 0, S),
-    group: new Int32Array(scratchBuffer('group', 4 * S), 0, S),
-  };
+  const { hullStart, hullRel } = hulls;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   let nan = false;
@@ -201,54 +200,117 @@ function generateSteps(fleet: FleetTables, groups: MinerGroups, hulls: GroupHull
     for (let at = hullStart[g]!; at + 1 < hullStart[g + 1]!; at++) {
       const a = lo + hullRel[at]!;
       const b = lo + hullRel[at + 1]!;
-      const dW = powerW[b]! - powerW[a]!;
-      const dTH = hashrateThs[b]! - hashrateThs[a]!;
-      gen.dW[s] = dW;
-      gen.dTH[s] = dTH;
-      gen.group[s] = g;
-      const k = dTH / dW;
-      ratio[s] = k;
+      const k = (hashrateThs[b]! - hashrateThs[a]!) / (powerW[b]! - powerW[a]!);
+      ratio[s++] = k;
       if (k < min) min = k;
       if (k > max) max = k;
       if (k !== k) nan = true;
+    }
+  }
+  return { min, max, nan };
+}
+
+/** Leading bits of a ratio that pick its bucket: 2048 buckets, in decreasing ratio order. */
+const BUCKET_BITS = 11;
+
+/**
+ * Each step's bucket into `digit`, and where each bucket starts when the steps are laid out
+ * bucket by bucket.
+ */
+function bucketStarts(ratio: Float64Array, shared: number, digit: Uint16Array): Uint32Array {
+  const bits = new Uint32Array(ratio.buffer, ratio.byteOffset, 2 * ratio.length);
+  const starts = new Uint32Array(1 << BUCKET_BITS);
+  for (let i = 0; i < ratio.length; i++) {
+    const d = digitOf(bits, i, shared, BUCKET_BITS);
+    digit[i] = d;
+    starts[d] = starts[d]! + 1;
+  }
+  let sum = 0;
+  for (let d = 0; d < starts.length; d++) {
+    const c = starts[d]!;
+    starts[d] = sum;
+    sum += c;
+  }
+  return starts;
+}
+
+/**
+ * Steps laid out bucket by bucket (in generation order within a bucket), one record of three
+ * doubles each: ΔW, ΔTH, and group × `levelScale` + level.
+ */
+interface BucketedSteps {
+  readonly records: Float64Array;
+  readonly levelScale: number;
+}
+
+/**
+ * Writes every step, in generation order, to the next slot of its bucket (its record, and its
+ * ratio to `keys`). ΔW and ΔTH come from the same subtractions as the ratios.
+ *
+ * Why: the sort only gives each sorted step the position it came from, and reading ΔW, ΔTH
+ * and group back from there is a random read per step (tens of MB: a cache and TLB miss
+ * each, once the slowest part of `prepare` for 1.4 M steps). Laid out by bucket first, a
+ * sorted step's source lies within its own bucket, a few hundred steps away.
+ */
+function bucketSteps(
+  fleet: FleetTables, groups: MinerGroups, hulls: GroupHulls, ratio: Float64Array,
+  digit: Uint16Array, starts: Uint32Array, keys: Float64Array,
+): BucketedSteps {
+  const S = hulls.stepCount;
+  const records = new Float64Array(scratchBuffer('records', 24 * S), 0, 3 * S);
+  // Levels fit below a power of two, so group and level share one exact double.
+  const levelScale = 2 ** Math.ceil(Math.log2(Math.max(2, hulls.maxHull)));
+  const { offsets, powerW, hashrateThs } = fleet;
+  const { hullStart, hullRel } = hulls;
+  let s = 0;
+  for (let g = 0; g < groups.groupCount; g++) {
+    const lo = offsets[groups.representative[g]!]!;
+    for (let at = hullStart[g]!; at + 1 < hullStart[g + 1]!; at++) {
+      const a = lo + hullRel[at]!;
+      const b = lo + hullRel[at + 1]!;
+      const d = digit[s]!;
+      const to = starts[d]!;
+      starts[d] = to + 1;
+      records[3 * to] = powerW[b]! - powerW[a]!;
+      records[3 * to + 1] = hashrateThs[b]! - hashrateThs[a]!;
+      records[3 * to + 2] = g * levelScale + (at - hullStart[g]!);
+      keys[to] = ratio[s]!;
       s++;
     }
   }
-  return { gen, bounds: { min, max, nan } };
-}
-
-/** Steps in generation order: step i of group g is hull level i − (hullStart[g] − g). */
-interface GeneratedSteps {
-  readonly dW: Float64Array;
-  readonly dTH: Float64Array;
-  readonly group: Int32Array;
+  return { records, levelScale };
 }
 
 /**
  * The steps by decreasing ΔTH/ΔW. A group's own steps have strictly decreasing ratios (hull),
  * so they stay in level order; ties between groups: lower group first, for reproducibility.
- * Both come from a stable sort of the steps in generation order (group, then level).
+ * Both come from stable sorting of the steps in generation order (group, then level): first
+ * into buckets by leading bits, then the radix sort of everything.
  *
  * The sort borrows the output arrays as its scratch space (ratios in sDTH, packed keys in sDW
  * and sDTH, positions in sGroup), so that sorting allocates nothing of the size of the steps.
  */
 function sortSteps(fleet: FleetTables, groups: MinerGroups, hulls: GroupHulls) {
   const S = hulls.stepCount;
-  const { maxHull } = hulls;
   const sGroup = new Int32Array(S);
   const sDW = new Float64Array(S);
   const sDTH = new Float64Array(S);
-  const generated = generateSteps(fleet, groups, hulls, sDTH);
-  sortIndicesByKeyDescending(sDTH, { a: sDW, b: sDTH, out: new Uint32Array(sGroup.buffer) }, generated.bounds);
-  const sorted = { sGroup, sLevel: maxHull <= 256 ? new Uint8Array(S) : new Int32Array(S), sDW, sDTH };
+  const ratio = new Float64Array(scratchBuffer('ratio', 8 * S), 0, S);
+  const bounds = stepRatios(fleet, groups, hulls, ratio);
+  const shared = sharedLeadingBits(bounds);
+  const digit = new Uint16Array(scratchBuffer('digit', 2 * S), 0, S);
+  const starts = bucketStarts(ratio, shared, digit);
+  const bucketed = bucketSteps(fleet, groups, hulls, ratio, digit, starts, sDTH);
+  sortIndicesByKeyDescending(sDTH, { a: sDW, b: sDTH, out: new Uint32Array(sGroup.buffer) }, bounds);
+  const sorted = { sGroup, sLevel: hulls.maxHull <= 256 ? new Uint8Array(S) : new Int32Array(S), sDW, sDTH };
   const blocks = newBlocks(S);
-  gatherSorted(generated.gen, groups, hulls.hullStart, sorted, blocks);
+  gatherSorted(bucketed, groups, sorted, blocks);
   blockSuffixMin(blocks);
   return { stepCount: S, ...sorted, ...blocks };
 }
 
 /**
- * Fills the sorted step arrays from `sGroup`, which holds the generation index of each sorted
+ * Fills the sorted step arrays from `sGroup`, which holds the bucketed position of each sorted
  * step on entry. In place: position r is read before it is overwritten.
  *
  * Each hot loop of the planner lives in a function of its own: the engine optimises a long
@@ -256,23 +318,24 @@ function sortSteps(fleet: FleetTables, groups: MinerGroups, hulls: GroupHulls) {
  * would otherwise throw the optimised code away.
  */
 function gatherSorted(
-  gen: GeneratedSteps,
+  from: BucketedSteps,
   groups: MinerGroups,
-  hullStart: Uint32Array,
   out: { sGroup: Int32Array; sLevel: Uint8Array | Int32Array; sDW: Float64Array; sDTH: Float64Array },
   blocks: StepBlocks,
 ): void {
   const { sGroup, sLevel, sDW, sDTH } = out;
   const { memberStart } = groups;
   const { blockMinDW, blockMembers } = blocks;
+  const { records, levelScale } = from;
   for (let r = 0; r < sGroup.length; r++) {
     const i = sGroup[r]!;
-    const dW = gen.dW[i]!;
-    const g = gen.group[i]!;
+    const dW = records[3 * i]!;
+    const code = records[3 * i + 2]!;
+    const g = Math.floor(code / levelScale);
     sDW[r] = dW;
-    sDTH[r] = gen.dTH[i]!;
+    sDTH[r] = records[3 * i + 1]!;
     sGroup[r] = g;
-    sLevel[r] = i - (hullStart[g]! - g);
+    sLevel[r] = code - g * levelScale;
     const b = (r / STEP_BLOCK) | 0;
     if (dW < blockMinDW[b]!) blockMinDW[b] = dW;
     blockMembers[b] = blockMembers[b]! + (memberStart[g + 1]! - memberStart[g]!);

@@ -106,7 +106,7 @@ function mappedLow(h: number, l: number): number {
 }
 
 /** How many leading bits of the mapped keys are the same for every key (64 when all are). */
-function sharedLeadingBits({ min, max, nan }: KeyBounds): number {
+export function sharedLeadingBits({ min, max, nan }: KeyBounds): number {
   // Every mapped key lies between the mapped largest key (smallest value) and the mapped
   // smallest key (or NaN's, the largest value), so all share the bits on which those agree.
   if (min > max) return 64; // no keys, or only NaN
@@ -116,6 +116,16 @@ function sharedLeadingBits({ min, max, nan }: KeyBounds): number {
   const bH = mappedHigh(w[2 + HI]!, w[2 + LO]!);
   if (aH !== bH) return Math.clz32((aH ^ bH) >>> 0);
   return 32 + Math.clz32((mappedLow(w[HI]!, w[LO]!) ^ mappedLow(w[2 + HI]!, w[2 + LO]!)) >>> 0);
+}
+
+/**
+ * The first `count` ≤ 30 bits of key i's mapped value after the `shared` leading bits that all
+ * keys have in common (`bits`: the keys' 32-bit words): a digit in decreasing key order.
+ */
+export function leadingDigit(bits: Uint32Array, i: number, shared: number, count: number): number {
+  const h = bits[2 * i + HI]!;
+  const l = bits[2 * i + LO]!;
+  return bitsAt(mappedHigh(h, l), mappedLow(h, l), shared, count);
 }
 
 /** `count` bits of the 64-bit (h, l), starting `from` bits below its top (zeros past the end). */

@@ -1,5 +1,8 @@
 import { STEP_BLOCK, type PreparedFleet } from './prepare.js';
 
+/** Bound locally: under a CommonJS transform (tsx) every use of an imported name is a getter call. */
+const BLOCK = STEP_BLOCK;
+
 export interface SolveOptions {
   /** Power the miners may use in all (W). */
   readonly budgetW: number;
@@ -94,12 +97,12 @@ function membersFrom(p: PreparedFleet, from: number): number {
   const { memberStart } = p.groups;
   let count = 0;
   let r = from;
-  for (; r < p.stepCount && r % STEP_BLOCK !== 0; r++) {
+  for (; r < p.stepCount && r % BLOCK !== 0; r++) {
     const g = p.sGroup[r]!;
     count += memberStart[g + 1]! - memberStart[g]!;
   }
   if (r >= p.stepCount) return count;
-  for (let b = r / STEP_BLOCK; b < p.blockMembers.length; b++) count += p.blockMembers[b]!;
+  for (let b = r / BLOCK; b < p.blockMembers.length; b++) count += p.blockMembers[b]!;
   return count;
 }
 
@@ -227,11 +230,11 @@ class Fill {
     const { zoneRem, top, lead, moves } = this;
     let r = from;
     while (r < limit) {
-      if (r % STEP_BLOCK === 0) {
-        const b = r / STEP_BLOCK;
+      if (r % BLOCK === 0) {
+        const b = r / BLOCK;
         if (this.rem < blockSuffixMinDW[b]!) break;
         if (this.rem < blockMinDW[b]!) {
-          r += STEP_BLOCK;
+          r += BLOCK;
           continue;
         }
       }
