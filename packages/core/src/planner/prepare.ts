@@ -1,12 +1,11 @@
 import type { FleetTables } from './fleet-tables.js';
 import { groupTables, type MinerGroups } from './group-tables.js';
 import { upperHull } from './hull.js';
-import { leadingDigit, sharedLeadingBits, sortIndicesByKeyDescending, type KeyBounds } from './radix-sort.js';
+import { bucketStarts, sharedLeadingBits, sortWithinBuckets, type KeyBounds } from './bucket-sort.js';
 import { scratchBuffer } from './scratch.js';
 
 // Imported functions called in hot loops are bound locally once: under a CommonJS transform
 // (tsx, the benchmarks, the tests) every use of an imported name is a getter call.
-const digitOf = leadingDigit;
 const hullOf = upperHull;
 
 /** What constrains individual miners before any budget is known. */
@@ -210,30 +209,6 @@ function stepRatios(fleet: FleetTables, groups: MinerGroups, hulls: GroupHulls, 
   return { min, max, nan };
 }
 
-/** Leading bits of a ratio that pick its bucket: 2048 buckets, in decreasing ratio order. */
-const BUCKET_BITS = 11;
-
-/**
- * Each step's bucket into `digit`, and where each bucket starts when the steps are laid out
- * bucket by bucket.
- */
-function bucketStarts(ratio: Float64Array, shared: number, digit: Uint16Array): Uint32Array {
-  const bits = new Uint32Array(ratio.buffer, ratio.byteOffset, 2 * ratio.length);
-  const starts = new Uint32Array(1 << BUCKET_BITS);
-  for (let i = 0; i < ratio.length; i++) {
-    const d = digitOf(bits, i, shared, BUCKET_BITS);
-    digit[i] = d;
-    starts[d] = starts[d]! + 1;
-  }
-  let sum = 0;
-  for (let d = 0; d < starts.length; d++) {
-    const c = starts[d]!;
-    starts[d] = sum;
-    sum += c;
-  }
-  return starts;
-}
-
 /**
  * Steps laid out bucket by bucket (in generation order within a bucket), one record of three
  * doubles each: ΔW, ΔTH, and group × `levelScale` + level.
@@ -245,12 +220,13 @@ interface BucketedSteps {
 
 /**
  * Writes every step, in generation order, to the next slot of its bucket (its record, and its
- * ratio to `keys`). ΔW and ΔTH come from the same subtractions as the ratios.
+ * ratio to `keys`); `starts` become the ends of the buckets. ΔW and ΔTH come from the same
+ * subtractions as the ratios.
  *
- * Why: the sort only gives each sorted step the position it came from, and reading ΔW, ΔTH
- * and group back from there is a random read per step (tens of MB: a cache and TLB miss
- * each, once the slowest part of `prepare` for 1.4 M steps). Laid out by bucket first, a
- * sorted step's source lies within its own bucket, a few hundred steps away.
+ * Why: sorting gives each sorted step the position it came from, and reading ΔW, ΔTH and
+ * group back from generation order was a random read per step (tens of MB: a cache and TLB
+ * miss each, once the slowest part of `prepare` for 1.4 M steps). Laid out by bucket first,
+ * a sorted step's source lies within its own bucket, a few hundred steps away.
  */
 function bucketSteps(
   fleet: FleetTables, groups: MinerGroups, hulls: GroupHulls, ratio: Float64Array,
@@ -284,11 +260,10 @@ function bucketSteps(
 /**
  * The steps by decreasing ΔTH/ΔW. A group's own steps have strictly decreasing ratios (hull),
  * so they stay in level order; ties between groups: lower group first, for reproducibility.
- * Both come from stable sorting of the steps in generation order (group, then level): first
- * into buckets by leading bits, then the radix sort of everything.
- *
- * The sort borrows the output arrays as its scratch space (ratios in sDTH, packed keys in sDW
- * and sDTH, positions in sGroup), so that sorting allocates nothing of the size of the steps.
+ * Both come from sorting the steps stably from generation order (group, then level): laid
+ * out by bucket of leading ratio bits, then sorted within each bucket (`bucket-sort.ts`).
+ * The bucketed ratios live in sDTH and the sorted positions in sGroup until the gather
+ * overwrites them.
  */
 function sortSteps(fleet: FleetTables, groups: MinerGroups, hulls: GroupHulls) {
   const S = hulls.stepCount;
@@ -296,12 +271,11 @@ function sortSteps(fleet: FleetTables, groups: MinerGroups, hulls: GroupHulls) {
   const sDW = new Float64Array(S);
   const sDTH = new Float64Array(S);
   const ratio = new Float64Array(scratchBuffer('ratio', 8 * S), 0, S);
-  const bounds = stepRatios(fleet, groups, hulls, ratio);
-  const shared = sharedLeadingBits(bounds);
+  const shared = sharedLeadingBits(stepRatios(fleet, groups, hulls, ratio));
   const digit = new Uint16Array(scratchBuffer('digit', 2 * S), 0, S);
-  const starts = bucketStarts(ratio, shared, digit);
-  const bucketed = bucketSteps(fleet, groups, hulls, ratio, digit, starts, sDTH);
-  sortIndicesByKeyDescending(sDTH, { a: sDW, b: sDTH, out: new Uint32Array(sGroup.buffer) }, bounds);
+  const ends = bucketStarts(ratio, shared, digit);
+  const bucketed = bucketSteps(fleet, groups, hulls, ratio, digit, ends, sDTH);
+  sortWithinBuckets(sDTH, ends, shared, new Uint32Array(sGroup.buffer));
   const sorted = { sGroup, sLevel: hulls.maxHull <= 256 ? new Uint8Array(S) : new Int32Array(S), sDW, sDTH };
   const blocks = newBlocks(S);
   gatherSorted(bucketed, groups, sorted, blocks);

@@ -140,6 +140,11 @@ function lpBound(p: PreparedFleet, limit: number, remaining: number, b: Boundary
   return p.baseThs + lpThs + (k < limit ? ((remaining - lpW) / p.sDW[k]!) * p.sDTH[k]! : 0);
 }
 
+const REM = 0;
+const POWER = 1;
+const THS = 2;
+const TAKEN = 3;
+
 /**
  * The greedy's state: what is left of the budgets, the totals, and per group how far its
  * leading members have climbed. Group g's members all sit at level `top[g]` until a step
@@ -147,10 +152,12 @@ function lpBound(p: PreparedFleet, limit: number, remaining: number, b: Boundary
  * the partial history to hand out levels at the end.
  */
 class Fill {
-  rem: number;
-  powerW: number;
-  hashrateThs: number;
-  stepsTaken = 0;
+  /**
+   * Budget left, totals and steps taken, as doubles in a typed array: object fields would
+   * change representation (small integer → double) with the inputs and throw optimised code
+   * away.
+   */
+  private readonly sums = new Float64Array(4);
   private readonly top: Int32Array;
   /** Members at `top[g]`; 0 = all of them. */
   private readonly lead: Int32Array;
@@ -162,11 +169,23 @@ class Fill {
     readonly remaining: number,
     private readonly zoneRem: Float64Array | undefined,
   ) {
-    this.rem = remaining;
-    this.powerW = p.baseW;
-    this.hashrateThs = p.baseThs;
+    this.sums[REM] = remaining;
+    this.sums[POWER] = p.baseW;
+    this.sums[THS] = p.baseThs;
     this.top = new Int32Array(p.groups.groupCount);
     this.lead = new Int32Array(p.groups.groupCount);
+  }
+
+  get powerW(): number {
+    return this.sums[POWER]!;
+  }
+
+  get hashrateThs(): number {
+    return this.sums[THS]!;
+  }
+
+  get stepsTaken(): number {
+    return this.sums[TAKEN]!;
   }
 
   /**
@@ -178,8 +197,11 @@ class Fill {
     const { sGroup, sLevel, sDW, sDTH } = this.p;
     const { memberStart, representative } = this.p.groups;
     const zoneOf = this.p.zoneOf;
-    const { zoneRem, top, remaining } = this;
-    let { rem, powerW, hashrateThs, stepsTaken } = this;
+    const { zoneRem, top, remaining, sums } = this;
+    let rem = sums[REM]!;
+    let powerW = sums[POWER]!;
+    let hashrateThs = sums[THS]!;
+    let stepsTaken = sums[TAKEN]!;
     let lpW = 0;
     let lpThs = 0;
     let lpSteps = -1;
@@ -211,10 +233,10 @@ class Fill {
       stepsTaken += size;
       top[g] = sLevel[r]! + 1;
     }
-    this.rem = rem;
-    this.powerW = powerW;
-    this.hashrateThs = hashrateThs;
-    this.stepsTaken = stepsTaken;
+    sums[REM] = rem;
+    sums[POWER] = powerW;
+    sums[THS] = hashrateThs;
+    sums[TAKEN] = stepsTaken;
     return { step: r, lpSteps, lpW, lpThs };
   }
 
@@ -227,13 +249,13 @@ class Fill {
     const { sGroup, sLevel, sDW, sDTH, blockMinDW, blockSuffixMinDW } = this.p;
     const { memberStart, representative } = this.p.groups;
     const zoneOf = this.p.zoneOf;
-    const { zoneRem, top, lead, moves } = this;
+    const { zoneRem, top, lead, moves, sums } = this;
     let r = from;
     while (r < limit) {
       if (r % BLOCK === 0) {
         const b = r / BLOCK;
-        if (this.rem < blockSuffixMinDW[b]!) break;
-        if (this.rem < blockMinDW[b]!) {
+        if (sums[REM]! < blockSuffixMinDW[b]!) break;
+        if (sums[REM]! < blockMinDW[b]!) {
           r += BLOCK;
           continue;
         }
@@ -242,7 +264,7 @@ class Fill {
       const level = sLevel[r]!;
       if (top[g] === level) {
         const dW = sDW[r]!;
-        let t = Math.min(lead[g] || memberStart[g + 1]! - memberStart[g]!, Math.floor(this.rem / dW));
+        let t = Math.min(lead[g] || memberStart[g + 1]! - memberStart[g]!, Math.floor(sums[REM]! / dW));
         if (zoneRem) {
           const z = zoneOf![representative[g]!]!;
           if (z >= 0) t = Math.min(t, Math.floor(zoneRem[z]! / dW));
@@ -252,10 +274,10 @@ class Fill {
           top[g] = level + 1;
           lead[g] = t;
           moves.push(g, level, t);
-          this.rem -= t * dW;
-          this.powerW += t * dW;
-          this.hashrateThs += t * sDTH[r]!;
-          this.stepsTaken += t;
+          sums[REM] = sums[REM]! - t * dW;
+          sums[POWER] = sums[POWER]! + t * dW;
+          sums[THS] = sums[THS]! + t * sDTH[r]!;
+          sums[TAKEN] = sums[TAKEN]! + t;
         }
       }
       r++;
