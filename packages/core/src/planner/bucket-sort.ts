@@ -133,7 +133,10 @@ export function bucketStarts(keys: Float64Array, shared: number, digit: Uint16Ar
 export function sortWithinBuckets(keys: Float64Array, ends: Uint32Array, shared: number, order: Uint32Array): void {
   let largest = 0;
   for (let d = 0, start = 0; d < BUCKETS; start = ends[d++]!) largest = Math.max(largest, ends[d]! - start);
-  const scratch: SplitScratch = { digit: new Uint16Array(largest), placed: new Uint32Array(largest), counts: [] };
+  const scratch: SplitScratch = {
+    digit: new Uint16Array(largest), placed: new Uint32Array(largest), counts: [],
+    slot: new Uint8Array(largest), values: new Float64Array(FEW_VALUES), rank: new Uint8Array(FEW_VALUES), rankStart: new Uint32Array(FEW_VALUES + 1),
+  };
   for (let d = 0, start = 0; d < BUCKETS; start = ends[d++]!) {
     const end = ends[d]!;
     for (let i = start; i < end; i++) order[i] = i;
@@ -141,10 +144,14 @@ export function sortWithinBuckets(keys: Float64Array, ends: Uint32Array, shared:
   }
 }
 
-/** Reused between parts: a part's digits and entries while it is split, and digit counts per level. */
+/** Reused between parts: a part's digits and entries while it is split, digit counts per level, and the few-values sort's tables. */
 interface SplitScratch {
   readonly digit: Uint16Array;
   readonly placed: Uint32Array;
+  readonly slot: Uint8Array;
+  readonly values: Float64Array;
+  readonly rank: Uint8Array;
+  readonly rankStart: Uint32Array;
   readonly counts: Uint32Array[];
 }
 
@@ -152,7 +159,7 @@ interface SplitScratch {
 function sortPart(keys: Float64Array, order: Uint32Array, start: number, end: number, from: number, scratch: SplitScratch, depth: number): void {
   if (end - start < 2 || inOrder(keys, order, start, end)) return;
   if (end - start <= INSERTION_MAX) insertionSort(keys, order, start, end);
-  else if (fewValuesSort(keys, order, start, end, scratch.placed)) return;
+  else if (fewValuesSort(keys, order, start, end, scratch)) return;
   else if (from < 64) splitAndSort(keys, order, start, end, from, scratch, depth);
   else {
     // Unreachable for keys that differ: 64 bits settle every order. Kept as a plain fallback.
@@ -202,20 +209,36 @@ const FEW_VALUES = 8;
  * where splitting on bits would take several levels to reach the last bits. Returns false,
  * having changed nothing, when the part has more values.
  */
-function fewValuesSort(keys: Float64Array, order: Uint32Array, start: number, end: number, placed: Uint32Array): boolean {
-  const values: number[] = [];
+function fewValuesSort(keys: Float64Array, order: Uint32Array, start: number, end: number, scratch: SplitScratch): boolean {
+  const { values, slot, placed } = scratch;
+  let count = 0;
   for (let i = start; i < end; i++) {
     const k = keys[order[i]!]!;
-    if (!values.includes(k)) {
-      if (values.length === FEW_VALUES || k !== k) return false;
-      values.push(k);
+    let v = 0;
+    while (v < count && values[v] !== k) v++;
+    if (v === count) {
+      if (count === FEW_VALUES || k !== k) return false;
+      values[count++] = k;
     }
+    slot[i - start] = v;
   }
-  values.sort((a, b) => b - a);
+  // Rank of each value (larger first), then a stable counting sort by rank.
+  const rankStart = scratch.rankStart.fill(0);
+  for (let v = 0; v < count; v++) {
+    let rank = 0;
+    for (let u = 0; u < count; u++) if (values[u]! > values[v]!) rank++;
+    scratch.rank[v] = rank;
+  }
+  for (let i = 0; i < end - start; i++) {
+    const r = scratch.rank[slot[i]!]! + 1;
+    rankStart[r] = rankStart[r]! + 1;
+  }
+  for (let r = 1; r <= count; r++) rankStart[r] = rankStart[r]! + rankStart[r - 1]!;
   placed.set(order.subarray(start, end));
-  let at = start;
-  for (const v of values) {
-    for (let i = 0; i < end - start; i++) if (keys[placed[i]!] === v) order[at++] = placed[i]!;
+  for (let i = 0; i < end - start; i++) {
+    const r = scratch.rank[slot[i]!]!;
+    order[start + rankStart[r]!] = placed[i]!;
+    rankStart[r] = rankStart[r]! + 1;
   }
   return true;
 }
