@@ -140,6 +140,15 @@ function lpBound(p: PreparedFleet, limit: number, remaining: number, b: Boundary
   return p.baseThs + lpThs + (k < limit ? ((remaining - lpW) / p.sDW[k]!) * p.sDTH[k]! : 0);
 }
 
+/** Every member of group g at level top[g] (the walk's partial moves are applied after). */
+function fillLevels(level: Int32Array, members: Int32Array, memberStart: Uint32Array, top: Int32Array): void {
+  for (let g = 0; g < top.length; g++) {
+    const lv = top[g]!;
+    const end = memberStart[g + 1]!;
+    for (let i = memberStart[g]!; i < end; i++) level[members[i]!] = lv;
+  }
+}
+
 const REM = 0;
 const POWER = 1;
 const THS = 2;
@@ -291,13 +300,13 @@ class Fill {
    * of more than i members.
    */
   levels(): Int32Array {
-    const { groups } = this.p;
+    const { groups, minerCount } = this.p;
     const { memberStart, members } = groups;
-    const level = new Int32Array(this.p.minerCount).fill(-1);
-    for (let g = 0; g < groups.groupCount; g++) {
-      const lv = this.top[g]!;
-      for (let i = memberStart[g]!; i < memberStart[g + 1]!; i++) level[members[i]!] = lv;
-    }
+    // Miners outside every group (pinned, excluded) read −1; when there are none, every
+    // entry is written below.
+    const level = new Int32Array(minerCount);
+    if (members.length < minerCount) level.fill(-1);
+    fillLevels(level, members, memberStart, this.top);
     const { moves, lead } = this;
     const started = new Set<number>();
     for (let e = 0; e < moves.length; e += 3) {
