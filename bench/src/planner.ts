@@ -2,10 +2,12 @@
  * `pnpm bench:planner [--json]`: the planner on catalog fleets of 1k, 10k and 100k miners
  * (25 profiles + sleep each) at 90 / 70 / 50 % of stock power, beside two baselines in the
  * same run: the LP bound (how far from optimal) and on/off curtailment (what a site without
- * profile control gets: stock or off, least efficient off first).
+ * profile control gets: stock or off, least efficient off first). A second table times the
+ * same fleets through `FleetPlanner` (validation, flattening, prepare, solve), as a
+ * controller uses it.
  */
 import {
-  fleetTables, generateFleet, onOffBaseline, plannerProfiles, prepare, solve, type PreparedFleet,
+  FleetPlanner, fleetTables, generateFleet, onOffBaseline, plannerProfiles, prepare, solve, type PlanMiner, type PreparedFleet,
 } from '@wattbroker/core';
 import { machine, median, progress, timeMs, wantsJson } from './stats.js';
 
@@ -27,6 +29,9 @@ interface Row {
   onOffThs: number;
   vsOnOffPct: number;
   preparedMiB: number;
+  /** At 70 % only: `new FleetPlanner(miners).solve(…)`, and a re-solve read through `optionIndex`. */
+  plannerFullMs?: number;
+  plannerResolveMs?: number;
 }
 
 function preparedBytes(p: PreparedFleet): number {
@@ -89,6 +94,46 @@ for (const { tables: kind, miners: n, fractions } of CASES) {
   }
 }
 
+// FleetPlanner runs last, so that its PlanMiner objects (2.6 M profiles at 100k miners) do
+// not weigh on the garbage collections of the rows above.
+for (const { tables: kind, miners: n } of CASES) {
+  const row = rows.find((r) => r.tables === kind && r.miners === n && r.budgetPct === 70)!;
+  progress(`${kind} fleet of ${n.toLocaleString('en-US')} miners through FleetPlanner…`);
+  const units = generateFleet({ miners: n, seed: 42 });
+  const tables = fleetTables(units.map((u) => ({ profiles: plannerProfiles(u) })));
+  if (kind === 'distinct') for (let i = 0; i < tables.powerW.length; i++) tables.powerW[i] = tables.powerW[i]! + (i % 997) * 1e-4;
+  const stockTotal = units.reduce((sum, u) => sum + u.profiles.find((p) => p.step === 0)!.powerW, 0);
+  Object.assign(row, timePlanner(units.map((u) => u.id), tables, 0.7 * stockTotal, row.hashrateThs));
+  progress(`  constructor + first solve ${row.plannerFullMs!.toFixed(2)} ms, re-solve ${row.plannerResolveMs!.toFixed(3)} ms`);
+}
+
+/**
+ * The same fleet as `PlanMiner` objects (the flat tables' values, so the same plan), timed
+ * through `FleetPlanner`: constructor + first solve (median of FULL_RUNS), and a re-solve for
+ * a new budget that reads the choices through `optionIndex` (median of RESOLVE_RUNS).
+ */
+function timePlanner(ids: readonly string[], tables: ReturnType<typeof fleetTables>, budgetW: number, hashrateThs: number) {
+  const miners: PlanMiner[] = ids.map((id, m) => {
+    const profiles = [];
+    for (let i = tables.offsets[m]!; i < tables.offsets[m + 1]!; i++) {
+      profiles.push({ name: `p${i - tables.offsets[m]!}`, powerW: tables.powerW[i]!, hashrateThs: tables.hashrateThs[i]! });
+    }
+    return { id, profiles };
+  });
+  let planner = new FleetPlanner(miners);
+  if (planner.solve({ budgetW }).hashrateThs !== hashrateThs) throw new Error('FleetPlanner and prepare/solve disagree');
+  const plannerFullMs = median(Array.from({ length: FULL_RUNS }, () => timeMs(() => {
+    planner = new FleetPlanner(miners);
+    planner.solve({ budgetW });
+  })));
+  let read = 0; // every re-solve's choices are read, as a controller would
+  const plannerResolveMs = median(Array.from({ length: RESOLVE_RUNS }, (_, i) => timeMs(() => {
+    read += planner.solve({ budgetW: i % 2 ? budgetW : budgetW * 1.01 }).optionIndex[0]!;
+  })));
+  if (!(read >= 0)) throw new Error('unreachable: option indices are ≥ −1 and miner 0 is free');
+  return { plannerFullMs, plannerResolveMs };
+}
+
 const result = { benchmark: 'planner', machine: machine(), rssMiB: process.memoryUsage().rss / 2 ** 20, rows };
 if (wantsJson) {
   process.stdout.write(JSON.stringify(result) + '\n');
@@ -101,6 +146,13 @@ if (wantsJson) {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map((r) =>
       `| ${r.tables} (${f(r.distinctTables, 0)}) | ${f(r.miners, 0)} | ${r.budgetPct} % | ${f(r.fullSolveMs, 2)} ms | ${f(r.resolveMs, 3)} ms | ${f(r.hashrateThs, 0)} | ${f(r.lpBoundThs, 0)} | ${r.gapPct.toFixed(5)} % | ${f(r.onOffThs, 0)} | +${f(r.vsOnOffPct, 2)} % | ${f(r.preparedMiB, 1)} MiB |`),
+    '',
+    'Through FleetPlanner (PlanMiner objects in, 70 % budget):',
+    '',
+    '| tables | miners | constructor + first solve (median) | re-solve via optionIndex (median) |',
+    '|---|---:|---:|---:|',
+    ...rows.filter((r) => r.plannerFullMs !== undefined).map((r) =>
+      `| ${r.tables} (${f(r.distinctTables, 0)}) | ${f(r.miners, 0)} | ${f(r.plannerFullMs!, 2)} ms | ${f(r.plannerResolveMs!, 3)} ms |`),
     '',
     `process RSS at the end: ${f(result.rssMiB, 0)} MiB`,
   ];

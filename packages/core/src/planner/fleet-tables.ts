@@ -15,20 +15,20 @@ export interface OptionList {
 }
 
 export function fleetTables(miners: readonly OptionList[]): FleetTables {
-  let total = 0;
-  for (const m of miners) total += m.profiles.length;
-  const offsets = new Uint32Array(miners.length + 1);
-  const powerW = new Float64Array(total);
-  const hashrateThs = new Float64Array(total);
-  let k = 0;
-  for (let i = 0; i < miners.length; i++) {
-    offsets[i] = k;
-    for (const p of miners[i]!.profiles) {
-      powerW[k] = p.powerW;
-      hashrateThs[k] = p.hashrateThs;
-      k++;
+  const n = miners.length;
+  const offsets = new Uint32Array(n + 1);
+  for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i]! + miners[i]!.profiles.length;
+  const powerW = new Float64Array(offsets[n]!);
+  const hashrateThs = new Float64Array(offsets[n]!);
+  // Indexed loops, no iterators: 100k miners × 26 profiles is 2.6 M reads of two fields.
+  for (let i = 0; i < n; i++) {
+    const profiles = miners[i]!.profiles;
+    const k = offsets[i]!;
+    for (let j = 0; j < profiles.length; j++) {
+      const p = profiles[j]!;
+      powerW[k + j] = p.powerW;
+      hashrateThs[k + j] = p.hashrateThs;
     }
   }
-  offsets[miners.length] = k;
-  return { minerCount: miners.length, offsets, powerW, hashrateThs };
+  return { minerCount: n, offsets, powerW, hashrateThs };
 }

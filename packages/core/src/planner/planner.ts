@@ -37,7 +37,16 @@ export interface PlanResult {
   readonly deficitW: number;
   /** `undefined` when the site budget is the binding one. */
   readonly infeasibleZone: string | undefined;
-  /** Miner id → profile name (excluded miners are absent). */
+  /**
+   * Per miner, in the order of the `FleetPlanner`'s miners: index of the chosen profile in that
+   * miner's own `profiles` array, −1 for an excluded miner. Read choices from here to avoid
+   * building a map of 100k strings on every solve.
+   */
+  readonly optionIndex: Int32Array;
+  /**
+   * Miner id → profile name (excluded miners are absent). Built from `optionIndex` on first
+   * read and kept: a solve that nobody reads by name costs no map.
+   */
   readonly assignments: Map<string, string>;
   readonly powerW: number;
   readonly hashrateThs: number;
@@ -57,27 +66,24 @@ export class FleetPlanner {
   private last: { key: string; result: PlanResult } | undefined;
 
   constructor(readonly miners: readonly PlanMiner[]) {
+    const n = miners.length;
     const ids = new Set<string>();
     const zoneIndex = new Map<string, number>();
-    const pinned = new Int32Array(miners.length).fill(-1);
-    const excludedW = new Float64Array(miners.length).fill(Number.NaN);
-    const zoneOf = new Int32Array(miners.length).fill(-1);
-    miners.forEach((m, i) => {
+    const pinned = new Int32Array(n).fill(-1);
+    const excludedW = new Float64Array(n).fill(Number.NaN);
+    const zoneOf = new Int32Array(n).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const m = miners[i]!;
       if (ids.has(m.id)) throw new RangeError(`miners[${i}].id: duplicate id "${m.id}"`);
       ids.add(m.id);
       if (m.zone !== undefined) {
-        if (!zoneIndex.has(m.zone)) zoneIndex.set(m.zone, zoneIndex.size);
-        zoneOf[i] = zoneIndex.get(m.zone)!;
+        let z = zoneIndex.get(m.zone);
+        if (z === undefined) zoneIndex.set(m.zone, (z = zoneIndex.size));
+        zoneOf[i] = z;
       }
       if (m.excludedW !== undefined) excludedW[i] = m.excludedW;
-      else if (m.pinnedProfile !== undefined) {
-        const at = m.profiles.findIndex((p) => p.name === m.pinnedProfile);
-        if (at < 0) {
-          throw new RangeError(`miners[${i}].pinnedProfile: "${m.pinnedProfile}" is not one of miner ${m.id}'s profiles`);
-        }
-        pinned[i] = at;
-      }
-    });
+      else if (m.pinnedProfile !== undefined) pinned[i] = pinnedIndex(m, i);
+    }
     this.zoneNames = [...zoneIndex.keys()];
     this.tables = fleetTables(miners);
     this.prepared = prepare(this.tables, { pinned, excludedW, zoneOf, zoneCount: zoneIndex.size });
@@ -102,21 +108,48 @@ export class FleetPlanner {
   }
 
   private result(s: Solution): PlanResult {
-    const assignments = new Map<string, string>();
-    const { offsets } = this.tables;
-    this.miners.forEach((m, i) => {
-      const opt = chosenOption(this.prepared, s, i);
-      if (opt >= 0) assignments.set(m.id, m.profiles[opt - offsets[i]!]!.name);
-    });
+    const optionIndex = optionIndices(this.prepared, s);
+    const miners = this.miners;
+    let assignments: Map<string, string> | undefined;
     return {
       feasible: s.feasible,
       deficitW: s.deficitW,
       infeasibleZone: s.infeasibleZone >= 0 ? this.zoneNames[s.infeasibleZone] : undefined,
-      assignments,
+      optionIndex,
+      // An own, enumerable getter: spreading a result (`{ ...r }`) still copies the map.
+      get assignments() {
+        return (assignments ??= assignmentMap(miners, optionIndex));
+      },
       powerW: s.powerW,
       hashrateThs: s.hashrateThs,
       lpBoundThs: s.lpBoundThs,
       stepsBelowBreakeven: s.stepsBelowBreakeven,
     };
   }
+}
+
+function pinnedIndex(m: PlanMiner, i: number): number {
+  const at = m.profiles.findIndex((p) => p.name === m.pinnedProfile);
+  if (at < 0) throw new RangeError(`miners[${i}].pinnedProfile: "${m.pinnedProfile}" is not one of miner ${m.id}'s profiles`);
+  return at;
+}
+
+/** Chosen option per miner, relative to the miner's first option (−1: excluded). */
+function optionIndices(p: PreparedFleet, s: Solution): Int32Array {
+  const { offsets } = p.fleet;
+  const out = new Int32Array(p.minerCount);
+  for (let m = 0; m < p.minerCount; m++) {
+    const opt = chosenOption(p, s, m);
+    out[m] = opt < 0 ? -1 : opt - offsets[m]!;
+  }
+  return out;
+}
+
+function assignmentMap(miners: readonly PlanMiner[], optionIndex: Int32Array): Map<string, string> {
+  const map = new Map<string, string>();
+  for (let i = 0; i < miners.length; i++) {
+    const at = optionIndex[i]!;
+    if (at >= 0) map.set(miners[i]!.id, miners[i]!.profiles[at]!.name);
+  }
+  return map;
 }
