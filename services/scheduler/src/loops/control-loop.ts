@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { AgentCommand } from '@wattbroker/contracts';
-import type { Controller, JobTransition } from '@wattbroker/core';
+import type { Controller, JobTransition, StepOutput } from '@wattbroker/core';
 import type { SchedulerEvents, SentCommand } from '../events.js';
 import type { Clock, CommandSink, Leadership, SiteStore } from '../ports.js';
 
@@ -16,38 +16,37 @@ export interface ControlLoopDeps {
   readonly log: Logger;
 }
 
+/** Steps whose writes may be in flight at once before the next step waits for them. */
+const MAX_IO_IN_FLIGHT = 2;
+
 /**
- * Runs control steps: on every tick, and at once when something arrives that a step should
- * act on. Steps never overlap (requests while one runs coalesce into one more), so a step's
- * job transitions are persisted before the commands that act on them are sent, and one
- * step's commands are queued before the next step's. A failing step is logged, counted and
- * survived: the next tick tries again from the state as it is.
+ * Runs control steps: on every tick, and as soon as something arrives that a step should act
+ * on. Requests in the same turn of the event loop make one step. The decision is synchronous;
+ * its I/O (persist the job transitions, then send the commands) joins one ordered chain, so a
+ * step's transitions reach Redis before its commands, and one step's writes before the next
+ * step's, while the next decision need not wait for the previous step's round trips. Only
+ * when Redis falls behind (more than two steps' writes in flight) do steps wait. A failing
+ * step is logged, counted and survived: the next tick starts from the state as it is.
  */
 export class ControlLoop {
-  private running = false;
-  private again = false;
+  private scheduled = false;
   private stopped = false;
+  private inFlight = 0;
+  private io: Promise<void> = Promise.resolve();
   failures = 0;
 
   constructor(private readonly d: ControlLoopDeps) {}
 
   tick(): void {
-    if (this.stopped || !this.d.leadership.isLeading()) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    this.runStep().catch((e: unknown) => {
-      this.failures++;
-      this.d.log.error({ err: (e as Error).message }, 'control step failed');
-      this.d.events.emit('failure', { where: 'step', message: (e as Error).message });
-    }).finally(() => {
-      this.running = false;
-      if (this.again) {
-        this.again = false;
-        this.tick();
+    if (this.stopped || this.scheduled || !this.d.leadership.isLeading()) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.inFlight >= MAX_IO_IN_FLIGHT) {
+        void this.io.then(() => this.tick());
+        return;
       }
+      this.runStep();
     });
   }
 
@@ -55,21 +54,48 @@ export class ControlLoop {
     this.stopped = true;
   }
 
-  private async runStep(): Promise<void> {
-    const { controller, clock, store, sink, leadership, events } = this.d;
+  /** Resolves when every step decided so far has finished its writes. */
+  idle(): Promise<void> {
+    return this.io;
+  }
+
+  private runStep(): void {
+    if (this.stopped || !this.d.leadership.isLeading()) return;
+    const { controller, clock, events } = this.d;
     const now = clock.now();
+    let out: StepOutput;
     const t0 = performance.now();
-    const out = controller.step(now);
+    try {
+      out = controller.step(now);
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
     const durationMs = performance.now() - t0;
-    await this.persist(out.jobTransitions);
     for (const e of out.deviceEvents) {
       if (e.to === 'on-target') this.d.log.info({ device: e.id, hostId: e.hostId }, 'device back on target');
       else this.d.log.warn({ device: e.id, hostId: e.hostId, reason: e.reason }, e.to === 'disobedient' ? 'device disobedient' : 'device off target');
       events.emit('device', e);
     }
-    // Fencing: a leader whose lease ran out locally while it planned sends nothing.
+    if (out.jobTransitions.length === 0 && out.commands.length === 0) {
+      events.emit('step', { at: now, durationMs, commands: 0, transitions: 0 });
+      return;
+    }
+    this.inFlight++;
+    this.io = this.io
+      .then(() => this.write(out, now, durationMs))
+      .catch((e: unknown) => this.fail(e))
+      .finally(() => {
+        this.inFlight--;
+      });
+  }
+
+  private async write(out: StepOutput, now: number, durationMs: number): Promise<void> {
+    const { clock, sink, leadership, events } = this.d;
+    await this.persist(out.jobTransitions);
+    // Fencing: a leader whose lease ran out locally sends nothing.
     if (out.commands.length && !leadership.isLeading()) {
-      this.d.log.warn({ commands: out.commands.length }, 'lease ran out during the step: commands not sent');
+      this.d.log.warn({ commands: out.commands.length }, 'lease ran out: commands not sent');
       return;
     }
     const sent = await Promise.all(out.commands.map(async (c): Promise<SentCommand> => {
@@ -81,8 +107,24 @@ export class ControlLoop {
     events.emit('step', { at: now, durationMs, commands: sent.length, transitions: out.jobTransitions.length });
   }
 
+  private fail(e: unknown): void {
+    this.failures++;
+    this.d.log.error({ err: (e as Error).message }, 'control step failed');
+    this.d.events.emit('failure', { where: 'step', message: (e as Error).message });
+  }
+
+  /**
+   * Transitions made outside a step (a cancel, a job's end): written in the same ordered chain
+   * as the steps' writes, so a later state never lands in Redis before an earlier one.
+   */
+  record(transitions: readonly JobTransition[]): Promise<void> {
+    const done = this.io.then(() => this.persist(transitions));
+    this.io = done.catch((e: unknown) => this.fail(e));
+    return done;
+  }
+
   /** Job transitions reach Redis before anything acts on them; then logs and listeners hear of them. */
-  async persist(transitions: readonly JobTransition[]): Promise<void> {
+  private async persist(transitions: readonly JobTransition[]): Promise<void> {
     if (transitions.length === 0) return;
     await this.d.store.saveJobs(transitions.map((t) => t.job));
     for (const t of transitions) {

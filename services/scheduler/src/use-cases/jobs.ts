@@ -27,7 +27,7 @@ export class Jobs {
 
   async cancel(id: string): Promise<JobRecord | undefined> {
     const t = this.d.controller.cancelJob(id, this.d.clock.now());
-    if (t) await this.d.loop.persist([t]);
+    if (t) await this.d.loop.record([t]);
     this.d.loop.tick();
     return t?.job ?? (await this.get(id));
   }
@@ -50,7 +50,7 @@ export class Jobs {
   async ended(msg: JobMessage): Promise<void> {
     if (msg.state === 'running') return;
     const t = this.d.controller.jobEnded(msg.jobId, msg.state === 'done', msg.error, this.d.clock.now());
-    if (t) await this.d.loop.persist([t]);
+    if (t) await this.d.loop.record([t]);
     this.d.loop.tick();
   }
 }
