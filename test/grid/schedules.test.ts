@@ -35,12 +35,18 @@ describe('grid schedules', () => {
   });
 
   it('fires each window exactly once with two scheduler processes running', async () => {
-    const leaders = await Promise.all([0, 1].map(async (i) => (await fetch(`http://127.0.0.1:${ports[i]}/readyz`)).status));
-    expect(leaders.sort()).toEqual([200, 503]);
-    expect((await call(0, '/v1/grid/schedules', { method: 'POST', body: { name: 'every-2s', cron: '*/2 * * * * *', tz: 'UTC', durationMinutes: 1, capKw: 60 } })).status).toBe(201);
+    const ready = await Promise.all([0, 1].map(async (i) => (await fetch(`http://127.0.0.1:${ports[i]}/readyz`)).status));
+    expect([...ready].sort()).toEqual([200, 503]);
+    const leader = ready.indexOf(200);
+    const standby = 1 - leader;
+    // The standby refuses, naming the leader; the leader takes the schedule.
+    const refused = await call(standby, '/v1/grid/schedules', { method: 'POST', body: { name: 'every-2s', cron: '*/2 * * * * *', tz: 'UTC', durationMinutes: 1, capKw: 60 } });
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ title: 'Not the leader', leader: { url: `http://127.0.0.1:${ports[leader]}` } });
+    expect((await call(leader, '/v1/grid/schedules', { method: 'POST', body: { name: 'every-2s', cron: '*/2 * * * * *', tz: 'UTC', durationMinutes: 1, capKw: 60 } })).status).toBe(201);
     await sleep(7000);
-    expect((await call(1, '/v1/grid/schedules/every-2s', { method: 'DELETE' })).status).toBe(204);
-    const fired = ((await call(1, '/v1/grid/events')).body as any[]).filter((e) => e.source === 'schedule');
+    expect((await call(leader, '/v1/grid/schedules/every-2s', { method: 'DELETE' })).status).toBe(204);
+    const fired = ((await call(leader, '/v1/grid/events')).body as any[]).filter((e) => e.source === 'schedule');
     const windows = fired.map((e) => Math.round(Date.parse(e.startsAt) / 2000));
     expect(fired.length).toBeGreaterThanOrEqual(2);
     expect(fired.length).toBeLessThanOrEqual(4);

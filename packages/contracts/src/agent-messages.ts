@@ -109,6 +109,8 @@ export const ResultMessageSchema = z.strictObject({
   epoch: z.number().int().nonnegative(),
   /** Ignored because a newer leader has spoken. */
   stale: z.boolean(),
+  /** The highest epoch the agent has obeyed (a stale command's sender must step down past it). */
+  agentEpoch: z.number().int().nonnegative().optional(),
   devices: z.record(id, DeviceResultSchema),
   /** When the agent took the command off its queue (delivery latency = receivedAt − issuedAt). */
   receivedAt: z.number().int().optional(),

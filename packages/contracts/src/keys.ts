@@ -24,6 +24,8 @@ export const KEYS = {
   /** Leader lease (SET NX PX) and the epoch counter it bumps. */
   leader: '{wb}:leader',
   epoch: '{wb}:epoch',
+  /** Who leads and where its API is (JSON, expires with the lease). */
+  leaderInfo: '{wb}:leader:info',
   /** Job records by id (hash), ids of jobs not yet finished (set), all ids by queue time (zset). */
   jobs: '{wb}:jobs',
   activeJobs: '{wb}:jobs:active',

@@ -23,10 +23,14 @@ export const ProblemSchema = z.object({
 
 export const HealthSchema = z.object({ ok: z.literal(true) });
 export const ReadinessSchema = z.object({
+  /** Leading, with Redis answering. */
   ready: z.boolean(),
   redis: z.boolean(),
   leader: z.boolean(),
+  role: z.enum(['leader', 'standby']),
   epoch: z.number().int(),
+  /** On a standby: where the leader's API answers. */
+  leaderUrl: z.string().optional(),
 });
 
 export const SiteViewSchema = z.object({

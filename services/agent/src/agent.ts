@@ -213,7 +213,7 @@ export class Agent {
     if (cmd.hostId !== this.hostId) throw new Error(`invalid command: hostId: for ${cmd.hostId}, this is ${this.hostId}`);
     if (cmd.epoch < this.epoch) {
       this.opts.logger.warn({ commandId: cmd.commandId, epoch: cmd.epoch, current: this.epoch }, 'ignoring command from a stale leader');
-      await this.send({ type: 'result', hostId: this.hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: true, devices: {}, sentAt: Date.now() });
+      await this.send({ type: 'result', hostId: this.hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: true, agentEpoch: this.epoch, devices: {}, sentAt: Date.now() });
       return;
     }
     // Claimed before any await: BullMQ hands jobs over in queue order, so receipt order is

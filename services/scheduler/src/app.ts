@@ -16,11 +16,11 @@ import { ControlLoop } from './loops/control-loop.js';
 import { recordSample } from './loops/sample-loop.js';
 import { OpenAdrVen, type VenConfig } from './openadr/ven.js';
 import { systemClock, type Clock } from './ports.js';
-import { RedisStore } from './store/redis-store.js';
+import { FencedError, RedisStore } from './store/redis-store.js';
 import { AgentReports } from './use-cases/agent-reports.js';
 import { GridEvents } from './use-cases/grid-events.js';
 import { Jobs } from './use-cases/jobs.js';
-import { loadSite } from './use-cases/load-site.js';
+import { takeOver } from './use-cases/take-over.js';
 import { Settings } from './use-cases/settings.js';
 
 export interface SchedulerOptions {
@@ -42,6 +42,8 @@ export interface SchedulerOptions {
   readonly sampleMs?: number;
   /** @defaultValue the system clock */
   readonly clock?: Clock;
+  /** Lease time-to-live; a standby takes over this long after the leader stops renewing. @defaultValue 3000 */
+  readonly leaseTtlMs?: number;
 }
 
 /**
@@ -49,6 +51,12 @@ export interface SchedulerOptions {
  * agents' inbox and the lease plugged into the core and the use cases; the loops that drive
  * them; the typed events that logs, metrics and tests listen to. Decisions are the core's,
  * I/O is the ports'; this file only wires and starts.
+ *
+ * Active/standby: every scheduler process runs the lease loop; only the leader listens to
+ * agents, steps, samples, arms agents and polls the VTN. A process that takes over reloads
+ * the site from Redis before its first step and tells every host its new epoch; one that
+ * loses the lease stops listening and commanding at once. A standby's API answers 503 naming
+ * the leader (see http/standby.ts).
  */
 export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly controller: Controller;
@@ -62,29 +70,28 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   ven: OpenAdrVen | undefined;
   private readonly clock: Clock;
   private readonly redis: Redis;
-  private readonly streamRedis: Redis;
-  private readonly workerRedis: Redis;
-  private scheduleRedis: Redis | undefined;
   private readonly lease: LocalDeadlineLease;
   private readonly sink: BullCommandSink;
   private readonly inbox: RedisAgentInbox;
   private readonly arming: Arming;
-  private readonly log: Logger;
-  private timers: unknown[] = [];
   private readonly leadership: LeadershipLoop;
+  private readonly log: Logger;
+  private readonly info: { apiUrl?: string; pid: number } = { pid: process.pid };
+  private timers: unknown[] = [];
 
   constructor(private readonly opts: SchedulerOptions) {
     super();
     this.log = opts.logger;
     this.clock = opts.clock ?? systemClock;
-    this.redis = openRedis(opts.redisUrl);
-    this.streamRedis = openRedis(opts.redisUrl);
-    this.workerRedis = openRedis(opts.redisUrl);
-    this.store = new RedisStore(this.redis, this.log);
+    // Commands, store writes and the lease fail fast rather than queue while Redis is away: a
+    // write that arrives minutes late, from a leader that has since lost the lease, is worse
+    // than one that fails (the next step will try again, fenced).
+    this.redis = openRedis(opts.redisUrl, { enableOfflineQueue: false, commandTimeout: 2000, maxRetriesPerRequest: 1 });
     const owner = `scheduler-${process.pid}-${randomBytes(4).toString('hex')}`;
-    this.lease = new LocalDeadlineLease(this.redis, owner);
+    this.lease = new LocalDeadlineLease(this.redis, owner, this.info, opts.leaseTtlMs ?? 3000);
+    this.store = new RedisStore(this.redis, this.log, () => (this.lease.isLeading() ? this.lease.epoch : 0));
     this.sink = new BullCommandSink(this.redis);
-    this.inbox = new RedisAgentInbox(this.streamRedis, this.workerRedis, this.log);
+    this.inbox = new RedisAgentInbox(opts.redisUrl, this.log);
     this.controller = new Controller({
       contract: { capW: opts.contractCapW, marginW: opts.marginW },
       cooling: opts.cooling ?? { fixedW: 0, fractionOfIt: 0 },
@@ -97,18 +104,19 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.jobs = new Jobs(deps);
     this.grid = new GridEvents({ ...deps, arming: this.arming });
     this.settings = new Settings(deps);
-    this.agents = new AgentReports({ ...deps, jobs: this.jobs });
+    this.agents = new AgentReports({ ...deps, jobs: this.jobs, epoch: () => this.lease.epoch, stepDown: (epoch, why) => this.stepDown(epoch, why) });
     this.leadership = new LeadershipLoop({
       lease: this.lease, events: this, log: this.log,
-      onGain: () => this.startVen(),
-      onLose: () => {
-        this.ven?.stop();
-        this.ven = undefined;
-      },
+      onGain: () => this.onGain(),
+      onLose: () => this.onLose(),
       whileLeading: async () => {
         await this.grid.reload();
         await this.arming.run();
       },
+    });
+    // Someone holds a higher epoch (a write refused by the fence): stop leading at once.
+    this.on('failure', (f) => {
+      if (f.error instanceof FencedError) void this.stepDown(f.error.currentEpoch, 'a store write was refused: a newer leader holds the site');
     });
   }
 
@@ -128,17 +136,29 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return this.lease.isLeading();
   }
 
+  /** Where this scheduler's API answers (named to clients by standbys while it leads). */
+  advertise(apiUrl: string): void {
+    this.info.apiUrl = apiUrl;
+  }
+
+  /** The leader as Redis knows it (for a standby to name it). */
+  leader(): Promise<{ owner: string; epoch: number; apiUrl?: string; pid?: number } | undefined> {
+    return this.lease.current();
+  }
+
   async readiness(): Promise<Readiness> {
     const redis = await this.store.ping().catch(() => false);
     const leader = this.isLeader;
-    return { ready: redis && leader, redis, leader, epoch: this.epoch };
+    const current = leader ? undefined : await this.leader().catch(() => undefined);
+    return {
+      ready: redis && leader, redis, leader, role: leader ? 'leader' : 'standby', epoch: this.epoch,
+      ...(current?.apiUrl ? { leaderUrl: current.apiUrl } : {}),
+    };
   }
 
   async start(): Promise<void> {
-    await loadSite(this.store, this.controller, { capW: this.opts.contractCapW, marginW: this.opts.marginW, ...(this.opts.hashpricePerThDay !== undefined ? { hashpricePerThDay: this.opts.hashpricePerThDay } : {}) });
-    this.inbox.start({ telemetry: (b) => this.agents.telemetry(b), message: (m) => this.agents.message(m) });
-    this.scheduleRedis = openRedis(this.opts.redisUrl);
-    this.schedules = new GridSchedules(this.redis, this.scheduleRedis, async (sch, firedAt) => {
+    if (this.redis.status !== 'ready') await new Promise<void>((resolve) => this.redis.once('ready', () => resolve()));
+    this.schedules = new GridSchedules(this.redis, () => openRedis(this.opts.redisUrl), (cmds) => this.store.write(cmds), async (sch, firedAt) => {
       await this.grid.add({
         startsAt: new Date(firedAt).toISOString(), endsAt: new Date(firedAt + sch.durationMinutes * 60_000).toISOString(),
         mandatory: sch.mandatory, program: sch.program ?? sch.name,
@@ -150,7 +170,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const every = (ms: number, fn: () => Promise<void> | void) => this.timers.push(this.clock.setInterval(() => {
       Promise.resolve().then(fn).catch((e: unknown) => {
         this.log.error({ err: (e as Error).message }, 'loop failed');
-        this.emit('failure', { where: 'loop', message: (e as Error).message });
+        this.emit('failure', { where: 'loop', message: (e as Error).message, error: e });
       });
     }, ms));
     every(1000, () => this.leadership.tick());
@@ -166,10 +186,34 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     await this.schedules?.close();
     await this.sink.close();
     if (this.leadership.isLeading) await this.lease.release().catch(() => undefined);
-    this.streamRedis.disconnect();
-    this.workerRedis.disconnect();
-    this.scheduleRedis?.disconnect();
     this.redis.disconnect();
+  }
+
+  /** Taking over: the site from Redis, agents' reports from now on, every host told the new epoch. */
+  private async onGain(): Promise<void> {
+    await takeOver({
+      store: this.store, controller: this.controller, sink: this.sink, epoch: this.lease.epoch, clock: this.clock, log: this.log,
+      defaults: { capW: this.opts.contractCapW, marginW: this.opts.marginW, ...(this.opts.hashpricePerThDay !== undefined ? { hashpricePerThDay: this.opts.hashpricePerThDay } : {}) },
+    });
+    this.inbox.start({ telemetry: (b) => this.agents.telemetry(b), message: (m) => this.agents.message(m) });
+    this.schedules.startWorker();
+    this.startVen();
+    this.loop.tick();
+  }
+
+  private onLose(): void {
+    void this.inbox.stop();
+    void this.schedules.stopWorker();
+    this.ven?.stop();
+    this.ven = undefined;
+  }
+
+  /** Stop leading now (someone holds a higher epoch); the lease loop may take over again later, above it. */
+  private async stepDown(aboveEpoch: number, why: string): Promise<void> {
+    if (!this.lease.isLeading()) return;
+    this.log.error({ epoch: this.lease.epoch, aboveEpoch }, `stepping down: ${why}`);
+    await this.lease.stepDown(aboveEpoch);
+    await this.leadership.tick();
   }
 
   /** The VEN runs in the leader only (one poller, one set of reports). */

@@ -31,5 +31,5 @@ export interface SchedulerEvents {
   'leader': [{ epoch: number }];
   'follower': [{ reason: string }];
   /** Something failed and was survived (the loop goes on). */
-  'failure': [{ where: string; message: string }];
+  'failure': [{ where: string; message: string; error?: unknown }];
 }

@@ -63,14 +63,18 @@ async function main(): Promise<void> {
       silentAfterMs: config.silentAfterS * 1000,
     },
   });
-  await scheduler.start();
+  // The API listens first, so that the leader can advertise where it answers.
   const app = createApi(scheduler, tokens, logger);
-  const server = app.listen(config.port, config.host, () => {
-    const addr = server.address();
-    const port = typeof addr === 'object' && addr ? addr.port : config.port;
-    logger.info({ url: `http://${config.host}:${port}` }, 'API listening');
-    process.stdout.write(`scheduler: API on http://${config.host}:${port}\n`);
+  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
+    const srv = app.listen(config.port, config.host, () => resolve(srv));
+    srv.once('error', reject);
   });
+  const addr = server.address();
+  const url = `http://${config.host}:${typeof addr === 'object' && addr ? addr.port : config.port}`;
+  scheduler.advertise(url);
+  await scheduler.start();
+  logger.info({ url, role: scheduler.isLeader ? 'leader' : 'standby' }, 'API listening');
+  process.stdout.write(`scheduler: API on ${url} (pid ${process.pid}, ${scheduler.isLeader ? 'leader' : 'standby'})\n`);
   const stop = async (signal: string) => {
     logger.info({ signal }, 'stopping');
     server.close();

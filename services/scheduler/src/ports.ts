@@ -69,5 +69,9 @@ export interface Leadership {
   isLeading(): boolean;
   /** Renew or acquire; returns whether this process leads. */
   tick(): Promise<boolean>;
+  /** Someone holds a higher epoch: stop leading now; lead again only above it. */
+  stepDown(aboveEpoch: number): Promise<void>;
   release(): Promise<void>;
+  /** Who leads (any process), for a standby to name it. */
+  current(): Promise<{ owner: string; epoch: number; apiUrl?: string; pid?: number } | undefined>;
 }

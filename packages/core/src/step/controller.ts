@@ -39,15 +39,27 @@ export interface StepOutput {
  * scheduler, the tests and a backtest drive exactly the same core with their own clocks.
  */
 export class Controller {
-  readonly state: SiteState;
+  private site: SiteState;
   readonly policy: Policy;
-  private readonly memo = new PlannerMemo();
+  private memo = new PlannerMemo();
   private last: Plan | undefined;
   private offTarget = new Map<string, 'off-target' | 'disobedient'>();
 
   constructor(init: { contract: ContractRecord; cooling: CoolingModel; policy?: Parameters<typeof makePolicy>[0]; priorities?: readonly PriorityClass[] }) {
-    this.state = createSiteState(init);
+    this.site = createSiteState(init);
     this.policy = makePolicy(init.policy);
+  }
+
+  get state(): SiteState {
+    return this.site;
+  }
+
+  /** Forget everything (a scheduler taking over reloads the site from the store). */
+  reset(): void {
+    this.site = createSiteState({ contract: this.site.contract, cooling: this.site.cooling });
+    this.memo = new PlannerMemo();
+    this.last = undefined;
+    this.offTarget = new Map();
   }
 
   // ---- what arrives -------------------------------------------------------------------

@@ -9,28 +9,46 @@ const KEY = KEYS.gridSchedules;
 /**
  * Recurring grid windows as BullMQ job schedulers: every firing is one job with an id
  * derived from the scheduler and the firing time, so a window fires exactly once however
- * many scheduler processes run (all of them run a worker; one takes each job).
+ * many scheduler processes run. Only the leader runs the worker (a standby could not write
+ * the event: its store writes are fenced); a window due while no scheduler leads waits in
+ * the queue and fires, with its own start time, when one does.
  */
 export class GridSchedules {
   private readonly queue: Queue;
   private worker: Worker | undefined;
+  private workerConnection: Redis | undefined;
 
   constructor(
     private readonly redis: Redis,
-    workerRedis: Redis,
+    private readonly workerRedis: () => Redis,
+    private readonly write: (cmds: Array<Array<string | number>>) => Promise<void>,
     private readonly fire: (schedule: GridScheduleBody, firedAt: number) => Promise<void>,
     private readonly log: Logger,
   ) {
     this.queue = new Queue(GRID_SCHEDULE_QUEUE, { connection: redis, prefix: BULL_PREFIX });
+  }
+
+  /** Take due windows (the leader). */
+  startWorker(): void {
+    if (this.worker) return;
     this.worker = new Worker(GRID_SCHEDULE_QUEUE, async (job) => {
       const name = (job.data as { name: string }).name;
       const schedule = parseSchedule(await this.redis.hget(KEY, name));
       if (!schedule) return; // deleted meanwhile (or unreadable)
-      const firedAt = job.processedOn ?? Date.now();
+      // When the window was due (a late pick-up keeps the window's own start).
+      const firedAt = job.timestamp + (job.opts.delay ?? 0);
       this.log.info({ schedule: name, firedAt }, 'grid window fired');
       await this.fire(schedule, firedAt);
-    }, { connection: workerRedis, prefix: BULL_PREFIX, concurrency: 1 });
+    }, { connection: (this.workerConnection = this.workerRedis()), prefix: BULL_PREFIX, concurrency: 1 });
     this.worker.on('error', (e) => this.log.error({ err: e.message }, 'grid schedule worker error'));
+  }
+
+  async stopWorker(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    await w?.close().catch(() => undefined);
+    this.workerConnection?.disconnect();
+    this.workerConnection = undefined;
   }
 
   /** Throws a RangeError naming `cron` or `tz` when the pattern or zone is not valid. */
@@ -49,7 +67,7 @@ export class GridSchedules {
 
   async upsert(body: GridScheduleBody): Promise<void> {
     GridSchedules.nextFire(body);
-    await this.redis.hset(KEY, body.name, JSON.stringify(body));
+    await this.write([['HSET', KEY, body.name, JSON.stringify(body)]]);
     await this.queue.upsertJobScheduler(body.name, { pattern: body.cron, tz: body.tz }, { name: 'window', data: { name: body.name } });
   }
 
@@ -59,13 +77,14 @@ export class GridSchedules {
   }
 
   async remove(name: string): Promise<boolean> {
-    const existed = (await this.redis.hdel(KEY, name)) === 1;
+    const existed = (await this.redis.hexists(KEY, name)) === 1;
+    if (existed) await this.write([['HDEL', KEY, name]]);
     await this.queue.removeJobScheduler(name);
     return existed;
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
+    await this.stopWorker();
     await this.queue.close();
   }
 }

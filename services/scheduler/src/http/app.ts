@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Scheduler } from '../app.js';
 import { requireRole, type Role } from './auth.js';
 import { HttpProblem, problemHandler } from './problem.js';
+import { standbyGuard } from './standby.js';
 import { deviceRoutes } from './routes/devices.js';
 import { gridEventRoutes } from './routes/grid-events.js';
 import { gridScheduleRoutes } from './routes/grid-schedules.js';
@@ -23,6 +24,7 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
   // Priority lists may name a hosting client's thousands of miners; every other body is small.
   app.use('/v1/priorities', express.json({ limit: '4mb' }));
   app.use(express.json({ limit: '64kb' }));
+  app.use('/v1', standbyGuard(s));
   const r = Router();
   const ctx = { r, s, view: requireRole(tokens, 'viewer'), tenant: requireRole(tokens, 'tenant'), operator: requireRole(tokens, 'operator') };
   for (const routes of [healthRoutes, siteRoutes, deviceRoutes, jobRoutes, gridEventRoutes, gridScheduleRoutes, settingsRoutes]) routes(ctx);

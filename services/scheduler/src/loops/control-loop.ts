@@ -110,7 +110,7 @@ export class ControlLoop {
   private fail(e: unknown): void {
     this.failures++;
     this.d.log.error({ err: (e as Error).message }, 'control step failed');
-    this.d.events.emit('failure', { where: 'step', message: (e as Error).message });
+    this.d.events.emit('failure', { where: 'step', message: (e as Error).message, error: e });
   }
 
   /**

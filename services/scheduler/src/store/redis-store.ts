@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Logger } from 'pino';
-import { appendToStream, rangeStream } from '@wattbroker/bus';
+import { rangeStream } from '@wattbroker/bus';
 import {
   ContractRecordSchema, DeviceOverrideSchema, EnergyPriceRecordSchema, GridEventRecordSchema, JobRecordSchema, KEYS, PrioritiesRecordSchema,
   RegistrationSchema, SITE_SAMPLES_STREAM, SiteSampleSchema, fieldPath,
@@ -11,6 +11,27 @@ import {
 import type { SiteStore } from '../ports.js';
 
 const TERMINAL = new Set<JobState>(['done', 'failed', 'cancelled']);
+
+/**
+ * Every write is fenced: it runs only if the epoch it carries is still the site's (another
+ * leader, or a leader that lost its lease while paused, is refused), all of it or none.
+ * The commands travel as JSON and run in order inside the script.
+ */
+const FENCED = `
+local current = tonumber(redis.call('get', KEYS[1]) or '0')
+if current ~= tonumber(ARGV[1]) then return redis.error_reply('FENCED ' .. string.format('%d', current)) end
+for _, c in ipairs(cjson.decode(ARGV[2])) do redis.call(unpack(c)) end
+return 1`;
+
+/** A write refused because this process's epoch is not the site's any more. */
+export class FencedError extends Error {
+  constructor(readonly epoch: number, readonly currentEpoch: number) {
+    super(`write refused: epoch ${epoch} is not the current one (${currentEpoch})`);
+    this.name = 'FencedError';
+  }
+}
+
+type Cmd = Array<string | number>;
 /** Samples kept on the stream (about two days at one a second). */
 const SAMPLES_KEPT = 200_000;
 
@@ -22,10 +43,29 @@ const SAMPLES_KEPT = 200_000;
  * with the field at fault and skipped, never half-used.
  */
 export class RedisStore implements SiteStore {
+  /**
+   * @param epoch the epoch writes carry (the leader's; 0 when not leading, and every write
+   *   is then refused)
+   */
   constructor(
     private readonly redis: Redis,
     private readonly log: Logger,
+    private readonly epoch: () => number,
   ) {}
+
+  /** Run writes only if this process's epoch is still the site's. */
+  async write(cmds: Cmd[]): Promise<void> {
+    if (cmds.length === 0) return;
+    const epoch = this.epoch();
+    const keys = [KEYS.epoch, ...new Set(cmds.map((c) => String(c[1])))];
+    try {
+      await this.redis.eval(FENCED, keys.length, ...keys, String(epoch), JSON.stringify(cmds.map((c) => c.map(String))));
+    } catch (e) {
+      const m = /FENCED (\d+)/.exec((e as Error).message);
+      if (m) throw new FencedError(epoch, Number(m[1]));
+      throw e;
+    }
+  }
 
   private parse<S extends z.ZodType>(schema: S, raw: string | null | undefined, what: string): z.infer<S> | undefined {
     if (raw === null || raw === undefined) return undefined;
@@ -53,15 +93,13 @@ export class RedisStore implements SiteStore {
   }
 
   async saveJobs(jobs: readonly JobRecord[]): Promise<void> {
-    if (jobs.length === 0) return;
-    const m = this.redis.multi();
+    const cmds: Cmd[] = [];
     for (const job of jobs) {
-      m.hset(KEYS.jobs, job.id, JSON.stringify(job));
-      if (TERMINAL.has(job.state)) m.srem(KEYS.activeJobs, job.id);
-      else m.sadd(KEYS.activeJobs, job.id);
-      m.zadd(KEYS.jobOrder, 'NX', String(job.timestamps.queued ?? 0), job.id);
+      cmds.push(['HSET', KEYS.jobs, job.id, JSON.stringify(job)]);
+      cmds.push(TERMINAL.has(job.state) ? ['SREM', KEYS.activeJobs, job.id] : ['SADD', KEYS.activeJobs, job.id]);
+      cmds.push(['ZADD', KEYS.jobOrder, 'NX', job.timestamps.queued ?? 0, job.id]);
     }
-    await m.exec();
+    await this.write(cmds);
   }
 
   async job(id: string): Promise<JobRecord | undefined> {
@@ -95,7 +133,7 @@ export class RedisStore implements SiteStore {
   }
 
   async saveContract(c: ContractRecord): Promise<void> {
-    await this.redis.set(KEYS.contract, JSON.stringify(c));
+    await this.write([['SET', KEYS.contract, JSON.stringify(c)]]);
   }
 
   async gridEvents(): Promise<GridEventRecord[]> {
@@ -103,11 +141,13 @@ export class RedisStore implements SiteStore {
   }
 
   async saveGridEvent(e: GridEventRecord): Promise<void> {
-    await this.redis.hset(KEYS.gridEvents, e.id, JSON.stringify(e));
+    await this.write([['HSET', KEYS.gridEvents, e.id, JSON.stringify(e)]]);
   }
 
   async deleteGridEvent(id: string): Promise<boolean> {
-    return (await this.redis.hdel(KEYS.gridEvents, id)) === 1;
+    if (!(await this.redis.hexists(KEYS.gridEvents, id))) return false;
+    await this.write([['HDEL', KEYS.gridEvents, id]]);
+    return true;
   }
 
   async energyPrice(): Promise<EnergyPriceRecord | undefined> {
@@ -115,7 +155,7 @@ export class RedisStore implements SiteStore {
   }
 
   async saveEnergyPrice(p: EnergyPriceRecord): Promise<void> {
-    await this.redis.set(KEYS.energyPrice, JSON.stringify(p));
+    await this.write([['SET', KEYS.energyPrice, JSON.stringify(p)]]);
   }
 
   async hashprice(): Promise<number | undefined> {
@@ -130,7 +170,7 @@ export class RedisStore implements SiteStore {
   }
 
   async saveHashprice(v: number): Promise<void> {
-    await this.redis.set(KEYS.hashprice, String(v));
+    await this.write([['SET', KEYS.hashprice, String(v)]]);
   }
 
   async priorities(): Promise<PriorityClass[] | undefined> {
@@ -138,7 +178,7 @@ export class RedisStore implements SiteStore {
   }
 
   async savePriorities(list: readonly PriorityClass[]): Promise<void> {
-    await this.redis.set(KEYS.priorities, JSON.stringify(list));
+    await this.write([['SET', KEYS.priorities, JSON.stringify(list)]]);
   }
 
   async overrides(): Promise<Map<string, DeviceOverride>> {
@@ -151,8 +191,7 @@ export class RedisStore implements SiteStore {
   }
 
   async saveOverride(id: string, o: DeviceOverride): Promise<void> {
-    if (o.pinnedProfile === undefined && !o.maintenance) await this.redis.hdel(KEYS.overrides, id);
-    else await this.redis.hset(KEYS.overrides, id, JSON.stringify(o));
+    await this.write([o.pinnedProfile === undefined && !o.maintenance ? ['HDEL', KEYS.overrides, id] : ['HSET', KEYS.overrides, id, JSON.stringify(o)]]);
   }
 
   async registrations(): Promise<Registration[]> {
@@ -160,11 +199,11 @@ export class RedisStore implements SiteStore {
   }
 
   async saveRegistration(r: Registration): Promise<void> {
-    await this.redis.hset(KEYS.hosts, r.hostId, JSON.stringify(r));
+    await this.write([['HSET', KEYS.hosts, r.hostId, JSON.stringify(r)]]);
   }
 
   async appendSample(s: SiteSample): Promise<void> {
-    await appendToStream(this.redis, SITE_SAMPLES_STREAM, s, SAMPLES_KEPT);
+    await this.write([['XADD', SITE_SAMPLES_STREAM, 'MAXLEN', '~', SAMPLES_KEPT, '*', 'v', JSON.stringify(s)]]);
   }
 
   async samples(from: number, to: number): Promise<SiteSample[]> {
@@ -182,7 +221,7 @@ export class RedisStore implements SiteStore {
   }
 
   async markReported(key: string): Promise<void> {
-    await this.redis.sadd(KEYS.openadrReported, key);
+    await this.write([['SADD', KEYS.openadrReported, key]]);
   }
 
   async ping(): Promise<boolean> {

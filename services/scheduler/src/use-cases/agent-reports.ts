@@ -8,9 +8,19 @@ import type { Jobs } from './jobs.js';
  * (which let the reconciliation judge readings) and job ends.
  */
 export class AgentReports {
-  constructor(private readonly d: UseCaseDeps & { readonly jobs: Jobs }) {}
+  constructor(private readonly d: UseCaseDeps & {
+    readonly jobs: Jobs;
+    /** This leader's epoch. */
+    readonly epoch: () => number;
+    /** An agent has heard a higher epoch than ours: another leader, or Redis lost the epoch. */
+    readonly stepDown: (aboveEpoch: number, why: string) => Promise<void>;
+  }) {}
 
   telemetry(batch: TelemetryBatch): void {
+    if (batch.epoch > this.d.epoch()) {
+      void this.d.stepDown(batch.epoch, `agent ${batch.hostId} obeys epoch ${batch.epoch}, above ours`);
+      return;
+    }
     const now = this.d.clock.now();
     if (this.d.controller.telemetry(batch, now)) this.d.loop.tick();
     this.d.events.emit('telemetry', { hostId: batch.hostId, at: now });
@@ -28,7 +38,11 @@ export class AgentReports {
       await this.d.jobs.ended(msg);
     } else {
       this.d.controller.result(msg, now);
-      if (msg.stale) this.d.log.warn({ hostId: msg.hostId, commandId: msg.commandId }, 'agent ignored a stale command');
+      if (msg.stale) {
+        // Our command was refused as stale: an agent obeys a newer epoch than ours.
+        await this.d.stepDown(msg.agentEpoch ?? msg.epoch, `agent ${msg.hostId} refused command ${msg.commandId} as stale`);
+        return;
+      }
       const failed = Object.entries(msg.devices).filter(([, r]) => !r.ok);
       if (failed.length) this.d.log.warn({ hostId: msg.hostId, failed: failed.slice(0, 5) }, 'devices failed to apply');
       this.d.events.emit('command:result', msg);
