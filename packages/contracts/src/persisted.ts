@@ -79,8 +79,12 @@ export const SiteSampleSchema = z.object({
   effectiveCapW: watts,
   contractCapW: watts,
   marginW: watts,
-  /** Measured IT + modelled overheads (cooling, host chassis). */
+  /** Site power at the point of connection: the meter's when the site has one, else the model's. */
   siteW: watts,
+  /** Measured IT + modelled overheads (cooling, host chassis, the learned correction). */
+  modelledSiteW: watts.optional(),
+  /** The site meter (null: no meter, or its reading is stale). */
+  meteredSiteW: watts.nullable().optional(),
   asicW: watts,
   gpuW: watts,
   /** Cooling model + host chassis overhead. */

@@ -36,7 +36,8 @@ export const ReadinessSchema = z.object({
 export const SiteViewSchema = z.object({
   contract: z.object({ capKw: kw, marginKw: kw }),
   effectiveCapKw: kw,
-  power: z.object({ siteKw: kw, asicKw: kw, gpuKw: kw, overheadKw: kw }),
+  /** `siteKw` is the meter's when there is one; `meteredKw` and `modelledKw` side by side. */
+  power: z.object({ siteKw: kw, asicKw: kw, gpuKw: kw, overheadKw: kw, meteredKw: kw.nullable(), modelledKw: kw }),
   hashrateThs: z.number(),
   worstCaseSiteKw: kw,
   silentHosts: z.array(z.string()),

@@ -22,6 +22,7 @@ export * from './state/site-state.js';
 export * from './state/device-draws.js';
 export * from './state/registration.js';
 export * from './state/telemetry.js';
+export * from './state/meter.js';
 export * from './state/settings.js';
 export * from './jobs/job-machine.js';
 export * from './grid/caps.js';

@@ -163,7 +163,7 @@ async function main(): Promise<void> {
       });
     }
     const scheduler = startService('scheduler', 'services/scheduler/src/main.ts',
-      ['--cap-kw', String(capKw), '--margin-kw', String(marginKw), '--port', String(port), '--cooling-fraction', '0.1', '--min-dwell-s', String(Math.max(0.5, 10 / speed))],
+      ['--cap-kw', String(capKw), '--margin-kw', String(marginKw), '--meter', meter, '--meter-preset', 'sdm630', '--port', String(port), '--cooling-fraction', '0.1', '--min-dwell-s', String(Math.max(0.5, 10 / speed))],
       env, logDir, /API on/);
     procs.push(scheduler);
     const apiLine = await scheduler.ready;
@@ -228,7 +228,7 @@ async function main(): Promise<void> {
         const prices = PricesViewSchema.parse(await (await fetch(`${api}/v1/prices`, { headers: headers(operatorToken) })).json());
         const t = Math.round((Date.now() - started) / 1000);
         const line = `[${String(t).padStart(4)}s] cap ${site.effectiveCapKw.toFixed(1)} kW | site ${site.power.siteKw.toFixed(1)} kW ` +
-          `(${((site.power.siteKw / site.effectiveCapKw) * 100).toFixed(1)} %) | ASIC ${site.power.asicKw.toFixed(1)} GPU ${site.power.gpuKw.toFixed(1)} overhead ${site.power.overheadKw.toFixed(1)} kW | ` +
+          `(${((site.power.siteKw / site.effectiveCapKw) * 100).toFixed(1)} %; meter ${site.power.meteredKw?.toFixed(1) ?? '–'}, model ${site.power.modelledKw.toFixed(1)}) | ASIC ${site.power.asicKw.toFixed(1)} GPU ${site.power.gpuKw.toFixed(1)} overhead ${site.power.overheadKw.toFixed(1)} kW | ` +
           `${(site.hashrateThs / 1000).toFixed(2)} PH/s | jobs queued ${site.jobs.queued} admitting ${site.jobs.admitting} running ${site.jobs.running}` +
           (site.effectiveCapKw < capKw - marginKw - 0.05 ? ' | GRID EVENT' : '') +
           (prices.effectivePricePerMWh !== undefined ? ` | price ${prices.effectivePricePerMWh} $/MWh` : '') +

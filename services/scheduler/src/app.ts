@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { openRedis } from '@wattbroker/bus';
-import type { Readiness } from '@wattbroker/contracts';
+import type { MeterConfigInput, Readiness } from '@wattbroker/contracts';
+import { ModbusMeter } from '@wattbroker/drivers';
 import { Controller, type CoolingModel, type Policy, type ReconcilePolicy } from '@wattbroker/core';
 import { RedisAgentInbox } from './bus/agent-inbox.js';
 import { BullCommandSink } from './bus/command-sink.js';
@@ -12,6 +13,7 @@ import type { SchedulerEvents } from './events.js';
 import { GridSchedules } from './grid/schedules.js';
 import { Arming } from './loops/arming.js';
 import { LeadershipLoop } from './loops/leadership-loop.js';
+import { MeterLoop } from './loops/meter-loop.js';
 import { ControlLoop } from './loops/control-loop.js';
 import { recordSample } from './loops/sample-loop.js';
 import { OpenAdrVen, type VenConfig } from './openadr/ven.js';
@@ -44,6 +46,8 @@ export interface SchedulerOptions {
   readonly clock?: Clock;
   /** Lease time-to-live; a standby takes over this long after the leader stops renewing. @defaultValue 3000 */
   readonly leaseTtlMs?: number;
+  /** The site meter at the point of connection (Modbus TCP), if the site has one. */
+  readonly meter?: MeterConfigInput;
 }
 
 /**
@@ -75,6 +79,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private readonly inbox: RedisAgentInbox;
   private readonly arming: Arming;
   private readonly leadership: LeadershipLoop;
+  private readonly meter: MeterLoop | undefined;
   private readonly log: Logger;
   private readonly info: { apiUrl?: string; pid: number } = { pid: process.pid };
   private timers: unknown[] = [];
@@ -114,6 +119,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         await this.arming.run();
       },
     });
+    if (opts.meter) {
+      this.meter = new MeterLoop({ meter: new ModbusMeter(opts.meter), controller: this.controller, clock: this.clock, leadership: this.lease, events: this, log: this.log });
+    }
     // Someone holds a higher epoch (a write refused by the fence): stop leading at once.
     this.on('failure', (f) => {
       if (f.error instanceof FencedError) void this.stepDown(f.error.currentEpoch, 'a store write was refused: a newer leader holds the site');
@@ -175,6 +183,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     }, ms));
     every(1000, () => this.leadership.tick());
     every(this.opts.tickMs ?? 200, () => this.loop.tick());
+    if (this.meter) every(1000, () => this.meter!.tick());
     every(this.opts.sampleMs ?? 1000, () => recordSample({ controller: this.controller, clock: this.clock, store: this.store, leadership: this.lease, events: this, log: this.log }));
   }
 
@@ -182,6 +191,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.loop.stop();
     this.ven?.stop();
     for (const t of this.timers) this.clock.clearInterval(t);
+    this.meter?.close();
     await this.inbox.stop();
     await this.schedules?.close();
     await this.sink.close();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InputError, parseInput } from '@wattbroker/contracts';
+import { InputError, METER_PRESET_NAMES, MeterConfigSchema, MeterRegisterMapSchema, parseInput, type MeterConfigInput } from '@wattbroker/contracts';
 
 /**
  * The scheduler's settings, read once at start from flags and environment and validated;
@@ -28,8 +28,18 @@ export const SchedulerConfigSchema = z.strictObject({
   openadrFailsafeKw: z.coerce.number().nonnegative().optional(),
   /** Shed fractions of the baseline for OpenADR SIMPLE levels 1, 2, 3. */
   openadrSimpleShed: z.string().regex(/^(0(\.\d+)?|1(\.0+)?)(,(0(\.\d+)?|1(\.0+)?)){2}$/, 'three fractions from 0 to 1, e.g. 0.25,0.5,1').default('0.25,0.5,1'),
+  /** Site meter at the point of connection (Modbus TCP), `host[:port]`. */
+  meter: z.string().regex(/^[^:\s]+(:\d{1,5})?$/, 'host or host:port').optional(),
+  meterPreset: z.enum(METER_PRESET_NAMES).optional(),
+  /** A register map as JSON (the config file's `meter.registerMap`), instead of a preset. */
+  meterRegisterMap: z.string().optional(),
+  meterUnitId: z.coerce.number().int().min(0).max(255).optional(),
+  meterTimeoutMs: z.coerce.number().int().min(10).max(60_000).optional(),
   apiTokens: z.string().min(1, 'set WATTBROKER_API_TOKENS or --tokens ("operator:TOKEN,viewer:TOKEN")'),
 }).refine((c) => c.marginKw < c.capKw, { path: ['marginKw'], message: 'must be below capKw' })
+  .refine((c) => !c.meter || c.meterPreset !== undefined || c.meterRegisterMap !== undefined, {
+    path: ['meterPreset'], message: `a meter needs a preset (${METER_PRESET_NAMES.join(', ')}) or a register map`,
+  })
   .refine((c) => !c.openadrVtn || (c.openadrClientId && c.openadrClientSecret && c.openadrProgram), {
     path: ['openadrVtn'], message: 'an OpenADR VTN needs a client id, a client secret and a program',
   });
@@ -68,14 +78,29 @@ export const SchedulerFileSchema = z.strictObject({
     /** Shed fractions of the baseline for SIMPLE levels 1, 2 and 3. */
     simpleShed: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1), z.number().min(0).max(1)]).optional(),
   }).optional(),
+  /** The site meter (see docs/meter.md): `{host, port?, unitId?, preset | registerMap, timeoutMs?}`. */
+  meter: z.strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).optional(),
+    unitId: z.number().int().min(0).max(255).optional(),
+    preset: z.enum(METER_PRESET_NAMES).optional(),
+    registerMap: MeterRegisterMapSchema.optional(),
+    timeoutMs: z.number().int().optional(),
+  }).optional(),
 });
 
 export type SchedulerFile = z.infer<typeof SchedulerFileSchema>;
 
 /** The file's settings under the flat names the flags use. */
 function fromFile(f: SchedulerFile): Record<string, string> {
-  const { openadr, ...flat } = f;
+  const { openadr, meter, ...flat } = f;
   const out: Record<string, unknown> = { ...flat };
+  if (meter) {
+    Object.assign(out, {
+      meter: meter.port === undefined ? meter.host : `${meter.host}:${meter.port}`, meterPreset: meter.preset, meterUnitId: meter.unitId,
+      meterTimeoutMs: meter.timeoutMs, meterRegisterMap: meter.registerMap ? JSON.stringify(meter.registerMap) : undefined,
+    });
+  }
   if (openadr) {
     Object.assign(out, {
       openadrVtn: openadr.vtnUrl, openadrClientId: openadr.clientId, openadrClientSecret: openadr.clientSecret,
@@ -121,6 +146,11 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     openadrSilentS: pick('openadr-silent-s', 'WATTBROKER_OPENADR_SILENT_S'),
     openadrFailsafeKw: pick('openadr-failsafe-kw', 'WATTBROKER_OPENADR_FAILSAFE_KW'),
     openadrSimpleShed: pick('openadr-simple-shed', 'WATTBROKER_OPENADR_SIMPLE_SHED'),
+    meter: pick('meter', 'WATTBROKER_METER'),
+    meterPreset: pick('meter-preset', 'WATTBROKER_METER_PRESET'),
+    meterUnitId: pick('meter-unit-id', 'WATTBROKER_METER_UNIT_ID'),
+    meterTimeoutMs: pick('meter-timeout-ms', 'WATTBROKER_METER_TIMEOUT_MS'),
+    meterRegisterMap: file.meterRegisterMap,
     apiTokens: flags.tokens ?? env.WATTBROKER_API_TOKENS ?? '',
   }).filter(([, v]) => v !== undefined));
   return parseInput(SchedulerConfigSchema, raw, 'scheduler config');
@@ -135,3 +165,16 @@ function camel(flag: string): string {
 }
 
 export { InputError };
+
+/** The site meter's driver settings from the scheduler's, checked here (errors name the field), or undefined without a meter. */
+export function meterConfig(c: SchedulerConfig): MeterConfigInput | undefined {
+  if (!c.meter) return undefined;
+  const [host, port] = c.meter.split(':') as [string, string | undefined];
+  const input: MeterConfigInput = {
+    host, ...(port ? { port: Number(port) } : {}), ...(c.meterUnitId !== undefined ? { unitId: c.meterUnitId } : {}),
+    ...(c.meterTimeoutMs !== undefined ? { timeoutMs: c.meterTimeoutMs } : {}),
+    ...(c.meterRegisterMap ? { registerMap: JSON.parse(c.meterRegisterMap) as MeterConfigInput['registerMap'] } : { preset: c.meterPreset }),
+  };
+  parseInput(MeterConfigSchema, input, 'scheduler config meter');
+  return input;
+}

@@ -4,14 +4,14 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createApi } from './http/app.js';
 import { parseTokens } from './http/auth.js';
-import { InputError, loadConfig, parseConfigFile } from './config.js';
+import { InputError, loadConfig, meterConfig, parseConfigFile } from './config.js';
 import { Scheduler } from './app.js';
 
 const USAGE = `usage: wattbroker-scheduler [--config scheduler.json] --cap-kw N [--redis URL] [--port 8080] [--host 127.0.0.1] [--margin-kw N]
        [--cooling-fixed-kw N] [--cooling-fraction F] [--hysteresis-kw N] [--min-dwell-s S] [--hashprice USD_PER_TH_DAY]
        [--tokens role:token,...] [--openadr-vtn URL --openadr-client-id ID --openadr-client-secret SECRET
        --openadr-program NAME[,NAME] [--openadr-poll-s 10] [--openadr-silent-s 240] [--openadr-failsafe-kw N]
-       [--openadr-simple-shed 0.25,0.5,1]]
+       [--openadr-simple-shed 0.25,0.5,1]] [--meter HOST[:PORT] --meter-preset sdm630|pm5xxx [--meter-unit-id N]]
 
 Each flag also reads from the environment (WATTBROKER_REDIS_URL, WATTBROKER_CAP_KW, WATTBROKER_API_TOKENS, …),
 then from the config file (--config or WATTBROKER_CONFIG; JSON, the OpenADR VEN under "openadr":
@@ -25,7 +25,7 @@ const logger = pino({
 
 async function main(): Promise<void> {
   const names = ['config', 'redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'tick-ms', 'hashprice', 'tokens',
-    'openadr-vtn', 'openadr-client-id', 'openadr-client-secret', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw', 'openadr-simple-shed'];
+    'openadr-vtn', 'openadr-client-id', 'openadr-client-secret', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw', 'openadr-simple-shed', 'meter', 'meter-preset', 'meter-unit-id', 'meter-timeout-ms'];
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ options: { ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])), help: { type: 'boolean' as const } }, strict: true }));
@@ -36,10 +36,12 @@ async function main(): Promise<void> {
   if (values.help) return void process.stdout.write(USAGE + '\n');
   let config;
   let tokens;
+  let meter;
   try {
     const file = (values.config as string | undefined) ?? process.env.WATTBROKER_CONFIG;
     config = loadConfig(values as Record<string, string | undefined>, process.env, file ? parseConfigFile(await readFile(file, 'utf8'), file) : {});
     tokens = parseTokens(config.apiTokens);
+    meter = meterConfig(config);
   } catch (e) {
     process.stderr.write(`wattbroker-scheduler: ${e instanceof InputError ? e.message : (e as Error).message}\n`);
     process.exit(2);
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
       },
     } : {}),
     cooling: { fixedW: config.coolingFixedKw * 1000, fractionOfIt: config.coolingFraction },
+    ...(meter ? { meter } : {}),
     policy: {
       hysteresisW: (config.hysteresisKw ?? Math.max(1, config.capKw * 0.005)) * 1000,
       minDwellMs: config.minDwellS * 1000,

@@ -21,6 +21,8 @@ export interface Policy {
   readonly reconcile: ReconcilePolicy;
   /** Blocked jobs that get a reservation (backfill never delays them); the rest wait their turn. */
   readonly maxReservations: number;
+  /** A site meter reading older than this is not used (the model alone then). */
+  readonly meterFreshMs: number;
   /** Prefix of command ids (unique per scheduler process; the shell sets it). */
   readonly commandIdPrefix: string;
 }
@@ -59,6 +61,7 @@ export const DEFAULT_POLICY: Policy = {
   priceDeadband: 0.02,
   reconcile: { graceMs: 2000, transitionMaxMs: 180_000, resultTimeoutMs: 30_000, backoffBaseMs: 2000, backoffMaxMs: 30_000, disobedientAfter: 3 },
   maxReservations: 4,
+  meterFreshMs: 5000,
   commandIdPrefix: 'c',
 };
 

@@ -5,21 +5,26 @@ import type { Snapshot } from '../snapshot/snapshot.js';
 import { confirmed } from '../state/device-draws.js';
 import type { SiteState } from '../state/site-state.js';
 import { sitePowerW } from '../site/site-model.js';
+import { modelCooling } from '../state/meter.js';
 import { reconcile } from '../reconcile/reconcile.js';
 
 /** One ledger sample: what the site measures against the cap in force now (not the planning cap). */
 export function siteSample(state: SiteState, snap: Snapshot): SiteSample {
   const m = snap.measured;
+  const siteW = m.meteredSiteW ?? m.modelledSiteW;
   return {
     at: snap.now,
     effectiveCapW: snap.obligation.cap.effectiveCapW,
     contractCapW: state.contract.capW,
     marginW: state.contract.marginW,
-    siteW: m.siteW,
+    // What reports are built from: the meter when there is one, else the model.
+    siteW,
     asicW: m.asicW,
     gpuW: m.gpuW,
-    overheadW: m.siteW - m.asicW - m.gpuW,
-    worstCaseSiteW: sitePowerW(state.cooling, snap.worstItW),
+    overheadW: siteW - m.asicW - m.gpuW,
+    worstCaseSiteW: sitePowerW(modelCooling(state), snap.worstItW),
+    modelledSiteW: m.modelledSiteW,
+    meteredSiteW: m.meteredSiteW ?? null,
     hashrateThs: m.hashrateThs,
     silentHosts: [...snap.silentHosts],
     offTarget: snap.offTarget,

@@ -6,6 +6,7 @@ import { classZones, type ClassZones } from '../policy/class-zones.js';
 import type { Policy } from '../policy/policy.js';
 import { sitePowerW } from '../site/site-model.js';
 import { estimateW } from '../state/device-draws.js';
+import { modelCooling } from '../state/meter.js';
 import type { SiteState } from '../state/site-state.js';
 import {
   DISOBEDIENT, IN_TRANSITION, MAINTENANCE, ON_TARGET, OFF_TARGET, SILENT, UNKNOWN, UNREACHABLE, deviceStatus, worstCaseW,
@@ -34,7 +35,15 @@ export interface Snapshot {
   readonly worstItW: number;
   /** GPUs' budget: those held by a job at the job's limit (at least), the rest at their worst case. */
   readonly gpuBudgetW: number;
-  readonly measured: { readonly asicW: number; readonly gpuW: number; readonly hashrateThs: number; readonly itW: number; readonly siteW: number };
+  /**
+   * What the site draws: IT from the readings; the site as modelled (IT + cooling + the learned
+   * correction) and as metered (when the meter is fresh); `siteW`, what the cap is held to, is
+   * the larger of the two.
+   */
+  readonly measured: {
+    readonly asicW: number; readonly gpuW: number; readonly hashrateThs: number; readonly itW: number;
+    readonly modelledSiteW: number; readonly meteredSiteW: number | undefined; readonly siteW: number;
+  };
   /** Measured draw of the miners the planner may move (what an excess shed can take from). */
   readonly plannableMinerW: number;
   /**
@@ -74,7 +83,10 @@ export function zonesFor(list: readonly PriorityClass[]): ClassZones {
 const roundUp50 = (w: number) => Math.ceil(w / 50) * 50;
 
 export function deriveSnapshot(state: SiteState, policy: Policy, now: number, whatIf: { capW?: number } = {}): Snapshot {
-  const site = whatIf.capW === undefined ? state : { ...state, contract: { ...state.contract, capW: Math.min(state.contract.capW, whatIf.capW) }, gridEvents: [] };
+  const cooling = modelCooling(state);
+  const site = whatIf.capW === undefined
+    ? { ...state, cooling }
+    : { ...state, cooling, contract: { ...state.contract, capW: Math.min(state.contract.capW, whatIf.capW) }, gridEvents: [] };
   const budget = budgetAt(site, now, true, policy.preShedMs);
   const obligation = budgetAt(site, now, false, policy.preShedMs);
 
@@ -157,9 +169,11 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
   const jobs = { queued: 0, admitting: 0, running: 0 };
   for (const j of state.jobs.values()) if (j.state in jobs) jobs[j.state as keyof typeof jobs]++;
   const itW = asicW + gpuW + hostOverheadW;
+  const modelledSiteW = sitePowerW(cooling, itW);
+  const meteredSiteW = state.meter && now - state.meter.at <= policy.meterFreshMs ? state.meter.powerW : undefined;
   return {
     now, budget, obligation, liveHosts, silentHosts, hostOverheadW, status, worstW, worstItW, gpuBudgetW,
-    measured: { asicW, gpuW, hashrateThs, itW, siteW: sitePowerW(state.cooling, itW) },
+    measured: { asicW, gpuW, hashrateThs, itW, modelledSiteW, meteredSiteW, siteW: Math.max(modelledSiteW, meteredSiteW ?? 0) },
     plannableMinerW, settledMinerW, settledEstimateW, pendingShedW, excluded, excludedW, exclusionKey, zones, zoneDraws,
     economics: economicsAt(state, now), jobs, offTarget,
   };

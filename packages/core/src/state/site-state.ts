@@ -70,6 +70,13 @@ export interface SiteState {
   strike: StrikeState;
   readonly overrides: Map<string, DeviceOverride>;
   priorities: readonly PriorityClass[];
+  /** The site meter's latest reading at the point of connection, if the site has one. */
+  meter: { powerW: number; at: number } | undefined;
+  /**
+   * Learned difference between the meter and the model (site = IT + cooling): what the
+   * cooling/overhead model misses (W). Added to the modelled site power everywhere.
+   */
+  overheadCorrectionW: number;
   /** Bumped whenever what the miner planner is built on changes (tables, learned draws, overrides, priorities). */
   fleetVersion: number;
   /** Control steps committed (command ids are built from it). */
@@ -91,6 +98,8 @@ export function createSiteState(init: { contract: ContractRecord; cooling: Cooli
     strike: initialStrike(),
     overrides: new Map(),
     priorities: init.priorities ?? DEFAULT_PRIORITIES,
+    meter: undefined,
+    overheadCorrectionW: 0,
     fleetVersion: 0,
     stepSeq: 0,
   };

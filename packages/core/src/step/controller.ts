@@ -12,6 +12,7 @@ import { deriveSnapshot, type Snapshot } from '../snapshot/snapshot.js';
 import { register } from '../state/registration.js';
 import { setContract, setGridEvents, setOverride, setPriorities } from '../state/settings.js';
 import { createSiteState, type SiteState } from '../state/site-state.js';
+import { foldMeter } from '../state/meter.js';
 import { foldResult, foldTelemetry } from '../state/telemetry.js';
 import { commitPlan } from './commit.js';
 import { PlannerMemo } from './plan-miners.js';
@@ -75,6 +76,11 @@ export class Controller {
 
   result(msg: Pick<ResultMessage, 'hostId' | 'commandId' | 'devices' | 'stale'>, now: number): void {
     foldResult(this.state, msg, now);
+  }
+
+  /** A site meter reading at the point of connection. */
+  meter(reading: { powerW: number; at: number }): void {
+    foldMeter(this.state, reading);
   }
 
   addJob(job: JobRecord): void {

@@ -69,7 +69,9 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   // Measured above the cap (beyond what sheds in flight will release): the miners the plan
   // can move must end up drawing at least the excess less, whatever the plan said. In the
   // planner's units: its draws may lag a drift the readings already show.
-  const excessW = Math.max(0, snap.measured.itW - snap.pendingShedW - itBudgetW);
+  // The cap is held on the larger of metered and modelled site power; in IT watts.
+  const siteToIt = snap.measured.itW > 0 ? snap.measured.itW / snap.measured.modelledSiteW : 1;
+  const excessW = Math.max(0, (snap.measured.siteW - snap.budget.cap.effectiveCapW) * siteToIt - snap.pendingShedW);
   const unit = snap.settledMinerW > 0 ? snap.settledEstimateW / snap.settledMinerW : 1;
   const afterSheds = snap.plannableMinerW - snap.pendingShedW;
   const minerBudgetW = excessW > 0 ? Math.min(nominalW, snap.excludedW + (afterSheds - excessW) * unit - policy.hysteresisW) : nominalW;

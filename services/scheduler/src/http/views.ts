@@ -32,7 +32,10 @@ export function siteView(x: SiteSample): SiteView {
   return {
     contract: { capKw: kw(x.contractCapW), marginKw: kw(x.marginW) },
     effectiveCapKw: kw(x.effectiveCapW),
-    power: { siteKw: kw(x.siteW), asicKw: kw(x.asicW), gpuKw: kw(x.gpuW), overheadKw: kw(x.overheadW) },
+    power: {
+      siteKw: kw(x.siteW), asicKw: kw(x.asicW), gpuKw: kw(x.gpuW), overheadKw: kw(x.overheadW),
+      meteredKw: x.meteredSiteW == null ? null : kw(x.meteredSiteW), modelledKw: kw(x.modelledSiteW ?? x.siteW),
+    },
     hashrateThs: Math.round(x.hashrateThs * 10) / 10,
     worstCaseSiteKw: kw(x.worstCaseSiteW),
     silentHosts: x.silentHosts,
