@@ -31,6 +31,8 @@ export const ReadinessSchema = z.object({
   epoch: z.number().int(),
   /** On a standby: where the leader's API answers. */
   leaderUrl: z.string().optional(),
+  /** Control steps that failed in a row (shown when not ready because of them). */
+  failingSteps: z.number().int().optional(),
 });
 
 export const SiteViewSchema = z.object({

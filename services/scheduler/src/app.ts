@@ -14,6 +14,7 @@ import { GridSchedules } from './grid/schedules.js';
 import { Arming } from './loops/arming.js';
 import { LeadershipLoop } from './loops/leadership-loop.js';
 import { MeterLoop } from './loops/meter-loop.js';
+import { pruneOld } from './loops/prune.js';
 import { ControlLoop } from './loops/control-loop.js';
 import { recordSample } from './loops/sample-loop.js';
 import { OpenAdrVen, type VenConfig } from './openadr/ven.js';
@@ -46,6 +47,8 @@ export interface SchedulerOptions {
   readonly clock?: Clock;
   /** Lease time-to-live; a standby takes over this long after the leader stops renewing. @defaultValue 3000 */
   readonly leaseTtlMs?: number;
+  /** Finished jobs and past grid events are kept this long. @defaultValue 7 days */
+  readonly retentionMs?: number;
   /** The site meter at the point of connection (Modbus TCP), if the site has one. */
   readonly meter?: MeterConfigInput;
 }
@@ -158,8 +161,11 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const redis = await this.store.ping().catch(() => false);
     const leader = this.isLeader;
     const current = leader ? undefined : await this.leader().catch(() => undefined);
+    // Steps that keep failing (Redis refusing writes: OOM, MISCONF, READONLY) make it unready.
+    const healthy = this.loop.failingInARow < 3;
     return {
-      ready: redis && leader, redis, leader, role: leader ? 'leader' : 'standby', epoch: this.epoch,
+      ready: redis && leader && healthy, redis, leader, role: leader ? 'leader' : 'standby', epoch: this.epoch,
+      ...(healthy ? {} : { failingSteps: this.loop.failingInARow }),
       ...(current?.apiUrl ? { leaderUrl: current.apiUrl } : {}),
     };
   }
@@ -184,6 +190,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     every(1000, () => this.leadership.tick());
     every(this.opts.tickMs ?? 200, () => this.loop.tick());
     if (this.meter) every(1000, () => this.meter!.tick());
+    every(3_600_000, async () => void (await pruneOld({
+      redis: this.redis, write: (cmds) => this.store.write(cmds), clock: this.clock, leadership: this.lease, log: this.log, retentionMs: this.opts.retentionMs ?? 7 * 86_400_000,
+    })));
     every(this.opts.sampleMs ?? 1000, () => recordSample({ controller: this.controller, clock: this.clock, store: this.store, leadership: this.lease, events: this, log: this.log }));
   }
 

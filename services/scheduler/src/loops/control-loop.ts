@@ -34,6 +34,8 @@ export class ControlLoop {
   private inFlight = 0;
   private io: Promise<void> = Promise.resolve();
   failures = 0;
+  /** Steps in a row that failed (0 after one that went through): readiness reads it. */
+  failingInARow = 0;
 
   constructor(private readonly d: ControlLoopDeps) {}
 
@@ -109,6 +111,7 @@ export class ControlLoop {
 
   private fail(e: unknown): void {
     this.failures++;
+    this.failingInARow++;
     this.d.log.error({ err: (e as Error).message }, 'control step failed');
     this.d.events.emit('failure', { where: 'step', message: (e as Error).message, error: e });
   }
