@@ -15,7 +15,7 @@ import { GridEventViewSchema, PricesViewSchema, ProblemSchema, SiteViewSchema } 
 import { generateFleet, mulberry32 } from '@wattbroker/core';
 import { startService, type Proc } from './processes.js';
 
-const USAGE = `usage: pnpm demo [--port 8080] [--miners 120] [--asic-hosts 4] [--gpu-hosts 2] [--gpus-per-host 8]
+const USAGE = `usage: pnpm demo [--port 8080] [--schedulers 1|2] [--miners 120] [--asic-hosts 4] [--gpu-hosts 2] [--gpus-per-host 8]
                  [--cap-kw N] [--speed 10] [--duration S] [--no-jobs] [--seed 1] [--redis URL]
                  [--grid-at S [--grid-cap-kw N] [--grid-for S]] [--price-at S [--price USD_PER_MWH] [--hashprice USD]]
                  [--openadr-vtn URL --openadr-client-id ID --openadr-client-secret SECRET --openadr-program NAME]
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   try {
     ({ values } = parseArgs({
       options: {
-        port: { type: 'string' }, miners: { type: 'string' }, 'asic-hosts': { type: 'string' }, 'gpu-hosts': { type: 'string' },
+        port: { type: 'string' }, schedulers: { type: 'string' }, miners: { type: 'string' }, 'asic-hosts': { type: 'string' }, 'gpu-hosts': { type: 'string' },
         'gpus-per-host': { type: 'string' }, 'cap-kw': { type: 'string' }, speed: { type: 'string' }, duration: { type: 'string' },
         'no-jobs': { type: 'boolean', default: false }, seed: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
         'grid-at': { type: 'string' }, 'grid-cap-kw': { type: 'string' }, 'grid-for': { type: 'string' },
@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   if (!values) return;
   if (values.help) return void process.stdout.write(USAGE + '\n');
   const port = num('port', values.port, 8080, 0, true);
+  const schedulerCount = num('schedulers', values.schedulers, 1, 1, true);
+  if (schedulerCount > 2) fail('--schedulers: 1, or 2 (an active/standby pair)');
   const miners = num('miners', values.miners, 120, 1, true);
   const asicHosts = Math.min(miners, num('asic-hosts', values['asic-hosts'], 4, 1, true));
   const gpuHosts = num('gpu-hosts', values['gpu-hosts'], 2, 0, true);
@@ -162,18 +164,35 @@ async function main(): Promise<void> {
         WATTBROKER_OPENADR_CLIENT_SECRET: values['openadr-client-secret'], WATTBROKER_OPENADR_PROGRAM: values['openadr-program'],
       });
     }
-    const scheduler = startService('scheduler', 'services/scheduler/src/main.ts',
-      ['--cap-kw', String(capKw), '--margin-kw', String(marginKw), '--meter', meter, '--meter-preset', 'sdm630', '--port', String(port), '--cooling-fraction', '0.1', '--min-dwell-s', String(Math.max(0.5, 10 / speed))],
-      env, logDir, /API on/);
-    procs.push(scheduler);
-    const apiLine = await scheduler.ready;
-    const api = /API on (\S+)/.exec(apiLine)![1]!;
+    // One scheduler, or an active/standby pair on the same Redis (--schedulers 2): the demo
+    // talks to whichever leads, and keeps running if one of them is killed.
+    const schedulerArgs = ['--cap-kw', String(capKw), '--margin-kw', String(marginKw), '--meter', meter, '--meter-preset', 'sdm630', '--cooling-fraction', '0.1', '--min-dwell-s', String(Math.max(0.5, 10 / speed))];
+    const apis: string[] = [];
+    const schedulerProcs: Proc[] = [];
+    for (let i = 0; i < schedulerCount; i++) {
+      const name = schedulerCount > 1 ? `scheduler-${i + 1}` : 'scheduler';
+      const proc = startService(name, 'services/scheduler/src/main.ts', [...schedulerArgs, '--port', String(port === 0 ? 0 : port + i)], env, logDir, /API on/);
+      procs.push(proc);
+      schedulerProcs.push(proc);
+      const line = await proc.ready;
+      apis.push(/API on (\S+)/.exec(line)![1]!);
+      if (schedulerCount > 1) process.stdout.write(`demo: ${name} API ${apis[i]} (pid ${proc.child.pid}; ${/standby/.test(line) ? 'standby' : 'leader'})\n`);
+    }
+    let api = apis[0]!;
+    /** The API of the scheduler that leads now (asked through /readyz). */
+    const leaderApi = async (): Promise<string> => {
+      for (const url of [api, ...apis.filter((a) => a !== api)]) {
+        const r = await fetch(`${url}/readyz`).then((x) => x.json() as Promise<{ role?: string }>).catch(() => undefined);
+        if (r?.role === 'leader') return (api = url);
+      }
+      return api;
+    };
     for (const h of hostFiles) {
       const agent = startService(`agent-${h.id}`, 'services/agent/src/main.ts', ['--config', h.file, '--speed', String(speed)], env, logDir);
       procs.push(agent);
     }
     process.stdout.write([
-      `demo: scheduler API ${api}  (contract ${capKw} kW, margin ${marginKw} kW; ${asicHosts} ASIC hosts, ${gpuHosts} GPU hosts × ${gpusPerHost} H100)`,
+      `demo: scheduler API ${api}${schedulerCount > 1 ? ' (the leader now; the other stands by)' : ''}  (contract ${capKw} kW, margin ${marginKw} kW; ${asicHosts} ASIC hosts, ${gpuHosts} GPU hosts × ${gpusPerHost} H100)`,
       `demo: operator token ${operatorToken}  e.g.  curl -H 'Authorization: Bearer ${operatorToken}' ${api}/v1/site`,
       `demo: logs in ${logDir}${values['no-jobs'] ? '' : '; bursty GPU jobs start shortly'}${duration ? `; stopping after ${duration} s` : '; Ctrl-C to stop'}`,
       '',
@@ -190,7 +209,7 @@ async function main(): Promise<void> {
             class: rng() < 0.2 ? 'critical' : 'standard', gpus: 1 + Math.floor(rng() * Math.min(4, gpusPerHost)),
             durationS: Math.round(20 + rng() * 60),
           };
-          await fetch(`${api}/v1/jobs`, { method: 'POST', headers: headers(tenantToken), body: JSON.stringify(body) }).catch(() => undefined);
+          await fetch(`${await leaderApi()}/v1/jobs`, { method: 'POST', headers: headers(tenantToken), body: JSON.stringify(body) }).catch(() => undefined);
         }
         setTimeout(() => void burst(), (30 + rng() * 60) * 1000 / Math.max(1, speed / 2));
       };
@@ -202,7 +221,7 @@ async function main(): Promise<void> {
       setTimeout(async () => {
         const startsAt = new Date().toISOString();
         const endsAt = new Date(Date.now() + gridFor * 1000).toISOString();
-        const r = await fetch(`${api}/v1/grid/events`, { method: 'POST', headers: headers(operatorToken), body: JSON.stringify({ capKw: gridCapKw, startsAt, endsAt, program: 'demo' }) });
+        const r = await fetch(`${await leaderApi()}/v1/grid/events`, { method: 'POST', headers: headers(operatorToken), body: JSON.stringify({ capKw: gridCapKw, startsAt, endsAt, program: 'demo' }) });
         const body: unknown = await r.json();
         const e = r.ok ? GridEventViewSchema.parse(body) : undefined;
         process.stdout.write(e
@@ -212,8 +231,8 @@ async function main(): Promise<void> {
     }
     if (priceAt !== undefined) {
       setTimeout(async () => {
-        await fetch(`${api}/v1/prices/hash`, { method: 'PUT', headers: headers(operatorToken), body: JSON.stringify({ usdPerThDay: hashprice }) });
-        await fetch(`${api}/v1/prices/energy`, { method: 'PUT', headers: headers(operatorToken), body: JSON.stringify({ pricePerMWh: price }) });
+        await fetch(`${await leaderApi()}/v1/prices/hash`, { method: 'PUT', headers: headers(operatorToken), body: JSON.stringify({ usdPerThDay: hashprice }) });
+        await fetch(`${await leaderApi()}/v1/prices/energy`, { method: 'PUT', headers: headers(operatorToken), body: JSON.stringify({ pricePerMWh: price }) });
         process.stdout.write(`\ndemo: energy price ${price} $/MWh (hashprice ${hashprice} $/TH/day)\n`);
       }, priceAt * 1000);
     }
@@ -224,8 +243,9 @@ async function main(): Promise<void> {
       if (stopping) return;
       try {
         // Parsed with the API's own response schemas: a change on either side shows here.
-        const site = SiteViewSchema.parse(await (await fetch(`${api}/v1/site`, { headers: headers(operatorToken) })).json());
-        const prices = PricesViewSchema.parse(await (await fetch(`${api}/v1/prices`, { headers: headers(operatorToken) })).json());
+        const leader = await leaderApi();
+        const site = SiteViewSchema.parse(await (await fetch(`${leader}/v1/site`, { headers: headers(operatorToken) })).json());
+        const prices = PricesViewSchema.parse(await (await fetch(`${leader}/v1/prices`, { headers: headers(operatorToken) })).json());
         const t = Math.round((Date.now() - started) / 1000);
         const line = `[${String(t).padStart(4)}s] cap ${site.effectiveCapKw.toFixed(1)} kW | site ${site.power.siteKw.toFixed(1)} kW ` +
           `(${((site.power.siteKw / site.effectiveCapKw) * 100).toFixed(1)} %; meter ${site.power.meteredKw?.toFixed(1) ?? '–'}, model ${site.power.modelledKw.toFixed(1)}) | ASIC ${site.power.asicKw.toFixed(1)} GPU ${site.power.gpuKw.toFixed(1)} overhead ${site.power.overheadKw.toFixed(1)} kW | ` +
@@ -240,8 +260,15 @@ async function main(): Promise<void> {
       }
     }, 1000);
     if (duration) setTimeout(() => void shutdown(0, `ran ${duration} s`), duration * 1000);
-    for (const p of procs) void p.child.once('exit', (code) => {
-      if (!stopping) void shutdown(1, `${p.name} exited unexpectedly (code ${code}); see ${logDir}/${p.name}.log`);
+    for (const p of procs) void p.child.once('exit', (code, signal) => {
+      if (stopping) return;
+      // With a standby, losing one scheduler is what the pair is for: carry on with the other.
+      const otherSchedulers = schedulerProcs.filter((x) => x !== p && x.child.exitCode === null && x.child.signalCode === null);
+      if (schedulerProcs.includes(p) && otherSchedulers.length > 0) {
+        process.stdout.write(`\ndemo: ${p.name} (pid ${p.child.pid}) exited (${signal ?? code}); ${otherSchedulers.map((x) => x.name).join(', ')} takes over\n`);
+        return;
+      }
+      void shutdown(1, `${p.name} exited unexpectedly (code ${code}); see ${logDir}/${p.name}.log`);
     });
   } catch (e) {
     process.stderr.write(`demo: ${(e as Error).message}\n`);

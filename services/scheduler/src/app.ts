@@ -215,6 +215,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       defaults: { capW: this.opts.contractCapW, marginW: this.opts.marginW, ...(this.opts.hashpricePerThDay !== undefined ? { hashpricePerThDay: this.opts.hashpricePerThDay } : {}) },
     });
     this.inbox.start({ telemetry: (b) => this.agents.telemetry(b), message: (m) => this.agents.message(m) });
+    // The first step waits until every host has reported (or two silent periods have passed):
+    // a host not heard from yet is not silent, and counting its devices at their maximum
+    // would shed everything else for nothing. Meanwhile the devices keep the old leader's targets.
+    const since = this.clock.now();
+    const until = since + 2 * this.controller.policy.silentAfterMs;
+    this.loop.holdWhile(() => this.clock.now() < until && [...this.controller.state.hosts.values()].some((h) => h.lastSeen < since));
     this.schedules.startWorker();
     this.startVen();
     this.loop.tick();

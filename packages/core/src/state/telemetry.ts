@@ -38,8 +38,10 @@ export function foldTelemetry(state: SiteState, t: Pick<TelemetryBatch, 'hostId'
         d.offTargetSince = undefined;
         d.peakW = 0;
       }
-      if (is && d.inv.kind === 'asic' && d.desired.kind === 'asic' && d.desired.profile !== 'sleep') learnBias(state, d, r.powerW);
     }
+    // Any settled reading at a known profile teaches the miner's real draw (also before it
+    // has a target: a scheduler that just took over plans on learned draws at once).
+    if (d.inv.kind === 'asic' && r.reachable && !r.ramping && !r.sleeping && r.profile !== undefined) learnBias(state, d, r.profile, r.powerW);
     // A GPU running a job the scheduler lost track of (a restart) keeps it: adopt it.
     if (d.inv.kind === 'gpu' && r.reachable && r.jobId && !d.desired) {
       const job = state.jobs.get(r.jobId);
@@ -49,8 +51,8 @@ export function foldTelemetry(state: SiteState, t: Pick<TelemetryBatch, 'hostId'
   return changed;
 }
 
-function learnBias(state: SiteState, d: SiteState['deviceList'][number], powerW: number): void {
-  const row = d.desired?.kind === 'asic' ? d.rowW.get(d.desired.profile) : undefined;
+function learnBias(state: SiteState, d: SiteState['deviceList'][number], profile: string, powerW: number): void {
+  const row = d.rowW.get(profile);
   if (!row || row <= 0) return;
   const seen = Math.min(2, Math.max(0.5, powerW / row));
   // Meter noise is averaged away; a real change (dust, heat, a firmware update) is taken at once.

@@ -37,10 +37,18 @@ export class ControlLoop {
   /** Steps in a row that failed (0 after one that went through): readiness reads it. */
   failingInARow = 0;
 
+  /** Steps wait while this says so (a new leader hearing from its hosts first). */
+  private hold: () => boolean = () => false;
+
   constructor(private readonly d: ControlLoopDeps) {}
 
+  /** Run no step while `until()` is true. */
+  holdWhile(until: () => boolean): void {
+    this.hold = until;
+  }
+
   tick(): void {
-    if (this.stopped || this.scheduled || !this.d.leadership.isLeading()) return;
+    if (this.stopped || this.scheduled || !this.d.leadership.isLeading() || this.hold()) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
