@@ -62,6 +62,21 @@ export const ArmCommandSchema = z.strictObject({
   devices: z.record(id, MinerDesiredSchema),
 });
 
+/**
+ * The conservative state an agent falls back to on its own when it has heard no leader for
+ * `afterMs`: its miners' part of a plan that leaves room for every GPU of the site at its top
+ * limit (so that no GPU burst the leader can no longer see can take the site over its cap).
+ * Applied only where it lowers a device's power. The leader re-sends it every few seconds,
+ * which is also how the agent knows a leader is there.
+ */
+export const FallbackCommandSchema = z.strictObject({
+  hostId: id,
+  epoch: z.number().int().nonnegative(),
+  issuedAt: z.number().int().nonnegative(),
+  afterMs: z.number().int().min(1000).max(3_600_000),
+  devices: z.record(id, MinerDesiredSchema),
+});
+
 export const DeviceResultSchema = z.strictObject({
   ok: z.boolean(),
   /** A read-back showed the desired state reached. */
@@ -160,6 +175,8 @@ export const TelemetryBatchSchema = z.strictObject({
   sentAt: z.number().int(),
   /** Epoch of the newest command the agent has applied. */
   epoch: z.number().int().nonnegative(),
+  /** The agent heard no leader for its fallback period and applied its fallback. */
+  fallback: z.boolean().optional(),
   hostOverheadW: z.number().nonnegative(),
   devices: z.array(DeviceReadingSchema),
 });
@@ -170,6 +187,7 @@ export type GpuJobSpec = z.infer<typeof GpuJobSpecSchema>;
 export type DesiredState = z.infer<typeof DesiredStateSchema>;
 export type AgentCommand = z.infer<typeof AgentCommandSchema>;
 export type ArmCommand = z.infer<typeof ArmCommandSchema>;
+export type FallbackCommand = z.infer<typeof FallbackCommandSchema>;
 export type DeviceResult = z.infer<typeof DeviceResultSchema>;
 export type DeviceInventory = z.infer<typeof DeviceInventorySchema>;
 export type MinerInventory = z.infer<typeof MinerInventorySchema>;

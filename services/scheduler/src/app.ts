@@ -15,6 +15,7 @@ import { Arming } from './loops/arming.js';
 import { LeadershipLoop } from './loops/leadership-loop.js';
 import { MeterLoop } from './loops/meter-loop.js';
 import { pruneOld } from './loops/prune.js';
+import { armFallbacks } from './loops/fallback.js';
 import { ControlLoop } from './loops/control-loop.js';
 import { recordSample } from './loops/sample-loop.js';
 import { OpenAdrVen, type VenConfig } from './openadr/ven.js';
@@ -47,6 +48,8 @@ export interface SchedulerOptions {
   readonly clock?: Clock;
   /** Lease time-to-live; a standby takes over this long after the leader stops renewing. @defaultValue 3000 */
   readonly leaseTtlMs?: number;
+  /** An agent that hears no leader this long applies its fallback. @defaultValue 30000 */
+  readonly fallbackAfterMs?: number;
   /** Finished jobs and past grid events are kept this long. @defaultValue 7 days */
   readonly retentionMs?: number;
   /** The site meter at the point of connection (Modbus TCP), if the site has one. */
@@ -190,6 +193,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     every(1000, () => this.leadership.tick());
     every(this.opts.tickMs ?? 200, () => this.loop.tick());
     if (this.meter) every(1000, () => this.meter!.tick());
+    const afterMs = this.opts.fallbackAfterMs ?? 30_000;
+    every(Math.min(10_000, afterMs / 3), async () => void (await armFallbacks({ controller: this.controller, clock: this.clock, sink: this.sink, leadership: this.lease, log: this.log, afterMs })));
     every(3_600_000, async () => void (await pruneOld({
       redis: this.redis, write: (cmds) => this.store.write(cmds), clock: this.clock, leadership: this.lease, log: this.log, retentionMs: this.opts.retentionMs ?? 7 * 86_400_000,
     })));

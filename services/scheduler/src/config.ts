@@ -17,6 +17,8 @@ export const SchedulerConfigSchema = z.strictObject({
   minDwellS: z.coerce.number().nonnegative().default(10),
   silentAfterS: z.coerce.number().positive().default(2.5),
   tickMs: z.coerce.number().int().min(20).max(10_000).default(200),
+  /** An agent that hears no leader this long applies the fallback it was armed with. */
+  fallbackAfterS: z.coerce.number().min(1).max(3600).default(30),
   /** Finished jobs and past grid events are pruned after this many days. */
   retentionDays: z.coerce.number().positive().max(3650).default(7),
   hashpricePerThDay: z.coerce.number().positive().max(100).optional(),
@@ -69,6 +71,7 @@ export const SchedulerFileSchema = z.strictObject({
   silentAfterS: z.number().optional(),
   tickMs: z.number().int().optional(),
   retentionDays: z.number().optional(),
+  fallbackAfterS: z.number().optional(),
   hashpricePerThDay: z.number().optional(),
   openadr: z.strictObject({
     vtnUrl: z.url(),
@@ -141,6 +144,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     silentAfterS: pick('silent-after-s', 'WATTBROKER_SILENT_AFTER_S'),
     tickMs: pick('tick-ms', 'WATTBROKER_TICK_MS'),
     retentionDays: pick('retention-days', 'WATTBROKER_RETENTION_DAYS'),
+    fallbackAfterS: pick('fallback-after-s', 'WATTBROKER_FALLBACK_AFTER_S'),
     hashpricePerThDay: pick('hashprice', 'WATTBROKER_HASHPRICE'),
     openadrVtn: pick('openadr-vtn', 'WATTBROKER_OPENADR_VTN'),
     openadrClientId: pick('openadr-client-id', 'WATTBROKER_OPENADR_CLIENT_ID'),

@@ -24,7 +24,7 @@ const logger = pino({
 });
 
 async function main(): Promise<void> {
-  const names = ['config', 'redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'tick-ms', 'retention-days', 'hashprice', 'tokens',
+  const names = ['config', 'redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'tick-ms', 'retention-days', 'fallback-after-s', 'hashprice', 'tokens',
     'openadr-vtn', 'openadr-client-id', 'openadr-client-secret', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw', 'openadr-simple-shed', 'meter', 'meter-preset', 'meter-unit-id', 'meter-timeout-ms'];
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     cooling: { fixedW: config.coolingFixedKw * 1000, fractionOfIt: config.coolingFraction },
     ...(meter ? { meter } : {}),
     retentionMs: config.retentionDays * 86_400_000,
+    fallbackAfterMs: config.fallbackAfterS * 1000,
     policy: {
       hysteresisW: (config.hysteresisKw ?? Math.max(1, config.capKw * 0.005)) * 1000,
       minDwellMs: config.minDwellS * 1000,

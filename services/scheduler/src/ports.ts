@@ -1,5 +1,5 @@
 import type {
-  AgentCommand, AgentMessage, ArmCommand, ContractRecord, DeviceOverride, EnergyPriceRecord, GridEventRecord, JobRecord, JobState,
+  AgentCommand, AgentMessage, ArmCommand, FallbackCommand, ContractRecord, DeviceOverride, EnergyPriceRecord, GridEventRecord, JobRecord, JobState,
   PriorityClass, Registration, SiteSample, TelemetryBatch,
 } from '@wattbroker/contracts';
 
@@ -53,6 +53,7 @@ export interface SiteStore {
 export interface CommandSink {
   send(cmd: AgentCommand): Promise<void>;
   arm(cmd: ArmCommand): Promise<void>;
+  fallback(cmd: FallbackCommand): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -82,7 +82,16 @@ export function zonesFor(list: readonly PriorityClass[]): ClassZones {
 
 const roundUp50 = (w: number) => Math.ceil(w / 50) * 50;
 
-export function deriveSnapshot(state: SiteState, policy: Policy, now: number, whatIf: { capW?: number } = {}): Snapshot {
+/**
+ * A what-if: a lower cap (an upcoming grid event's), and/or every GPU at its top limit (the
+ * fallback agents apply when no leader is there: GPU bursts could no longer be seen).
+ */
+export interface WhatIf {
+  readonly capW?: number;
+  readonly gpusAtMax?: boolean;
+}
+
+export function deriveSnapshot(state: SiteState, policy: Policy, now: number, whatIf: WhatIf = {}): Snapshot {
   const cooling = modelCooling(state);
   const site = whatIf.capW === undefined
     ? { ...state, cooling }
@@ -131,7 +140,7 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
       gpuW += drawW;
       const holder = state.gpuHolder.get(d.id);
       const job = holder === undefined ? undefined : state.jobs.get(holder);
-      gpuBudgetW += job ? Math.max(job.limitW ?? d.inv.maxLimitW, w) : w;
+      gpuBudgetW += whatIf.gpusAtMax ? d.inv.maxLimitW : job ? Math.max(job.limitW ?? d.inv.maxLimitW, w) : w;
       continue;
     }
     asicW += drawW;

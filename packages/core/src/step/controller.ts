@@ -139,8 +139,8 @@ export class Controller {
    * What the miners would run under a lower cap `capW` (an upcoming grid event) with today's
    * GPU reservations: the same pure plan on a what-if snapshot. Changes nothing.
    */
-  whatIf(capW: number, now: number): Map<string, { hostId: string; profile: string }> {
-    const snap = deriveSnapshot(this.state, this.policy, now, { capW });
+  whatIf(capW: number, now: number, opts: { gpusAtMax?: boolean } = {}): Map<string, { hostId: string; profile: string }> {
+    const snap = deriveSnapshot(this.state, this.policy, now, { capW, ...opts });
     const p = plan(snap, this.state, this.policy, this.memo);
     const out = new Map<string, { hostId: string; profile: string }>();
     for (const [id, profile] of p.minerTargets) out.set(id, { hostId: this.state.devices.get(id)!.hostId, profile });

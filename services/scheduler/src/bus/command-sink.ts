@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { BULL_PREFIX, commandQueue, type AgentCommand, type ArmCommand } from '@wattbroker/contracts';
+import { BULL_PREFIX, commandQueue, type AgentCommand, type ArmCommand, type FallbackCommand } from '@wattbroker/contracts';
 import type { CommandSink } from '../ports.js';
 
 /** Commands finished or failed that each host queue keeps for inspection. */
@@ -31,6 +31,10 @@ export class BullCommandSink implements CommandSink {
 
   async arm(cmd: ArmCommand): Promise<void> {
     await this.queue(cmd.hostId).add('arm', cmd, KEEP);
+  }
+
+  async fallback(cmd: FallbackCommand): Promise<void> {
+    await this.queue(cmd.hostId).add('fallback', cmd, { removeOnComplete: 10, removeOnFail: 10 });
   }
 
   async close(): Promise<void> {
