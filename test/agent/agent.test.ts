@@ -187,6 +187,12 @@ describe('agent', () => {
       expect(sheds).toEqual([]);
       expect(await r.hget(agentArmedKey('rack-1'), 'ev-far')).not.toBeNull(); // not fired (and so not dropped)
       expect(site.miners[0]!.truth().state).not.toBe('sleeping');
+      // Disarmed as the scheduler does when the event is deleted (an already-ended plan).
+      const disarmed = agentEvent(agent, 'disarmed', (e) => e.eventId === 'ev-far');
+      await q.add('arm', { eventId: 'ev-far', hostId: 'rack-1', epoch: 6, startsAt: 0, endsAt: 0, devices: {} });
+      await disarmed;
+      expect(await r.hget(agentArmedKey('rack-1'), 'ev-far')).toBeNull();
+      expect(sheds).toEqual([]);
     } finally {
       await q.close();
       await agent.stop();
