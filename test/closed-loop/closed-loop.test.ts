@@ -90,9 +90,11 @@ describe('closed loop (processes, private Redis)', () => {
       return s && s.at > t0 && s.effectiveCapW <= (capKw - site.marginKw) * 1000 + 1 && s.siteW <= s.effectiveCapW && s;
     }, { timeoutMs: 15_000, intervalMs: 100 });
     expect(compliant.at - t0).toBeLessThanOrEqual(10_000);
-    // And it stays compliant afterwards.
-    await new Promise((r) => setTimeout(r, 3000));
-    const after = await samples(compliant.at);
+    // And it stays compliant afterwards: the next 3 samples recorded (one a second).
+    const after = await waitFor('3 more samples after the compliant one', async () => {
+      const later = (await samples(compliant.at)).filter((s) => s.at > compliant.at);
+      return later.length >= 3 && later;
+    }, { timeoutMs: 15_000, intervalMs: 200 });
     expect(Math.max(...after.map((s) => s.siteW - s.effectiveCapW))).toBeLessThanOrEqual(0);
     // The compliance report is built from exactly these samples.
     const report = (await api<any>(site, `/v1/grid/events/${created.body.id}/report?baseline=mean-15m`)).body;
