@@ -326,7 +326,7 @@ describe('closed loop (processes, private Redis)', () => {
       expect((await put(list)).status).toBe(200);
       const s = (await api<any>(site, '/v1/site')).body;
       expect(s.contract).toEqual({ capKw: site.capKw, marginKw: site.marginKw });
-      expect(Object.keys(s.power).sort()).toEqual(['asicKw', 'gpuKw', 'overheadKw', 'siteKw']);
+      expect(Object.keys(s.power).sort()).toEqual(['asicKw', 'gpuKw', 'meteredKw', 'modelledKw', 'overheadKw', 'siteKw']);
     } finally {
       for (const u of undo.reverse()) await u().catch(() => undefined);
     }
