@@ -1,46 +1,92 @@
+import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Queue, QueueEvents, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { Agent, AsicHost, GpuHost } from '@wattbroker/agent';
+import { Agent, AsicHost, GpuHost, type AgentEvents } from '@wattbroker/agent';
 import { openRedis, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
 import { AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, agentArmedKey, agentEpochKey, commandQueue, type AgentMessage, type HostConfig } from '@wattbroker/contracts';
 import { EmulatedGpuDriver } from '@wattbroker/drivers';
 import type { SimSite } from '@wattbroker/miner-sim';
-import { waitFor } from '@wattbroker/testkit';
+import { nextEvent, waitFor } from '@wattbroker/testkit';
 import { startSimWithHttp, type SimWithHttp } from '../src/sim.js';
 
-/** Agents in this process against a private redis-server and emulated miners over TCP. */
+type Payload<K extends keyof AgentEvents> = AgentEvents[K][0];
+type Result = Extract<AgentMessage, { type: 'result' }>;
+
+/** The next `name` event of the agent matching `match`; subscribe before causing it. */
+function agentEvent<K extends keyof AgentEvents>(agent: Agent, name: K, match: (e: Payload<K>) => boolean = () => true, timeoutMs = 10_000): Promise<Payload<K>> {
+  const p = nextEvent<Payload<K>>(agent, name, match, timeoutMs);
+  p.catch(() => undefined); // a test that fails before awaiting it reports its own failure, not this one
+  return p;
+}
+
+/**
+ * Agents in this process against a private redis-server and emulated miners over TCP. Every
+ * test gets a fresh emulated site, no agent state in Redis (epoch, armed sheds) and empty
+ * command queues, so none depends on what another did before it.
+ */
 describe('agent', () => {
   let redis: EmbeddedRedis;
   let site: SimSite;
   let sim: SimWithHttp;
-  let messages: AgentMessage[];
   let results: Worker;
+  let r: Redis;
+  /** What the agents sent on the results queue since the test began, and each as it arrives. */
+  const messages: AgentMessage[] = [];
+  const inbox = new EventEmitter<{ message: [AgentMessage] }>();
   const logger = pino({ level: 'silent' });
-  const conn = () => openRedis(redis.url);
+  const connections: Redis[] = [];
+  const conn = () => {
+    const c = openRedis(redis.url);
+    connections.push(c);
+    return c;
+  };
+  const hosts = ['rack-1', 'gpu-x'];
 
   beforeAll(async () => {
     redis = await startEmbeddedRedis({ appendOnly: false });
-    sim = await startSimWithHttp({ miners: 3, models: ['s19kpro'], speed: 50, seed: 8, gpuHosts: [{ id: 'gpu-x', gpus: 2, model: 'h100', overheadW: 400 }] });
-    site = sim.site;
-    messages = [];
+    r = conn();
     results = new Worker(RESULTS_QUEUE, async (job) => {
-      messages.push(AgentMessageSchema.parse(job.data));
+      const m = AgentMessageSchema.parse(job.data);
+      messages.push(m);
+      inbox.emit('message', m);
     }, { connection: conn(), prefix: BULL_PREFIX });
   }, 30_000);
   afterAll(async () => {
     await results?.close();
-    await sim?.stop();
+    for (const c of connections) c.disconnect();
     await redis?.stop();
   });
+  beforeEach(async () => {
+    sim = await startSimWithHttp({ miners: 3, models: ['s19kpro'], speed: 50, seed: 8, gpuHosts: [{ id: 'gpu-x', gpus: 2, model: 'h100', overheadW: 400 }] });
+    site = sim.site;
+    messages.length = 0;
+    await r.del(...hosts.flatMap((h) => [agentEpochKey(h), agentArmedKey(h)]));
+    for (const h of hosts) {
+      const q = new Queue(commandQueue(h), { connection: conn(), prefix: BULL_PREFIX });
+      await q.obliterate({ force: true });
+      await q.close();
+    }
+  }, 30_000);
+  afterEach(() => sim?.stop());
 
   const asicConfig = (): HostConfig => ({
     hostId: 'rack-1', kind: 'asic', concurrency: 4, hostOverheadW: 0, fastWake: true,
     miners: site.miners.map((m, i) => ({ id: `m${i}`, driver: 'luxos' as const, host: '127.0.0.1', port: m.port })),
   });
-  const resultFor = (commandId: string) => waitFor(`result of ${commandId}`, () =>
-    messages.find((m): m is Extract<AgentMessage, { type: 'result' }> => m.type === 'result' && m.commandId === commandId), { timeoutMs: 10_000 });
+  /** The first message the agents sent since the test began that matches, as soon as it is there. */
+  const received = async <T extends AgentMessage>(what: string, match: (m: AgentMessage) => m is T, timeoutMs = 10_000): Promise<T> => {
+    const seen = messages.find(match);
+    if (seen) return seen;
+    try {
+      return await nextEvent<AgentMessage>(inbox, 'message', match, timeoutMs) as T;
+    } catch {
+      throw new Error(`no ${what} within ${timeoutMs} ms`);
+    }
+  };
+  const resultFor = (commandId: string) => received(`result of ${commandId}`, (m): m is Result => m.type === 'result' && m.commandId === commandId);
 
   it('registers its miners with their profile tables, applies desired state, and ignores a stale epoch', async () => {
     const config = asicConfig();
@@ -48,7 +94,7 @@ describe('agent', () => {
     await agent.start();
     const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
     try {
-      const reg = await waitFor('registration', () => messages.find((m) => m.type === 'register' && m.hostId === 'rack-1'));
+      const reg = await received('registration', (m): m is Extract<AgentMessage, { type: 'register' }> => m.type === 'register' && m.hostId === 'rack-1');
       expect(reg.type === 'register' && reg.devices.map((d) => d.id)).toEqual(['m0', 'm1', 'm2']);
       expect(reg.type === 'register' && reg.devices[0]!.kind === 'asic' && reg.devices[0]!.profiles).toHaveLength(26);
 
@@ -63,7 +109,7 @@ describe('agent', () => {
       // A new leader (higher epoch) is obeyed, and the epoch survives a restart of the agent.
       await q.add('desired', { commandId: 'c3', hostId: 'rack-1', epoch: 6, issuedAt: Date.now(), devices: { m1: { kind: 'asic', profile: 'default' } } });
       expect((await resultFor('c3')).stale).toBe(false);
-      expect(await conn().get(agentEpochKey('rack-1'))).toBe('6');
+      expect(await r.get(agentEpochKey('rack-1'))).toBe('6');
     } finally {
       await q.close();
       await agent.stop();
@@ -72,6 +118,7 @@ describe('agent', () => {
 
   it('rejects a malformed command naming the field, and changes nothing', async () => {
     const config = asicConfig();
+    await r.set(agentEpochKey('rack-1'), '6');
     const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger });
     await agent.start();
     const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
@@ -82,7 +129,7 @@ describe('agent', () => {
       const job = await q.add('desired', { commandId: 'bad', hostId: 'rack-1', epoch: 9, issuedAt: Date.now(), devices: { m2: { kind: 'asic', profile: 7 } } });
       await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/invalid command: devices\.m2\.profile: /);
       expect(site.miners[2]!.truth().profile).toBe(before);
-      expect(await conn().get(agentEpochKey('rack-1'))).toBe('6');
+      expect(await r.get(agentEpochKey('rack-1'))).toBe('6'); // not the bad command's 9
     } finally {
       await events.close();
       await q.close();
@@ -98,15 +145,22 @@ describe('agent', () => {
     try {
       const m1Before = site.miners[1]!.truth().profile;
       expect(site.miners[2]!.truth().state).not.toBe('sleeping');
+      const armed = agentEvent(agent, 'armed', (e) => e.eventId === 'ev-1');
+      const shed = agentEvent(agent, 'shed', (e) => e.eventId === 'ev-1');
       const startsAt = Date.now() + 1500;
       // No scheduler is listening from here on: only the agent acts.
       await q.add('arm', { eventId: 'ev-1', hostId: 'rack-1', epoch: 6, startsAt, endsAt: startsAt + 60_000, devices: { m2: { kind: 'asic', profile: 'sleep' }, m1: { kind: 'asic', profile: '740MHz' } } });
-      await new Promise((r) => setTimeout(r, 1000));
-      expect(site.miners[2]!.truth().state).not.toBe('sleeping'); // not before the start
-      await waitFor('m2 asleep after the start', () => site.miners[2]!.truth().state === 'sleeping', { timeoutMs: 5000 });
-      expect(Date.now()).toBeGreaterThanOrEqual(startsAt);
+      const a = await armed;
+      expect([...a.devices].sort()).toEqual(['m1', 'm2']);
+      expect(a.nextWakeInMs).toBeLessThanOrEqual(1500); // a timer until the start
+      expect(await r.hget(agentArmedKey('rack-1'), 'ev-1')).not.toBeNull(); // held across a restart
+      expect(site.miners[2]!.truth().state).not.toBe('sleeping'); // armed, not fired
+      const s = await shed;
+      expect(s.at).toBeGreaterThanOrEqual(startsAt); // not before the start
+      expect(s.applied).toContain('m2');
+      expect(site.miners[2]!.truth().state).toBe('sleeping');
       expect(site.miners[1]!.truth().profile).toBe(m1Before); // a raise is never executed on its own
-      expect(await conn().hget(agentArmedKey('rack-1'), 'ev-1')).toBeNull();
+      expect(await r.hget(agentArmedKey('rack-1'), 'ev-1')).toBeNull();
     } finally {
       await q.close();
       await agent.stop();
@@ -118,17 +172,28 @@ describe('agent', () => {
     const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger });
     await agent.start();
     const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
-    const r = conn();
+    const sheds: string[] = [];
+    agent.on('shed', (e) => sheds.push(e.eventId));
     try {
+      const armed = agentEvent(agent, 'armed', (e) => e.eventId === 'ev-far');
       const startsAt = Date.now() + 30 * 86_400_000;
       await q.add('arm', { eventId: 'ev-far', hostId: 'rack-1', epoch: 6, startsAt, endsAt: startsAt + 3_600_000, devices: { m0: { kind: 'asic', profile: 'sleep' } } });
-      await waitFor('ev-far armed', async () => (await r.hget('{wb}:agent:rack-1:armed', 'ev-far')) !== null);
-      await new Promise((res) => setTimeout(res, 1000));
-      expect(await r.hget('{wb}:agent:rack-1:armed', 'ev-far')).not.toBeNull(); // not fired (and so not dropped)
+      // Held with a timer at the longest wait a timer can take (it re-arms then), not one that
+      // overflows and fires at once.
+      expect((await armed).nextWakeInMs).toBe(2 ** 31 - 1);
+      // Two telemetry rounds (a second each) later, it has still not fired.
+      const first = await agentEvent(agent, 'telemetry');
+      await agentEvent(agent, 'telemetry', (t) => t.seq > first.seq);
+      expect(sheds).toEqual([]);
+      expect(await r.hget(agentArmedKey('rack-1'), 'ev-far')).not.toBeNull(); // not fired (and so not dropped)
       expect(site.miners[0]!.truth().state).not.toBe('sleeping');
+      // Disarmed as the scheduler does when the event is deleted (an already-ended plan).
+      const disarmed = agentEvent(agent, 'disarmed', (e) => e.eventId === 'ev-far');
+      await q.add('arm', { eventId: 'ev-far', hostId: 'rack-1', epoch: 6, startsAt: 0, endsAt: 0, devices: {} });
+      await disarmed;
+      expect(await r.hget(agentArmedKey('rack-1'), 'ev-far')).toBeNull();
+      expect(sheds).toEqual([]);
     } finally {
-      await r.hdel('{wb}:agent:rack-1:armed', 'ev-far');
-      r.disconnect();
       await q.close();
       await agent.stop();
     }
@@ -189,7 +254,7 @@ describe('agent', () => {
     try {
       const job = { id: 'job-http', workload: { url: `http://127.0.0.1:${port}/v1/chat/completions`, method: 'POST' as const, body: { model: 'm', messages: [] }, timeoutS: 10 } };
       await q.add('desired', { commandId: 'g1', hostId: 'gpu-x', epoch: 1, issuedAt: Date.now(), devices: { x0: { kind: 'gpu', powerLimitW: 450, job }, x1: { kind: 'gpu', powerLimitW: 450, job } } });
-      const done = await waitFor('job done', () => messages.find((m) => m.type === 'job' && m.jobId === 'job-http'));
+      const done = await received('job-http done', (m): m is Extract<AgentMessage, { type: 'job' }> => m.type === 'job' && m.jobId === 'job-http');
       expect(done).toMatchObject({ state: 'done', hostId: 'gpu-x' });
       expect(limitsSeen).toEqual([450, 450]);
       expect(busySeen).toEqual([true, true]);

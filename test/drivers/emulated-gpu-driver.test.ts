@@ -32,28 +32,38 @@ describe('EmulatedGpuDriver against the site emulator', () => {
   it('sets a limit that the card then enforces: a busy card bursts up to it, never above', async () => {
     const d = driver();
     const card = sim.site.gpuHost('gpu-1')!.gpus[0]!;
-    await d.setPowerLimit(0, 350);
-    expect((await d.read())[0]!.powerLimitW).toBe(350);
-    await waitFor('limit enforced', () => card.truth().enforcedLimitW === 350);
-    await d.setBusy(0, true);
-    const seen: number[] = [];
-    await waitFor('a burst at the limit and a decode phase below it', async () => {
-      seen.push((await d.read())[0]!.powerW);
-      return seen.includes(350) && seen.some((w) => w < 350);
-    }, { timeoutMs: 10_000, intervalMs: 10 });
-    expect(Math.max(...seen)).toBe(350);
-    expect(Math.min(...seen)).toBeGreaterThan(64);
-    expect((await d.read())[1]!.powerW).toBe(64); // the other card stays idle
-    await d.setBusy(0, false);
-    expect((await d.read())[0]).toMatchObject({ powerW: 64, utilizationPct: 0 });
+    try {
+      await d.setPowerLimit(0, 350);
+      expect((await d.read())[0]!.powerLimitW).toBe(350);
+      await waitFor('limit enforced', () => card.truth().enforcedLimitW === 350);
+      await d.setBusy(0, true);
+      const seen: number[] = [];
+      await waitFor('a burst at the limit and a decode phase below it', async () => {
+        seen.push((await d.read())[0]!.powerW);
+        return seen.includes(350) && seen.some((w) => w < 350);
+      }, { timeoutMs: 10_000, intervalMs: 10 });
+      expect(Math.max(...seen)).toBe(350);
+      expect(Math.min(...seen)).toBeGreaterThan(64);
+      expect((await d.read())[1]!.powerW).toBe(64); // the other card stays idle
+      await d.setBusy(0, false);
+      expect((await d.read())[0]).toMatchObject({ powerW: 64, utilizationPct: 0 });
+    } finally {
+      // Back as it started (idle, at its maximum limit): the other tests read it so.
+      card.setBusy(false);
+      card.setPowerLimit(700);
+    }
   });
 
   it('keeps busy flags in order per card even when not awaited', async () => {
     const d = driver();
     const card = sim.site.gpuHost('gpu-1')!.gpus[1]!;
-    void d.setBusy(1, true);
-    await d.setBusy(1, false);
-    expect(card.busy).toBe(false);
+    try {
+      void d.setBusy(1, true);
+      await d.setBusy(1, false);
+      expect(card.busy).toBe(false);
+    } finally {
+      card.setBusy(false);
+    }
   });
 
   it('refuses limits outside the card\'s range, unknown hosts and cards, naming the field', async () => {

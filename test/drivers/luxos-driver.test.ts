@@ -1,8 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LuxosClient, LuxosError, type LuxosClientOptions } from '@wattbroker/drivers';
-import type { SimSite } from '@wattbroker/miner-sim';
+import type { MinerEvents, SimSite } from '@wattbroker/miner-sim';
+import { nextEvent } from '@wattbroker/testkit';
 import { startSim } from '../src/sim.js';
+
+type Atm = MinerEvents['atm'][0];
+type Answer = MinerEvents['command'][0];
 
 /**
  * The LuxOS driver against emulated miners over real TCP: every operation and every fault
@@ -13,6 +16,8 @@ describe('LuxOS driver against the emulator', () => {
   const client = (i: number, opts: LuxosClientOptions = {}) =>
     new LuxosClient('127.0.0.1', site.miners[i]!.port, { pollMs: 100, backoffMs: 50, ...opts });
   const sessionOf = async (i: number) => ((await client(i).command('session')).SESSION as Array<{ SessionID: string }>)[0]!.SessionID;
+  /** The next ATM check of miner i (every 30 simulated seconds: 1.5 s here). */
+  const nextAtmCheck = (i: number, match: (e: Atm) => boolean = () => true) => nextEvent<Atm>(site.miners[i]!, 'atm', match, 10_000);
 
   beforeAll(async () => {
     site = await startSim({ miners: 12, models: ['s19kpro'], seed: 21, speed: 20 });
@@ -39,8 +44,8 @@ describe('LuxOS driver against the emulator', () => {
       expect(r.observed).toMatchObject({ profile: '640MHz', ramping: false, atmEnabled: false });
       expect(site.miners[1]!.truth()).toMatchObject({ profile: '640MHz', frequencyMHz: 640, state: 'mining' });
       expect(await sessionOf(1)).toBe('');
-      // ATM runs every 30 simulated seconds (1.5 s here) and is off: the overclock stays.
-      await sleep(2000);
+      // ATM is off: its next check leaves the overclock alone.
+      expect(await nextAtmCheck(1)).toMatchObject({ enabled: false, before: '640MHz', after: '640MHz' });
       expect((await c.telemetry()).profile).toBe('640MHz');
       // Setting what is already set writes nothing and confirms at once.
       const again = await c.setProfile('640MHz');
@@ -49,9 +54,10 @@ describe('LuxOS driver against the emulator', () => {
 
     it('shows why pinning matters: with ATM on, an overclock is pulled back to its bound', async () => {
       const c = client(2);
+      // Listening from before the overclock, so the check that pulls it back cannot be missed.
+      const pulledBack = nextAtmCheck(2, (e) => e.before === '665MHz');
       await c.withSession((sid) => c.command('profileset', `${sid},665MHz`));
-      expect((await c.telemetry()).profile).toBe('665MHz');
-      await sleep(2000);
+      expect(await pulledBack).toMatchObject({ enabled: true, after: 'default' });
       expect((await c.telemetry()).profile).toBe('default');
     });
 
@@ -86,20 +92,29 @@ describe('LuxOS driver against the emulator', () => {
     it('backs off while another client holds the session (402), then succeeds and closes its own', async () => {
       const other = client(6);
       const held = ((await other.command('logon')).SESSION as Array<{ SessionID: string }>)[0]!.SessionID;
-      const pending = client(6).setProfile('565MHz', { deadlineMs: 10_000 });
-      await sleep(300);
-      expect(await sessionOf(6)).toBe(held);
-      await other.command('logoff', held);
-      expect((await pending).confirmed).toBe(true);
-      expect(await sessionOf(6)).toBe('');
+      try {
+        const refused = nextEvent<Answer>(site.miners[6]!, 'command', (a) => a.command === 'logon' && a.code === 402, 10_000);
+        const pending = client(6).setProfile('565MHz', { deadlineMs: 10_000 });
+        pending.catch(() => undefined); // awaited below; a failure before that is the test's own
+        await refused; // the second client was turned away and is backing off
+        expect(await sessionOf(6)).toBe(held);
+        await other.command('logoff', held);
+        expect((await pending).confirmed).toBe(true);
+        expect(await sessionOf(6)).toBe('');
+      } finally {
+        await other.command('kill');
+      }
     });
 
     it('gives up on a session held too long with the miner\'s refusal', async () => {
       const other = client(6);
-      const held = ((await other.command('logon')).SESSION as Array<{ SessionID: string }>)[0]!.SessionID;
-      const err = await client(6, { sessionAttempts: 2 }).sleep().catch((e: unknown) => e);
-      expect(err).toMatchObject({ kind: 'refused', code: 402 });
-      await other.command('logoff', held);
+      await other.command('logon');
+      try {
+        const err = await client(6, { sessionAttempts: 2 }).sleep().catch((e: unknown) => e);
+        expect(err).toMatchObject({ kind: 'refused', code: 402 });
+      } finally {
+        await other.command('kill');
+      }
     });
   });
 

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -21,12 +22,31 @@ export interface AgentOptions {
 }
 
 /**
+ * What an agent did, as typed events: logs and tests listen to the same ones (tests await the
+ * next event instead of sleeping). Each is emitted once the thing it names is done.
+ */
+export interface AgentEvents {
+  /** A pre-armed grid shed is held, with its timer set to wake in `nextWakeInMs` (at the
+   *  event's start, or, for an event further ahead than a timer can wait, to re-arm then). */
+  'armed': [{ eventId: string; startsAt: number; endsAt: number; devices: readonly string[]; nextWakeInMs: number }];
+  /** A pre-armed shed was dropped unfired (its event was deleted or is over). */
+  'disarmed': [{ eventId: string }];
+  /** A pre-armed shed fired at `at` (≥ its start): `devices` are those in its plan, `applied`
+   *  those whose part holds (lowered, or left alone where the plan would have raised them). */
+  'shed': [{ eventId: string; at: number; devices: readonly string[]; applied: readonly string[] }];
+  /** A command was applied (or ignored as stale) and its result sent. */
+  'command': [{ commandId: string; epoch: number; devices: Readonly<Record<string, DeviceResult>>; stale: boolean }];
+  /** A telemetry batch was published: its sequence number and the devices it read. */
+  'telemetry': [{ seq: number; devices: readonly string[] }];
+}
+
+/**
  * The bus side of an agent: a BullMQ worker on `agent-<hostId>` applies desired-state
  * commands in order, fenced by the leader's epoch; results, registrations and job ends go on
  * the shared results queue; telemetry batches (also the heartbeat) go on a Redis stream.
  * The agent never changes a device on its own: without commands, the last state stands.
  */
-export class Agent {
+export class Agent extends EventEmitter<AgentEvents> {
   private redis!: Redis;
   private workerRedis!: Redis;
   private worker!: Worker;
@@ -51,6 +71,7 @@ export class Agent {
   private readonly armed = new Map<string, { cmd: ArmCommand; timer: NodeJS.Timeout }>();
 
   constructor(private readonly opts: AgentOptions) {
+    super();
     this.hostId = opts.config.hostId;
     this.epochKey = agentEpochKey(this.hostId);
     this.armedKey = agentArmedKey(this.hostId);
@@ -150,6 +171,7 @@ export class Agent {
         batch.sentAt = Date.now();
         for (const r of batch.devices) if (this.settling.has(r.id) && settled(r)) this.settling.delete(r.id);
         await appendToStream(this.redis, TELEMETRY_STREAM, batch, 50_000);
+        this.emit('telemetry', { seq: batch.seq, devices: batch.devices.map((r) => r.id) });
       } catch (e) {
         this.opts.logger.warn({ err: (e as Error).message }, 'telemetry round failed');
       }
@@ -163,16 +185,21 @@ export class Agent {
     if (old) clearTimeout(old.timer);
     if (Date.now() >= cmd.endsAt) {
       this.armed.delete(cmd.eventId);
-      void this.redis.hdel(this.armedKey, cmd.eventId);
+      void this.redis.hdel(this.armedKey, cmd.eventId).then(
+        () => this.emit('disarmed', { eventId: cmd.eventId }),
+        (e: unknown) => this.opts.logger.warn({ eventId: cmd.eventId, err: (e as Error).message }, 'could not drop a disarmed shed'),
+      );
       return;
     }
     const wait = cmd.startsAt - Date.now();
     // setTimeout fires at once (with a TimeoutOverflowWarning) when asked to wait longer than
     // MAX_TIMER_MS: an event that far ahead is re-armed when that much time has passed.
+    const nextWakeInMs = wait > MAX_TIMER_MS ? MAX_TIMER_MS : Math.max(0, wait);
     const timer = wait > MAX_TIMER_MS
-      ? setTimeout(() => this.arm(cmd), MAX_TIMER_MS)
-      : setTimeout(() => void this.fireArmed(cmd.eventId), Math.max(0, wait));
+      ? setTimeout(() => this.arm(cmd), nextWakeInMs)
+      : setTimeout(() => void this.fireArmed(cmd.eventId), nextWakeInMs);
     this.armed.set(cmd.eventId, { cmd, timer });
+    this.emit('armed', { eventId: cmd.eventId, startsAt: cmd.startsAt, endsAt: cmd.endsAt, devices: Object.keys(cmd.devices), nextWakeInMs });
   }
 
   /** At the event's start: apply the armed targets that lower power, whoever is listening. */
@@ -180,12 +207,14 @@ export class Agent {
     const a = this.armed.get(eventId);
     if (!a) return;
     this.armed.delete(eventId);
+    const at = Date.now();
     const results = this.opts.devices.applyIfLower ? await this.opts.devices.applyIfLower(a.cmd.devices) : {};
-    const shed = Object.values(results).filter((r) => r.ok).length;
-    this.opts.logger.warn({ eventId, devices: Object.keys(a.cmd.devices).length, applied: shed }, 'executed a pre-armed grid shed');
+    const applied = Object.entries(results).filter(([, r]) => r.ok).map(([id]) => id);
+    this.opts.logger.warn({ eventId, devices: Object.keys(a.cmd.devices).length, applied: applied.length }, 'executed a pre-armed grid shed');
     await this.redis.hdel(this.armedKey, eventId).catch(() => undefined);
     this.watchSettling(results);
     this.publishTelemetry(Object.keys(a.cmd.devices));
+    this.emit('shed', { eventId, at, devices: Object.keys(a.cmd.devices), applied });
   }
 
   private async handleArm(job: Job): Promise<void> {
@@ -214,6 +243,7 @@ export class Agent {
     if (cmd.epoch < this.epoch) {
       this.opts.logger.warn({ commandId: cmd.commandId, epoch: cmd.epoch, current: this.epoch }, 'ignoring command from a stale leader');
       await this.send({ type: 'result', hostId: this.hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: true, agentEpoch: this.epoch, devices: {}, sentAt: Date.now() });
+      this.emit('command', { commandId: cmd.commandId, epoch: cmd.epoch, devices: {}, stale: true });
       return;
     }
     // Claimed before any await: BullMQ hands jobs over in queue order, so receipt order is
@@ -235,6 +265,7 @@ export class Agent {
     // waiting on a shed) should not wait up to a telemetry interval.
     this.watchSettling(devices);
     this.publishTelemetry(Object.keys(cmd.devices));
+    this.emit('command', { commandId: cmd.commandId, epoch: cmd.epoch, devices, stale: false });
   }
 
   private watchSettling(results: Record<string, DeviceResult>): void {

@@ -6,6 +6,14 @@ import type { PhysicsOptions } from './miner/physics.js';
 import { MinerServer } from './server/miner-server.js';
 import { DEFAULT_COOLING, sitePower, type CoolingModel, type SitePowerTruth } from './site/site-power.js';
 
+/** A clock for the whole site, for tests that move time by hand. */
+export interface SimClock {
+  /** Wall-clock epoch milliseconds: sessions, STATUS.When, event times. */
+  wallMs(): number;
+  /** Simulated seconds since the site started. @defaultValue wall time since then × speed */
+  simNow?(): number;
+}
+
 export interface SimSiteOptions {
   readonly miners: number;
   readonly basePort: number;
@@ -23,6 +31,11 @@ export interface SimSiteOptions {
   readonly gpuHosts?: readonly GpuHostSpec[];
   /** The site's true cooling. @defaultValue 10 % of IT, no fixed part */
   readonly cooling?: CoolingModel;
+  /**
+   * Time moved by hand (tests): nothing then happens on its own between two reads.
+   * @defaultValue the system clock, simulated time running at `speed`
+   */
+  readonly clock?: SimClock;
 }
 
 export interface SiteTruth {
@@ -47,15 +60,19 @@ export class SimSite {
   readonly host: string;
   readonly speed: number;
   readonly cooling: CoolingModel;
-  private readonly startedMs = Date.now();
+  readonly clock: MinerClock;
+  private readonly startedMs: number;
 
   constructor(readonly opts: SimSiteOptions) {
     this.host = opts.host ?? '127.0.0.1';
     this.speed = opts.speed ?? 1;
-    const clock: MinerClock = {
-      simNow: () => ((Date.now() - this.startedMs) / 1000) * this.speed,
-      wallMs: () => Date.now(),
-    };
+    const given = opts.clock;
+    const wallMs = given ? () => given.wallMs() : () => Date.now();
+    this.startedMs = wallMs();
+    const simNow = given?.simNow ? () => given.simNow!() : () => ((wallMs() - this.startedMs) / 1000) * this.speed;
+    // Only the system clock runs on its own (and so may drive timers).
+    const clock: MinerClock = given ? { simNow, wallMs } : { simNow, wallMs, speed: this.speed };
+    this.clock = clock;
     const mix: FleetMix | undefined = opts.models ? Object.fromEntries(opts.models.map((m) => [m, 1])) : undefined;
     const seed = opts.seed ?? 1;
     const units = generateFleet({ miners: opts.miners, seed, idPrefix: opts.idPrefix ?? 'm', ...(mix ? { mix } : {}) });
@@ -120,9 +137,9 @@ export class SimSite {
       hostOverheadW: hosts.reduce((s, h) => s + h.hostOverheadW, 0),
     }, this.cooling);
     return {
-      at: new Date().toISOString(),
+      at: new Date(this.clock.wallMs()).toISOString(),
       speed: this.speed,
-      simTimeS: ((Date.now() - this.startedMs) / 1000) * this.speed,
+      simTimeS: this.clock.simNow(),
       miners: all.length,
       totalPowerW: Math.round(minersW * 10) / 10,
       totalHashrateThs: Math.round(all.reduce((s, m) => s + m.hashrateThs, 0) * 100) / 100,

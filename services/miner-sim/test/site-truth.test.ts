@@ -37,11 +37,14 @@ describe('whole-site truth', () => {
     it('counts busy GPUs in the site power', () => {
       const before = site.truth(false).site;
       site.gpuHost('gpu-a')!.gpus[0]!.setBusy(true);
-      const after = site.truth(false);
-      expect(after.gpuHosts[0]!.busy).toBe(1);
-      expect(after.site.gpusW).toBeGreaterThan(before.gpusW);
-      expect(after.site.sitePowerW - before.sitePowerW).toBeCloseTo((after.site.gpusW - before.gpusW + after.site.minersW - before.minersW) * 1.3, 0);
-      site.gpuHost('gpu-a')!.gpus[0]!.setBusy(false);
+      try {
+        const after = site.truth(false);
+        expect(after.gpuHosts[0]!.busy).toBe(1);
+        expect(after.site.gpusW).toBeGreaterThan(before.gpusW);
+        expect(after.site.sitePowerW - before.sitePowerW).toBeCloseTo((after.site.gpusW - before.gpusW + after.site.minersW - before.minersW) * 1.3, 0);
+      } finally {
+        site.gpuHost('gpu-a')!.gpus[0]!.setBusy(false); // the other test counts every GPU idle
+      }
     });
 
     it('refuses a GPU host declared twice', async () => {

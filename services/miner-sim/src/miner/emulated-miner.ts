@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { AsicUnit } from '@wattbroker/core';
 import { CODES } from '@wattbroker/drivers';
 import { NO_FAULTS, type Faults } from './faults.js';
@@ -10,6 +11,28 @@ export interface MinerClock {
   simNow(): number;
   /** Wall-clock epoch milliseconds (sessions, STATUS.When). */
   wallMs(): number;
+  /**
+   * Simulated seconds per wall second, when simulated time runs on its own. Absent for a
+   * clock moved by hand: nothing then happens between two reads.
+   */
+  readonly speed?: number;
+}
+
+/**
+ * What an emulated miner did, for tests to wait on instead of sleeping. Nothing is computed
+ * for an event nobody listens to.
+ */
+export interface MinerEvents {
+  /**
+   * An ATM check came round (every 30 simulated seconds): with ATM on, it pulled the target
+   * profile back within its bounds (`before` → `after`); with ATM off, it left it alone.
+   */
+  'atm': [{ miner: number; id: string; simTimeS: number; enabled: boolean; before: string; after: string }];
+  /**
+   * A request was answered (what the miner replied; a wire fault may still mangle it on the
+   * way). A `a+b` join is reported once per part.
+   */
+  'command': [{ miner: number; id: string; command: string; code: number; status: string }];
 }
 
 export interface EmulatedMinerOptions {
@@ -46,22 +69,39 @@ type Reply = Record<string, unknown>;
 /**
  * One emulated LuxOS miner: command semantics, the single session, ATM, events and faults,
  * around its physics. Transport lives in miner-server.ts.
+ *
+ * Physics and ATM are brought up to date lazily, whenever the miner is read or asked
+ * something. While someone listens for 'atm' on a clock that runs on its own, a timer also
+ * brings the miner up to date when each ATM check is due, so the event comes on time.
  */
-export class EmulatedMiner {
+export class EmulatedMiner extends EventEmitter<MinerEvents> {
   readonly physics: MinerPhysics;
   faults: Faults = { ...NO_FAULTS };
   private session: { id: string; lastUseMs: number } | undefined;
   private readonly atm: { enabled: boolean; minProfile: string; maxProfile: string };
   private lastAtmCheck = 0;
+  private atmTimer: NodeJS.Timeout | undefined;
   private readonly events: MinerEvent[] = [];
 
   constructor(
     readonly unit: AsicUnit,
     private readonly opts: EmulatedMinerOptions,
   ) {
+    super();
     this.physics = new MinerPhysics(unit, opts.seed, opts.initialProfile, opts.physics);
     this.atm = { enabled: true, minProfile: unit.profiles[0]!.name, maxProfile: 'default' };
     this.event('MINER_STARTED', 'Miner started mining.', 'MINER');
+    // EventEmitter's own events, outside MinerEvents. newListener comes before the listener is added.
+    const emitter = this as unknown as EventEmitter;
+    emitter.on('newListener', (name: string | symbol) => {
+      if (name === 'atm') queueMicrotask(() => this.scheduleAtm());
+    });
+    emitter.on('removeListener', (name: string | symbol) => {
+      if (name === 'atm' && this.listenerCount('atm') === 0) {
+        clearTimeout(this.atmTimer);
+        this.atmTimer = undefined;
+      }
+    });
   }
 
   get port(): number {
@@ -72,16 +112,37 @@ export class EmulatedMiner {
   advance(): void {
     const now = this.opts.clock.simNow();
     this.physics.advanceTo(now);
-    if (this.atm.enabled && now - this.lastAtmCheck >= ATM_INTERVAL_S) {
+    if (now - this.lastAtmCheck >= ATM_INTERVAL_S) {
       this.lastAtmCheck = now;
-      // ATM keeps the profile within its bounds: it undoes a profileset outside them.
-      const steps = this.unit.profiles;
-      const min = steps.findIndex((p) => p.name === this.atm.minProfile);
-      const max = steps.findIndex((p) => p.name === this.atm.maxProfile);
-      const t = this.physics.targetIndex;
-      if (max >= 0 && t > max) this.physics.setTarget(max);
-      if (min >= 0 && t < min) this.physics.setTarget(min);
+      const before = this.physics.target.name;
+      if (this.atm.enabled) {
+        // ATM keeps the profile within its bounds: it undoes a profileset outside them.
+        const steps = this.unit.profiles;
+        const min = steps.findIndex((p) => p.name === this.atm.minProfile);
+        const max = steps.findIndex((p) => p.name === this.atm.maxProfile);
+        const t = this.physics.targetIndex;
+        if (max >= 0 && t > max) this.physics.setTarget(max);
+        if (min >= 0 && t < min) this.physics.setTarget(min);
+      }
+      if (this.listenerCount('atm') > 0) {
+        this.emit('atm', { miner: this.opts.index, id: this.unit.id, simTimeS: now, enabled: this.atm.enabled, before, after: this.physics.target.name });
+        this.scheduleAtm();
+      }
     }
+  }
+
+  /** While 'atm' is listened to on a running clock: be up to date when the next check is due. */
+  private scheduleAtm(): void {
+    const speed = this.opts.clock.speed;
+    if (!speed || this.listenerCount('atm') === 0) return;
+    clearTimeout(this.atmTimer);
+    const inS = this.lastAtmCheck + ATM_INTERVAL_S - this.opts.clock.simNow();
+    this.atmTimer = setTimeout(() => {
+      this.atmTimer = undefined;
+      this.advance();
+      this.scheduleAtm();
+    }, Math.max(0, (inS / speed) * 1000) + 1);
+    this.atmTimer.unref();
   }
 
   truth(): MinerTruth {
@@ -104,6 +165,25 @@ export class EmulatedMiner {
 
   /** Answer one request: a parsed JSON object, or the `cmd|param` text form. */
   handle(request: unknown): Reply {
+    const reply = this.answer(request);
+    if (this.listenerCount('command') > 0) this.reportAnswer(request, reply);
+    return reply;
+  }
+
+  private reportAnswer(request: unknown, reply: Reply): void {
+    const command = typeof request === 'object' && request !== null && typeof (request as { command?: unknown }).command === 'string'
+      ? (request as { command: string }).command : '';
+    const statusOf = (r: Reply) => (r.STATUS as Array<{ STATUS: string; Code: number }> | undefined)?.[0];
+    const parts: Array<[string, Reply]> = reply.STATUS
+      ? [[command, reply]]
+      : Object.entries(reply).filter(([k]) => k !== 'id').map(([k, v]) => [k, (v as Reply[])[0]!]);
+    for (const [part, r] of parts) {
+      const s = statusOf(r);
+      this.emit('command', { miner: this.opts.index, id: this.unit.id, command: part, code: s?.Code ?? -1, status: s?.STATUS ?? '' });
+    }
+  }
+
+  private answer(request: unknown): Reply {
     this.advance();
     const when = Math.floor(this.opts.clock.wallMs() / 1000);
     if (typeof request !== 'object' || request === null || Array.isArray(request)) {
