@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Agent, AsicHost, GpuHost, type AgentEvents } from '@wattbroker/agent';
 import { openRedis, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
-import { AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, agentArmedKey, agentEpochKey, commandQueue, type AgentMessage, type HostConfig } from '@wattbroker/contracts';
+import { AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, agentArmedKey, agentEpochKey, agentFallbackKey, commandQueue, TELEMETRY_STREAM, TelemetryBatchSchema, type AgentMessage, type HostConfig, type TelemetryBatch } from '@wattbroker/contracts';
 import { EmulatedGpuDriver } from '@wattbroker/drivers';
 import type { SimSite } from '@wattbroker/miner-sim';
 import { nextEvent, waitFor } from '@wattbroker/testkit';
@@ -63,7 +63,7 @@ describe('agent', () => {
     sim = await startSimWithHttp({ miners: 3, models: ['s19kpro'], speed: 50, seed: 8, gpuHosts: [{ id: 'gpu-x', gpus: 2, model: 'h100', overheadW: 400 }] });
     site = sim.site;
     messages.length = 0;
-    await r.del(...hosts.flatMap((h) => [agentEpochKey(h), agentArmedKey(h)]));
+    await r.del(...hosts.flatMap((h) => [agentEpochKey(h), agentArmedKey(h), agentFallbackKey(h)]));
     for (const h of hosts) {
       const q = new Queue(commandQueue(h), { connection: conn(), prefix: BULL_PREFIX });
       await q.obliterate({ force: true });
@@ -85,6 +85,22 @@ describe('agent', () => {
     } catch {
       throw new Error(`no ${what} within ${timeoutMs} ms`);
     }
+  };
+  /** rack-1's telemetry batch with sequence number `seq`, from the telemetry stream. */
+  const batch = async (seq: number): Promise<TelemetryBatch> => {
+    const entries = (await r.xrevrange(TELEMETRY_STREAM, '+', '-', 'COUNT', 50)) as Array<[string, string[]]>;
+    const batches = entries.map(([, f]) => TelemetryBatchSchema.parse(JSON.parse(f[1]!)));
+    const b = batches.find((x) => x.hostId === 'rack-1' && x.seq === seq);
+    if (!b) throw new Error(`no telemetry batch ${seq} of rack-1 on the stream`);
+    return b;
+  };
+  /** The first telemetry batch the agent publishes from now on that matches (within 3 rounds). */
+  const batchWhere = async (agent: Agent, match: (b: TelemetryBatch) => boolean): Promise<TelemetryBatch> => {
+    for (let round = 0; round < 3; round++) {
+      const b = await batch((await agentEvent(agent, 'telemetry')).seq);
+      if (match(b)) return b;
+    }
+    throw new Error('no matching telemetry batch in 3 rounds');
   };
   const resultFor = (commandId: string) => received(`result of ${commandId}`, (m): m is Result => m.type === 'result' && m.commandId === commandId);
 
@@ -198,6 +214,44 @@ describe('agent', () => {
       await agent.stop();
     }
   });
+
+  it('applies its fallback on its own when no leader is heard for afterMs (lowering only), and leaves it when a leader speaks', async () => {
+    const config = asicConfig();
+    const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger, telemetryIntervalMs: 200 });
+    await agent.start();
+    const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
+    try {
+      // m0 high, m1 low: the fallback asks both for 465MHz, so only m0 may move.
+      await q.add('desired', { commandId: 'f0', hostId: 'rack-1', epoch: 3, issuedAt: Date.now(), devices: { m0: { kind: 'asic', profile: '740MHz' }, m1: { kind: 'asic', profile: '190MHz' } } });
+      await resultFor('f0');
+      await waitFor('m0 up, m1 down', () => site.miners[0]!.truth().profile === '740MHz' && site.miners[1]!.truth().profile === '190MHz');
+      const fellBack = agentEvent(agent, 'fallback');
+      const sentAt = Date.now();
+      await q.add('fallback', { hostId: 'rack-1', epoch: 3, issuedAt: sentAt, afterMs: 1500, devices: { m0: { kind: 'asic', profile: '465MHz' }, m1: { kind: 'asic', profile: '465MHz' } } });
+      const e = await fellBack;
+      // Not before the leader has been silent for afterMs (its fallback counts as hearing it).
+      expect(Date.now() - sentAt).toBeGreaterThanOrEqual(1500);
+      expect([...e.devices].sort()).toEqual(['m0', 'm1']);
+      await waitFor('m0 lowered to the fallback', () => site.miners[0]!.truth().profile === '465MHz');
+      expect(site.miners[1]!.truth().profile).toBe('190MHz'); // never raised on its own
+      expect(await r.get(agentFallbackKey('rack-1'))).not.toBeNull(); // held across a restart
+      // Its telemetry says so while it lasts.
+      // (a round read before the fallback may still be on its way: the next ones say so)
+      const inFallback = await batchWhere(agent, (b) => b.fallback === true);
+      expect(inFallback.devices.find((d) => d.id === 'm0')).toMatchObject({ profile: '465MHz' });
+      // A leader speaks again: it is in charge (its raise is obeyed) and the fallback is over.
+      await q.add('desired', { commandId: 'f1', hostId: 'rack-1', epoch: 3, issuedAt: Date.now(), devices: { m1: { kind: 'asic', profile: '440MHz' } } });
+      expect((await resultFor('f1')).devices.m1).toMatchObject({ ok: true });
+      // (and keeps re-sending its fallback, as a leader does, so silence does not return)
+      await q.add('fallback', { hostId: 'rack-1', epoch: 3, issuedAt: Date.now(), afterMs: 60_000, devices: { m0: { kind: 'asic', profile: '465MHz' } } });
+      await waitFor('m1 raised by the leader', () => site.miners[1]!.truth().profile === '440MHz');
+      const back = await batchWhere(agent, (b) => b.fallback === undefined);
+      expect((await batch((await agentEvent(agent, 'telemetry', (t) => t.seq > back.seq)).seq)).fallback).toBeUndefined();
+    } finally {
+      await q.close();
+      await agent.stop();
+    }
+  }, 20_000);
 
   it('takes a shed while an earlier command is still writing, and the newest target wins per miner', async () => {
     // One exchange at a time on this host, and m0 answers slowly: the first command's write

@@ -46,3 +46,5 @@ export const KEYS = {
 /** An agent's own keys: the highest epoch it has obeyed, and its armed grid sheds. */
 export const agentEpochKey = (hostId: string) => `{wb}:agent:${hostId}:epoch`;
 export const agentArmedKey = (hostId: string) => `{wb}:agent:${hostId}:armed`;
+/** An agent's fallback (the leader's latest): what it applies when it hears no leader. */
+export const agentFallbackKey = (hostId: string) => `{wb}:agent:${hostId}:fallback`;

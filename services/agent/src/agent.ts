@@ -4,10 +4,12 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { appendToStream, openRedis } from '@wattbroker/bus';
 import {
-  AgentCommandSchema, AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, agentArmedKey, agentEpochKey, RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, fieldPath,
+  AgentCommandSchema, AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, FallbackCommandSchema, agentArmedKey, agentEpochKey, agentFallbackKey,
+  RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, fieldPath,
   type AgentMessage, type ArmCommand, type DeviceReading, type DeviceResult, type HostConfig, type TelemetryBatch,
 } from '@wattbroker/contracts';
 import { SLEEP_W } from './asic-host.js';
+import { FallbackGuard } from './fallback.js';
 import type { HostDevices } from './host-devices.js';
 
 export interface AgentOptions {
@@ -38,6 +40,8 @@ export interface AgentEvents {
   'command': [{ commandId: string; epoch: number; devices: Readonly<Record<string, DeviceResult>>; stale: boolean }];
   /** A telemetry batch was published: its sequence number and the devices it read. */
   'telemetry': [{ seq: number; devices: readonly string[] }];
+  /** No leader was heard for the fallback period: the fallback was applied (lowering only). */
+  'fallback': [{ devices: readonly string[] }];
 }
 
 /**
@@ -69,12 +73,23 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly applied = new Map<string, string>();
   /** Pre-armed grid sheds by event id, with their timers. */
   private readonly armed = new Map<string, { cmd: ArmCommand; timer: NodeJS.Timeout }>();
+  private readonly fallback: FallbackGuard;
+  private readonly fallbackKey: string;
 
   constructor(private readonly opts: AgentOptions) {
     super();
     this.hostId = opts.config.hostId;
     this.epochKey = agentEpochKey(this.hostId);
     this.armedKey = agentArmedKey(this.hostId);
+    this.fallbackKey = agentFallbackKey(this.hostId);
+    this.fallback = new FallbackGuard({
+      devices: opts.devices, log: opts.logger,
+      onApplied: (results) => {
+        this.watchSettling(results);
+        this.publishTelemetry(Object.keys(results));
+        this.emit('fallback', { devices: Object.keys(results) });
+      },
+    });
   }
 
   async start(): Promise<void> {
@@ -87,17 +102,21 @@ export class Agent extends EventEmitter<AgentEvents> {
       void this.send({ type: 'job', hostId: this.hostId, jobId, state: ok ? 'done' : 'failed', ...(error ? { error } : {}), sentAt: Date.now() });
     });
     await this.register();
-    // Sheds armed before a restart still fire.
+    // Sheds armed before a restart still fire, and the fallback still stands.
     for (const raw of Object.values(await this.redis.hgetall(this.armedKey))) {
       const cmd = ArmCommandSchema.safeParse(JSON.parse(raw));
       if (cmd.success) this.arm(cmd.data);
     }
+    const stored = FallbackCommandSchema.safeParse(JSON.parse((await this.redis.get(this.fallbackKey)) ?? 'null'));
+    if (stored.success) this.fallback.set(stored.data);
     this.worker = new Worker(commandQueue(this.hostId), (job) => this.handle(job), {
       // Hosts that order writes per device take commands as they come (a shed never queues
       // behind a slow raise; the scheduler may send one a tick while miners are slow to
       // answer, and superseded writes are skipped, so the backlog stays short); the others
       // apply one command at a time. Device I/O is bounded by the host's own limit.
       connection: this.workerRedis, prefix: BULL_PREFIX, concurrency: this.opts.devices.concurrentCommands ? 256 : 1,
+      // Commands a crashed agent had taken come back within seconds, not BullMQ's 30.
+      lockDuration: 10_000, stalledInterval: 5_000,
     });
     this.worker.on('failed', (job, err) => logger.warn({ jobId: job?.id, err: err.message }, 'command rejected'));
     this.worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
@@ -110,6 +129,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       if (this.settling.size) this.publishTelemetry([...this.settling.keys()]);
     }, SETTLE_READ_MS));
     this.timers.push(setInterval(() => void this.register(), this.opts.registerIntervalMs ?? 30_000));
+    this.timers.push(setInterval(() => void this.fallback.tick(), 1000));
     this.publishTelemetry();
     logger.info({ hostId: this.hostId, kind: this.opts.config.kind, epoch: this.epoch }, 'agent started');
   }
@@ -163,6 +183,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         const readings = await this.opts.devices.read(want === 'all' ? undefined : [...want]);
         const batch: TelemetryBatch = {
           hostId: this.hostId, seq: this.seq++, sentAt: Date.now(), epoch: this.epoch, hostOverheadW: this.opts.config.hostOverheadW,
+          ...(this.fallback.active ? { fallback: true } : {}),
           devices: readings.map((r) => {
             const tag = tags.get(r.id);
             return tag ? { ...r, appliedCommandId: tag } : r;
@@ -225,13 +246,37 @@ export class Agent extends EventEmitter<AgentEvents> {
     }
     const cmd = parsed.data;
     if (cmd.epoch < this.epoch) return; // a stale leader's plan
+    this.fallback.heard();
     await this.redis.hset(this.armedKey, cmd.eventId, JSON.stringify(cmd));
     this.arm(cmd);
+  }
+
+  /** The leader's fallback for this host (also its heartbeat to the agent). */
+  private async handleFallback(job: Job): Promise<void> {
+    const parsed = FallbackCommandSchema.safeParse(job.data);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0]!;
+      throw new Error(`invalid fallback command: ${fieldPath(first.path)}: ${first.message}`);
+    }
+    const cmd = parsed.data;
+    if (cmd.hostId !== this.hostId) throw new Error(`invalid fallback command: hostId: for ${cmd.hostId}, this is ${this.hostId}`);
+    if (cmd.epoch < this.epoch) return; // a stale leader's
+    await this.adoptEpoch(cmd.epoch);
+    this.fallback.set(cmd);
+    this.fallback.heard();
+    await this.redis.set(this.fallbackKey, JSON.stringify(cmd));
+  }
+
+  private async adoptEpoch(epoch: number): Promise<void> {
+    if (epoch <= this.epoch) return;
+    this.epoch = epoch;
+    await this.redis.set(this.epochKey, String(epoch));
   }
 
   private async handle(job: Job): Promise<void> {
     const receivedAt = Date.now();
     if (job.name === 'arm') return this.handleArm(job);
+    if (job.name === 'fallback') return this.handleFallback(job);
     const parsed = AgentCommandSchema.safeParse(job.data);
     if (!parsed.success) {
       // A malformed command changes nothing; the job fails with the field named.
@@ -254,10 +299,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       if (!had || compareTuples(mine, had) > 0) this.newest.set(id, mine);
     }
     const current = (id: string) => this.newest.get(id) === mine;
-    if (cmd.epoch > this.epoch) {
-      this.epoch = cmd.epoch;
-      await this.redis.set(this.epochKey, String(cmd.epoch));
-    }
+    this.fallback.heard();
+    await this.adoptEpoch(cmd.epoch);
     const devices = await this.opts.devices.apply(cmd.devices, current);
     for (const [id, r] of Object.entries(devices)) if (r.ok && !r.superseded) this.applied.set(id, cmd.commandId);
     await this.send({ type: 'result', hostId: this.hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: false, devices, receivedAt, sentAt: Date.now() });

@@ -40,7 +40,9 @@ export class AsicHost implements HostDevices {
   constructor(private readonly config: AsicConfig, opts: AsicHostOptions = {}) {
     const timeoutMs = opts.timeoutMs ?? 3000;
     this.knownMaxAgeMs = opts.knownMaxAgeMs ?? 5000;
-    this.clients = new Map(config.miners.map((m) => [m.id, new LuxosClient(m.host, m.port, { timeoutMs, retries: 1 })]));
+    // This agent drives its miners: a session held by someone else for 15 s (a crashed agent's
+    // own, which the miner keeps for 60 s) is ended rather than waited out.
+    this.clients = new Map(config.miners.map((m) => [m.id, new LuxosClient(m.host, m.port, { timeoutMs, retries: 1, endStaleSessionAfterMs: 15_000 })]));
     this.limiter = new Limiter(config.concurrency);
   }
 

@@ -17,6 +17,12 @@ export interface LuxosClientOptions {
   readonly pollMs?: number;
   /** A miner at or below this draw counts as asleep. @defaultValue 100 */
   readonly sleepConfirmW?: number;
+  /**
+   * A session another client has held this long (402 on every logon since) is taken as
+   * abandoned — a crashed agent's, which LuxOS keeps for 60 s idle — and ended with `kill`.
+   * 0 never ends another's session. @defaultValue 0
+   */
+  readonly endStaleSessionAfterMs?: number;
 }
 
 export interface Identity {
@@ -72,6 +78,8 @@ export interface ChangeOptions {
 export class LuxosClient {
   readonly address: string;
   private readonly opts: Required<LuxosClientOptions>;
+  /** Since when every logon has been refused because another client holds the session. */
+  private busySince: number | undefined;
 
   constructor(
     readonly host: string,
@@ -80,7 +88,7 @@ export class LuxosClient {
   ) {
     this.address = `${host}:${port}`;
     this.opts = {
-      timeoutMs: 3000, retries: 2, backoffMs: 200, sessionAttempts: 8, pollMs: 500, sleepConfirmW: 100,
+      timeoutMs: 3000, retries: 2, backoffMs: 200, sessionAttempts: 8, pollMs: 500, sleepConfirmW: 100, endStaleSessionAfterMs: 0,
       ...options,
     };
   }
@@ -160,9 +168,18 @@ export class LuxosClient {
       try {
         const reply = await this.command('logon');
         sessionId = str(payload(reply, 'SESSION', 'logon', this.address), 'SessionID', this.address);
+        this.busySince = undefined;
       } catch (e) {
         const busy = e instanceof MinerRefusedError && e.code === CODES.sessionActive;
-        if (!busy || attempt + 1 >= this.opts.sessionAttempts) throw e;
+        if (!busy) throw e;
+        this.busySince ??= Date.now();
+        const stale = this.opts.endStaleSessionAfterMs > 0 && Date.now() - this.busySince >= this.opts.endStaleSessionAfterMs;
+        if (stale) {
+          await this.command('kill').catch(() => undefined);
+          this.busySince = undefined;
+          continue;
+        }
+        if (attempt + 1 >= this.opts.sessionAttempts) throw e;
         await sleepMs(this.backoff(attempt));
       }
     }
