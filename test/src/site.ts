@@ -22,6 +22,8 @@ export interface TestSite {
   agents: Map<string, Child>;
   dir: string;
   startScheduler(): Promise<void>;
+  /** A second scheduler on the same Redis and site, on a port of its own: a standby while the first leads. */
+  startStandby(): Promise<{ child: Child; api: string }>;
   startAgent(hostId: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -85,6 +87,7 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
   const marginKw = Math.max(1, Math.round(capKw * 0.02));
   const port = await freePort();
   const env = { WATTBROKER_REDIS_URL: redis.url, WATTBROKER_API_TOKENS: `operator:${OPERATOR},tenant:${TENANT}`, LOG_LEVEL: 'warn' };
+  const standbys: Child[] = [];
   const site: TestSite = {
     redis, api: `http://127.0.0.1:${port}`, capKw, marginKw, sim: sim!, truth: `http://127.0.0.1:${base}/truth`, meter,
     scheduler: undefined as unknown as Child, agents: new Map(), dir,
@@ -95,6 +98,16 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
       ], env);
       await site.scheduler.waitForLine(/API on/);
     },
+    async startStandby() {
+      const standbyPort = await freePort();
+      const child = spawnTs('services/scheduler/src/main.ts', [
+        '--cap-kw', String(capKw), '--margin-kw', String(marginKw), '--port', String(standbyPort), '--min-dwell-s', String(10 / o.speed), '--tick-ms', '100',
+        ...(o.schedulerArgs ?? []),
+      ], env);
+      standbys.push(child);
+      await child.waitForLine(/API on/);
+      return { child, api: `http://127.0.0.1:${standbyPort}` };
+    },
     async startAgent(hostId) {
       const a = spawnTs('services/agent/src/main.ts', ['--config', files.get(hostId)!, '--speed', String(o.speed)], env);
       site.agents.set(hostId, a);
@@ -102,6 +115,7 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
     async stop() {
       await Promise.all([...site.agents.values()].map((a) => a.stop()));
       await site.scheduler?.stop();
+      await Promise.all(standbys.map((c) => c.stop()));
       await site.sim.stop();
       await redis.stop();
     },
