@@ -24,7 +24,8 @@ export interface TestSite {
   startScheduler(): Promise<void>;
   /** A second scheduler on the same Redis and site, on a port of its own: a standby while the first leads. */
   startStandby(): Promise<{ child: Child; api: string }>;
-  startAgent(hostId: string): Promise<void>;
+  /** Start the agent of `hostId`, on the site's Redis or on `redisUrl` (e.g. through a proxy). */
+  startAgent(hostId: string, redisUrl?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,8 +109,8 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
       await child.waitForLine(/API on/);
       return { child, api: `http://127.0.0.1:${standbyPort}` };
     },
-    async startAgent(hostId) {
-      const a = spawnTs('services/agent/src/main.ts', ['--config', files.get(hostId)!, '--speed', String(o.speed)], env);
+    async startAgent(hostId, redisUrl) {
+      const a = spawnTs('services/agent/src/main.ts', ['--config', files.get(hostId)!, '--speed', String(o.speed)], { ...env, ...(redisUrl ? { WATTBROKER_REDIS_URL: redisUrl } : {}) });
       site.agents.set(hostId, a);
     },
     async stop() {

@@ -5,3 +5,4 @@ export * from './raw-request.js';
 export * from './replay-server.js';
 export * from './virtual-clock.js';
 export * from './next-event.js';
+export * from './tcp-proxy.js';

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTcpProxy, waitFor, type TcpProxy } from '@wattbroker/testkit';
+import { api, startTestSite, type TestSite } from '../src/site.js';
+
+interface Truth { site: { sitePowerW: number } }
+
+const FALLBACK_AFTER_S = 3;
+
+/**
+ * An agent cut off from Redis (the scheduler and Redis up, the link between them and the agent
+ * down), through a TCP proxy the test cuts. The scheduler sees the host go silent and budgets
+ * its miners at their maximum; the agent, hearing no leader for the fallback period, lowers its
+ * miners to the fallback it was armed with, on its own; the site's true power stays under the
+ * cap; once the link is back the leader is in charge again. The fallback period is 3 s here
+ * (30 s by default) to keep the test short.
+ */
+describe('faults: an agent cut off from Redis (processes, private Redis, TCP proxy)', () => {
+  let site: TestSite;
+  let proxy: TcpProxy;
+
+  beforeAll(async () => {
+    site = await startTestSite({ miners: 20, asicHosts: 1, gpuHosts: 1, gpusPerHost: 4, speed: 10, schedulerArgs: ['--fallback-after-s', String(FALLBACK_AFTER_S)] });
+    // asic-1 again, on Redis through the proxy (stopped gracefully: its LuxOS sessions end).
+    await site.agents.get('asic-1')!.stop();
+    proxy = await startTcpProxy('127.0.0.1', site.redis.port);
+    await site.startAgent('asic-1', `redis://127.0.0.1:${proxy.port}`);
+    await waitFor('2 live hosts, the miners filled to ≥ 95 % of the cap', async () => {
+      const hosts = (await api<Array<{ silent: boolean }>>(site, '/v1/hosts')).body;
+      const s = (await api<{ power: { siteKw: number } }>(site, '/v1/site')).body;
+      return hosts.length === 2 && hosts.every((h) => !h.silent) && s.power.siteKw >= 0.95 * (site.capKw - site.marginKw);
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+  }, 120_000);
+  afterAll(async () => {
+    await site?.stop();
+    await proxy?.close();
+  }, 30_000);
+
+  it(`applies the fallback on its own ${FALLBACK_AFTER_S} s after losing the leader, keeps the cap, and obeys the leader again once back`, async () => {
+    const agent = site.agents.get('asic-1')!;
+    const truth = async () => ((await (await fetch(site.truth)).json()) as Truth).site.sitePowerW;
+    const before = await truth();
+    let sampling = true;
+    let peakW = 0;
+    const sampler = (async () => {
+      const until = Date.now() + 60_000;
+      while (sampling && Date.now() < until) {
+        peakW = Math.max(peakW, await truth());
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const fellBack = agent.waitForLine(/applied the fallback/, 30_000);
+    const cutAt = Date.now();
+    proxy.cut();
+    try {
+      const line = JSON.parse(await fellBack) as { lowered: number; silentForMs: number };
+      const afterMs = Date.now() - cutAt;
+      console.log(`agent cut off: fallback applied ${afterMs} ms after the cut, ${line.lowered} miners lowered`);
+      // Not before the period (the last word from the leader may be up to a re-send old), and
+      // within it plus a re-send interval and a tick.
+      expect(line.silentForMs).toBeGreaterThanOrEqual(FALLBACK_AFTER_S * 1000);
+      expect(afterMs).toBeLessThanOrEqual(FALLBACK_AFTER_S * 1000 + 5000);
+      // Idle GPUs: the fallback (GPUs at their top limit) is below what the miners draw now.
+      expect(line.lowered).toBeGreaterThan(0);
+      await waitFor('the miners draw less', async () => (await truth()) < before - 500, { timeoutMs: 20_000, intervalMs: 200 });
+      // The scheduler sees the host silent meanwhile.
+      const hosts = (await api<Array<{ hostId: string; silent: boolean }>>(site, '/v1/hosts')).body;
+      expect(hosts.find((h) => h.hostId === 'asic-1')?.silent).toBe(true);
+    } finally {
+      proxy.restore();
+    }
+    // The link is back: the leader is heard (its fallback re-send or its next command) and the
+    // site refills under the leader's plan.
+    await agent.waitForLine(/a leader is back/, 30_000);
+    await waitFor('asic-1 reporting again', async () => {
+      const hosts = (await api<Array<{ hostId: string; silent: boolean }>>(site, '/v1/hosts')).body;
+      return hosts.find((h) => h.hostId === 'asic-1')?.silent === false;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor('the site refilled to ≥ 95 % of the cap', async () => (await api<{ power: { siteKw: number } }>(site, '/v1/site')).body.power.siteKw >= 0.95 * (site.capKw - site.marginKw), { timeoutMs: 60_000, intervalMs: 250 });
+    sampling = false;
+    await sampler;
+    console.log(`agent cut off: true site peak ${(peakW / 1000).toFixed(1)} kW, cap ${site.capKw} kW`);
+    expect(peakW).toBeLessThanOrEqual(site.capKw * 1000);
+  }, 150_000);
+});
