@@ -18,6 +18,8 @@ export interface EmbeddedRedisOptions {
   readonly appendOnly?: boolean;
   /** Data directory; a fresh temporary one by default (removed on stop). */
   readonly dir?: string;
+  /** A fixed loopback port (e.g. to restart a server where its clients expect it); a free one by default. */
+  readonly port?: number;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions = {}): Promi
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'wattbroker-redis-'));
   mkdirSync(dir, { recursive: true });
   for (let attempt = 0; ; attempt++) {
-    const port = await freeLoopbackPort();
+    const port = opts.port ?? await freeLoopbackPort();
     const args = [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
       '--appendonly', opts.appendOnly === false ? 'no' : 'yes', '--appendfsync', 'everysec',
@@ -63,7 +65,7 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions = {}): Promi
     const ready = await waitReady(url, child);
     if (!ready) {
       child.kill('SIGKILL');
-      if (attempt < 5) continue;
+      if (attempt < 5 && opts.port === undefined) continue;
       throw new Error(`redis-server did not start on port ${port}: ${stderr.trim()}`);
     }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
