@@ -79,7 +79,7 @@ describe('faults: leader killed with a standby (processes, private Redis)', () =
     }, { timeoutMs: 20_000, intervalMs: 50 });
     const tookOverMs = Date.now() - killedAt;
     console.log(`failover: standby ready ${tookOverMs} ms after SIGKILL (epoch ${ready.epoch})`);
-    // Lease 5 s in the design; wide margin for a loaded two-core machine.
+    // Lease 3 s; wide margin for a loaded two-core machine.
     expect(tookOverMs).toBeLessThanOrEqual(12_000);
 
     const all = await waitFor('every job done on the new leader', async () => {
