@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTcpProxy, waitFor, type TcpProxy } from '@wattbroker/testkit';
-import { api, startTestSite, type TestSite } from '../src/site.js';
-
-interface Truth { site: { sitePowerW: number } }
+import { api, startTestSite, trueSiteW, watchTrueSite, type TestSite } from '../src/site.js';
 
 const FALLBACK_AFTER_S = 3;
 
@@ -37,17 +35,8 @@ describe('faults: an agent cut off from Redis (processes, private Redis, TCP pro
 
   it(`applies the fallback on its own ${FALLBACK_AFTER_S} s after losing the leader, keeps the cap, and obeys the leader again once back`, async () => {
     const agent = site.agents.get('asic-1')!;
-    const truth = async () => ((await (await fetch(site.truth)).json()) as Truth).site.sitePowerW;
-    const before = await truth();
-    let sampling = true;
-    let peakW = 0;
-    const sampler = (async () => {
-      const until = Date.now() + 60_000;
-      while (sampling && Date.now() < until) {
-        peakW = Math.max(peakW, await truth());
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+    const before = await trueSiteW(site);
+    const watch = watchTrueSite(site);
     const fellBack = agent.waitForLine(/applied the fallback/, 30_000);
     const cutAt = Date.now();
     proxy.cut();
@@ -61,7 +50,7 @@ describe('faults: an agent cut off from Redis (processes, private Redis, TCP pro
       expect(afterMs).toBeLessThanOrEqual(FALLBACK_AFTER_S * 1000 + 5000);
       // Idle GPUs: the fallback (GPUs at their top limit) is below what the miners draw now.
       expect(line.lowered).toBeGreaterThan(0);
-      await waitFor('the miners draw less', async () => (await truth()) < before - 500, { timeoutMs: 20_000, intervalMs: 200 });
+      await waitFor('the miners draw less', async () => (await trueSiteW(site)) < before - 500, { timeoutMs: 20_000, intervalMs: 200 });
       // The scheduler sees the host silent meanwhile.
       const hosts = (await api<Array<{ hostId: string; silent: boolean }>>(site, '/v1/hosts')).body;
       expect(hosts.find((h) => h.hostId === 'asic-1')?.silent).toBe(true);
@@ -76,8 +65,7 @@ describe('faults: an agent cut off from Redis (processes, private Redis, TCP pro
       return hosts.find((h) => h.hostId === 'asic-1')?.silent === false;
     }, { timeoutMs: 30_000, intervalMs: 200 });
     await waitFor('the site refilled to ≥ 95 % of the cap', async () => (await api<{ power: { siteKw: number } }>(site, '/v1/site')).body.power.siteKw >= 0.95 * (site.capKw - site.marginKw), { timeoutMs: 60_000, intervalMs: 250 });
-    sampling = false;
-    await sampler;
+    const { peakW } = await watch.stop();
     console.log(`agent cut off: true site peak ${(peakW / 1000).toFixed(1)} kW, cap ${site.capKw} kW`);
     expect(peakW).toBeLessThanOrEqual(site.capKw * 1000);
   }, 150_000);

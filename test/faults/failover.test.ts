@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type Child } from '@wattbroker/testkit';
-import { api, OPERATOR, startTestSite, TENANT, type TestSite } from '../src/site.js';
+import { api, liveHosts, OPERATOR, startTestSite, TENANT, trueSiteW, watchTrueSite, type TestSite } from '../src/site.js';
 
 const SPEED = 10;
-
-interface Truth { site: { sitePowerW: number } }
 
 /**
  * Faults, as processes: an active/standby pair of schedulers on one Redis, the leader killed
@@ -28,10 +26,7 @@ describe('faults: leader killed with a standby (processes, private Redis)', () =
   beforeAll(async () => {
     site = await startTestSite({ miners: 40, asicHosts: 2, gpuHosts: 1, gpusPerHost: 4, speed: SPEED });
     standby = await site.startStandby();
-    await waitFor('3 live hosts', async () => {
-      const hosts = (await api<Array<{ silent: boolean }>>(site, '/v1/hosts')).body;
-      return hosts.length === 3 && hosts.every((h) => !h.silent);
-    }, { timeoutMs: 30_000, intervalMs: 200 });
+    await liveHosts(site, 3, 30_000);
   }, 120_000);
   afterAll(() => site?.stop(), 30_000);
 
@@ -51,24 +46,13 @@ describe('faults: leader killed with a standby (processes, private Redis)', () =
     const capKw = Math.round(before.power.siteKw * 0.75);
     const ev = await api<{ id: string }>(site, '/v1/grid/events', { method: 'POST', body: { capKw, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 300_000).toISOString() } });
     expect(ev.status).toBe(201);
-    const truth = async () => ((await (await fetch(site.truth)).json()) as Truth).site.sitePowerW;
-    await waitFor('the true site power under the event cap', async () => (await truth()) <= capKw * 1000, { timeoutMs: 20_000, intervalMs: 100 });
+    await waitFor('the true site power under the event cap', async () => (await trueSiteW(site)) <= capKw * 1000, { timeoutMs: 20_000, intervalMs: 100 });
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push((await api<{ id: string }>(site, '/v1/jobs', { method: 'POST', token: TENANT, body: { gpus: 1, durationS: 20 } })).body.id);
     await waitFor('a job running', async () => (await api<any[]>(site, '/v1/jobs?state=running')).body.length > 0, { timeoutMs: 20_000, intervalMs: 100 });
 
-    // Sample the truth through the failover (bounded: at most 30 s, every 100 ms).
-    let sampling = true;
-    let peakW = 0;
-    let n = 0;
-    const sampler = (async () => {
-      const until = Date.now() + 30_000;
-      while (sampling && Date.now() < until) {
-        peakW = Math.max(peakW, await truth());
-        n++;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+    // Sample the truth through the failover.
+    const watch = watchTrueSite(site);
 
     const killedAt = Date.now();
     site.scheduler.process.kill('SIGKILL');
@@ -87,10 +71,9 @@ describe('faults: leader killed with a standby (processes, private Redis)', () =
       return jobs.every((j) => j?.state === 'done') && jobs;
     }, { timeoutMs: 90_000, intervalMs: 500 });
     expect(all.map((j: any) => j.id).sort()).toEqual([...ids].sort());
-    sampling = false;
-    await sampler;
-    console.log(`failover: true site peak ${(peakW / 1000).toFixed(1)} kW over ${n} samples, event cap ${capKw} kW`);
-    expect(n).toBeGreaterThan(20);
+    const { peakW, samples } = await watch.stop();
+    console.log(`failover: true site peak ${(peakW / 1000).toFixed(1)} kW over ${samples} samples, event cap ${capKw} kW`);
+    expect(samples).toBeGreaterThan(20);
     expect(peakW).toBeLessThanOrEqual(capKw * 1000);
     // The grid event survived the failover.
     expect((await call<Array<{ id: string }>>(standby.api, '/v1/grid/events')).body.map((e) => e.id)).toContain(ev.body.id);
@@ -102,17 +85,8 @@ describe('faults: leader killed with a standby (processes, private Redis)', () =
     await site.startScheduler();
     expect((await call(site.api, '/readyz')).body).toMatchObject({ role: 'standby' });
     const leader = standby;
-    const truth = async () => ((await (await fetch(site.truth)).json()) as Truth).site.sitePowerW;
     const capW = (site.capKw - site.marginKw) * 1000;
-    let sampling = true;
-    let peakW = 0;
-    const sampler = (async () => {
-      const until = Date.now() + 40_000;
-      while (sampling && Date.now() < until) {
-        peakW = Math.max(peakW, await truth());
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+    const watch = watchTrueSite(site);
     leader.child.process.kill('SIGSTOP');
     const stoppedAt = Date.now();
     let resumed = false;
@@ -133,9 +107,8 @@ describe('faults: leader killed with a standby (processes, private Redis)', () =
       await waitFor('the site served by the new leader', async () => (await api<{ power: { siteKw: number } }>(site, '/v1/site')).status === 200, { timeoutMs: 10_000 });
     } finally {
       if (!resumed) leader.child.process.kill('SIGCONT');
-      sampling = false;
-      await sampler;
     }
+    const { peakW } = await watch.stop();
     console.log(`failover: true site peak ${(peakW / 1000).toFixed(1)} kW through the stop, cap ${capW / 1000} kW after margin`);
     expect(peakW).toBeLessThanOrEqual(site.capKw * 1000);
   }, 120_000);

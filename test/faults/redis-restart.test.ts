@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedRedis } from '@wattbroker/bus';
 import { waitFor } from '@wattbroker/testkit';
-import { api, startTestSite, TENANT, type TestSite } from '../src/site.js';
-
-interface Truth { site: { sitePowerW: number } }
+import { api, liveHosts, startTestSite, TENANT, watchTrueSite, type TestSite } from '../src/site.js';
 
 /**
  * Redis restarted under a running site (the server stopped, then started again on the same
@@ -16,27 +14,15 @@ describe('faults: Redis restarted under a running site (processes, AOF)', () => 
 
   beforeAll(async () => {
     site = await startTestSite({ miners: 20, asicHosts: 1, gpuHosts: 1, gpusPerHost: 4, speed: 10 });
-    await waitFor('2 live hosts', async () => {
-      const hosts = (await api<Array<{ silent: boolean }>>(site, '/v1/hosts')).body;
-      return hosts.length === 2 && hosts.every((h) => !h.silent);
-    }, { timeoutMs: 60_000, intervalMs: 250 });
+    await liveHosts(site, 2);
   }, 120_000);
   afterAll(() => site?.stop(), 30_000);
 
   it('reconnects, keeps every stored job and setting, and keeps the cap', async () => {
-    const truth = async () => ((await (await fetch(site.truth)).json()) as Truth).site.sitePowerW;
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push((await api<{ id: string }>(site, '/v1/jobs', { method: 'POST', token: TENANT, body: { gpus: 1, durationS: 30 } })).body.id);
     const contract = (await api<{ contract: { capKw: number } }>(site, '/v1/site')).body.contract;
-    let sampling = true;
-    let peakW = 0;
-    const sampler = (async () => {
-      const until = Date.now() + 90_000;
-      while (sampling && Date.now() < until) {
-        peakW = Math.max(peakW, await truth());
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+    const watch = watchTrueSite(site);
     try {
       const { port, dir } = site.redis;
       await site.redis.stop();
@@ -54,14 +40,12 @@ describe('faults: Redis restarted under a running site (processes, AOF)', () => 
         return all.every((j) => j?.state === 'done') && all;
       }, { timeoutMs: 90_000, intervalMs: 500 });
       expect(jobs).toHaveLength(4);
-      await waitFor('both hosts reporting', async () => {
-        const hosts = (await api<Array<{ silent: boolean }>>(site, '/v1/hosts')).body;
-        return hosts.length === 2 && hosts.every((h) => !h.silent);
-      }, { timeoutMs: 30_000, intervalMs: 250 });
+      await liveHosts(site, 2, 30_000);
     } finally {
-      sampling = false;
-      await sampler;
+      // (stopped on failure too; stop() returns the same figures however often it is called)
+      await watch.stop();
     }
+    const { peakW } = await watch.stop();
     console.log(`redis restart: true site peak ${(peakW / 1000).toFixed(1)} kW, cap ${site.capKw} kW`);
     expect(peakW).toBeLessThanOrEqual(site.capKw * 1000);
   }, 180_000);

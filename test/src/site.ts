@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
 import { generateFleet } from '@wattbroker/core';
-import { freePort, freePortRange, spawnTs, type Child } from '@wattbroker/testkit';
+import { freePort, freePortRange, spawnTs, waitFor, type Child } from '@wattbroker/testkit';
 
 export const OPERATOR = 'operator-test-token';
 export const TENANT = 'tenant-test-token';
@@ -134,4 +134,42 @@ export async function api<T = any>(site: TestSite, path: string, init: { method?
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T, type: res.headers.get('content-type') };
+}
+
+/** The site's true power now, from the emulator's ground truth (not the scheduler's view). */
+export async function trueSiteW(site: TestSite): Promise<number> {
+  return ((await (await fetch(site.truth)).json()) as { site: { sitePowerW: number } }).site.sitePowerW;
+}
+
+/**
+ * Sample the true site power every 100 ms until `stop()` (or `maxMs`, so a failed test never
+ * leaves it running): the peak and the number of samples, to check a cap held through a fault.
+ */
+export function watchTrueSite(site: TestSite, maxMs = 90_000): { stop(): Promise<{ peakW: number; samples: number }> } {
+  let on = true;
+  let peakW = 0;
+  let samples = 0;
+  const loop = (async () => {
+    const until = Date.now() + maxMs;
+    while (on && Date.now() < until) {
+      peakW = Math.max(peakW, await trueSiteW(site));
+      samples++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      on = false;
+      await loop;
+      return { peakW, samples };
+    },
+  };
+}
+
+/** Wait until `count` hosts are registered and none is silent. */
+export async function liveHosts(site: TestSite, count: number, timeoutMs = 60_000): Promise<void> {
+  await waitFor(`${count} live hosts`, async () => {
+    const hosts = (await api<Array<{ silent: boolean }>>(site, '/v1/hosts')).body;
+    return hosts.length === count && hosts.every((h) => !h.silent);
+  }, { timeoutMs, intervalMs: 250 });
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { appendToStream, openRedis } from '@wattbroker/bus';
 import {
   AgentCommandSchema, AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, FallbackCommandSchema, agentArmedKey, agentEpochKey, agentFallbackKey,
@@ -239,12 +240,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   }
 
   private async handleArm(job: Job): Promise<void> {
-    const parsed = ArmCommandSchema.safeParse(job.data);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0]!;
-      throw new Error(`invalid arm command: ${fieldPath(first.path)}: ${first.message}`);
-    }
-    const cmd = parsed.data;
+    const cmd = parseMessage(ArmCommandSchema, job.data, 'arm command');
     if (cmd.epoch < this.epoch) return; // a stale leader's plan
     this.fallback.heard();
     await this.redis.hset(this.armedKey, cmd.eventId, JSON.stringify(cmd));
@@ -253,12 +249,7 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   /** The leader's fallback for this host (also its heartbeat to the agent). */
   private async handleFallback(job: Job): Promise<void> {
-    const parsed = FallbackCommandSchema.safeParse(job.data);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0]!;
-      throw new Error(`invalid fallback command: ${fieldPath(first.path)}: ${first.message}`);
-    }
-    const cmd = parsed.data;
+    const cmd = parseMessage(FallbackCommandSchema, job.data, 'fallback command');
     if (cmd.hostId !== this.hostId) throw new Error(`invalid fallback command: hostId: for ${cmd.hostId}, this is ${this.hostId}`);
     if (cmd.epoch < this.epoch) return; // a stale leader's
     await this.adoptEpoch(cmd.epoch);
@@ -277,13 +268,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const receivedAt = Date.now();
     if (job.name === 'arm') return this.handleArm(job);
     if (job.name === 'fallback') return this.handleFallback(job);
-    const parsed = AgentCommandSchema.safeParse(job.data);
-    if (!parsed.success) {
-      // A malformed command changes nothing; the job fails with the field named.
-      const first = parsed.error.issues[0]!;
-      throw new Error(`invalid command: ${fieldPath(first.path)}: ${first.message}`);
-    }
-    const cmd = parsed.data;
+    const cmd = parseMessage(AgentCommandSchema, job.data, 'command');
     if (cmd.hostId !== this.hostId) throw new Error(`invalid command: hostId: for ${cmd.hostId}, this is ${this.hostId}`);
     if (cmd.epoch < this.epoch) {
       this.opts.logger.warn({ commandId: cmd.commandId, epoch: cmd.epoch, current: this.epoch }, 'ignoring command from a stale leader');
@@ -337,4 +322,12 @@ function settled(r: DeviceReading): boolean {
 function compareTuples(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
   return 0;
+}
+
+/** A queue message parsed, or an error naming its first bad field: the job fails and nothing changes. */
+function parseMessage<T>(schema: z.ZodType<T>, data: unknown, what: string): T {
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return parsed.data;
+  const first = parsed.error.issues[0]!;
+  throw new Error(`invalid ${what}: ${fieldPath(first.path)}: ${first.message}`);
 }
