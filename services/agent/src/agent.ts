@@ -108,8 +108,13 @@ export class Agent extends EventEmitter<AgentEvents> {
       const cmd = ArmCommandSchema.safeParse(JSON.parse(raw));
       if (cmd.success) this.arm(cmd.data);
     }
-    const stored = FallbackCommandSchema.safeParse(JSON.parse((await this.redis.get(this.fallbackKey)) ?? 'null'));
-    if (stored.success) this.fallback.set(stored.data);
+    const stored = await this.redis.get(this.fallbackKey);
+    try {
+      if (stored) this.fallback.set(parseMessage(FallbackCommandSchema, JSON.parse(stored), 'stored fallback'));
+    } catch (e) {
+      // Unreadable: the leader's next re-send (every few seconds) replaces it.
+      logger.warn({ err: (e as Error).message }, 'stored fallback ignored');
+    }
     this.worker = new Worker(commandQueue(this.hostId), (job) => this.handle(job), {
       // Hosts that order writes per device take commands as they come (a shed never queues
       // behind a slow raise; the scheduler may send one a tick while miners are slow to
