@@ -163,18 +163,20 @@ describe('agent', () => {
       expect(site.miners[2]!.truth().state).not.toBe('sleeping');
       const armed = agentEvent(agent, 'armed', (e) => e.eventId === 'ev-1');
       const shed = agentEvent(agent, 'shed', (e) => e.eventId === 'ev-1');
-      const startsAt = Date.now() + 1500;
+      const startsAt = Date.now() + 3000;
       // No scheduler is listening from here on: only the agent acts.
       await q.add('arm', { eventId: 'ev-1', hostId: 'rack-1', epoch: 6, startsAt, endsAt: startsAt + 60_000, devices: { m2: { kind: 'asic', profile: 'sleep' }, m1: { kind: 'asic', profile: '740MHz' } } });
       const a = await armed;
       expect([...a.devices].sort()).toEqual(['m1', 'm2']);
-      expect(a.nextWakeInMs).toBeLessThanOrEqual(1500); // a timer until the start
+      expect(a.nextWakeInMs).toBeLessThanOrEqual(3000); // a timer until the start
       expect(await r.hget(agentArmedKey('rack-1'), 'ev-1')).not.toBeNull(); // held across a restart
-      expect(site.miners[2]!.truth().state).not.toBe('sleeping'); // armed, not fired
+      // Armed, not fired (checked only while the start is still ahead: a loaded machine may
+      // deliver the arm late; the shed's own time is checked against the start below).
+      if (Date.now() < startsAt - 100) expect(site.miners[2]!.truth().state).not.toBe('sleeping');
       const s = await shed;
       expect(s.at).toBeGreaterThanOrEqual(startsAt); // not before the start
       expect(s.applied).toContain('m2');
-      expect(site.miners[2]!.truth().state).toBe('sleeping');
+      await waitFor('m2 asleep', () => site.miners[2]!.truth().state === 'sleeping');
       expect(site.miners[1]!.truth().profile).toBe(m1Before); // a raise is never executed on its own
       expect(await r.hget(agentArmedKey('rack-1'), 'ev-1')).toBeNull();
     } finally {
