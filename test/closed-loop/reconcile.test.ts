@@ -49,18 +49,25 @@ describe('reconciliation against what devices draw (processes, private Redis)', 
     // Watch the ground truth every 100 ms from before the push until well after it.
     const seen: Array<{ at: number; siteW: number }> = [];
     let watching = true;
+    // Both watchers pace themselves (an unpaced poller competes with the scheduler for the CPU)
+    // and stop on their own if the site goes away under a failed test.
     const watcher = (async () => {
       while (watching) {
         const t0 = Date.now();
-        seen.push({ at: t0, siteW: (await truth()).totalPowerW * COOLING });
+        const t = await truth().catch(() => undefined);
+        if (!t) break;
+        seen.push({ at: t0, siteW: t.totalPowerW * COOLING });
         await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - t0))));
       }
     })();
     const offTargetSeen = new Set<string>();
     const devWatcher = (async () => {
       while (watching) {
-        const devices = (await api<Array<{ id: string; status: string }>>(site, '/v1/devices')).body;
+        const t0 = Date.now();
+        const devices = await api<Array<{ id: string; status: string }>>(site, '/v1/devices').then((r) => r.body, () => undefined);
+        if (!devices) break;
         for (const d of devices) if (mining.some((m) => m.id === d.id) && (d.status === 'off-target' || d.status === 'disobedient')) offTargetSeen.add(d.id);
+        await new Promise((r) => setTimeout(r, Math.max(0, 50 - (Date.now() - t0))));
       }
     })();
 
@@ -75,18 +82,25 @@ describe('reconciliation against what devices draw (processes, private Redis)', 
       });
     }));
 
-    // The push does take the site over its cap (it is the point of the test)…
-    const over = await waitFor('the site over its cap', () => seen.find((s) => s.at >= pushedAt && s.siteW > capW), { timeoutMs: 15_000, intervalMs: 50 });
-    // …and it must be back under within 5 s, then stay under for 20 s.
-    await waitFor('20 s of samples after the first one over', () => seen.at(-1)!.at >= over.at + 25_000, { timeoutMs: 40_000, intervalMs: 200 });
+    // Watch 30 s of ground truth after the push. The push usually takes the site over its cap
+    // (the miners ramp faster than one reading reaches the scheduler); when the scheduler pulls
+    // them back before the draw crosses it, there is no excursion to time, which is the best case.
+    await waitFor('30 s of samples after the push', () => (seen.at(-1)?.at ?? 0) >= pushedAt + 30_000, { timeoutMs: 60_000, intervalMs: 200 });
     watching = false;
     await Promise.all([watcher, devWatcher]);
-    const after = seen.filter((s) => s.at >= over.at);
-    const lastOver = after.filter((s) => s.siteW > capW).at(-1)!;
+    const after = seen.filter((s) => s.at >= pushedAt);
+    expect(after.length).toBeGreaterThan(100); // the watcher really sampled (≥ 10 Hz for 30 s, with slack)
+    const overs = after.filter((s) => s.siteW > capW);
     const peak = Math.max(...after.map((s) => s.siteW));
-    console.log(`reconcile: over the cap ${(over.at - pushedAt) / 1000} s after the push; back under ${(lastOver.at - over.at + 100) / 1000} s after first over; peak ${((peak / capW - 1) * 100).toFixed(1)} % above; ${after.length} samples`);
-    expect(lastOver.at - over.at).toBeLessThanOrEqual(5000);
-    expect(after.filter((s) => s.at > over.at + 5000).every((s) => s.siteW <= capW)).toBe(true);
+    if (overs.length > 0) {
+      const first = overs[0]!;
+      const last = overs.at(-1)!;
+      console.log(`reconcile: over the cap ${(first.at - pushedAt) / 1000} s after the push; back under ${(last.at - first.at + 100) / 1000} s after first over; peak ${((peak / capW - 1) * 100).toFixed(1)} % above; ${after.length} samples`);
+      // Back under within 5 s of first going over, and never over again.
+      expect(last.at - first.at).toBeLessThanOrEqual(5000);
+    } else {
+      console.log(`reconcile: never over the cap after the push (peak ${((peak / capW) * 100).toFixed(1)} % of it); ${after.length} samples`);
+    }
     // The scheduler saw them off target from their readings (and said so in the API).
     expect(offTargetSeen.size).toBeGreaterThan(0);
     // And put them back where it wants them: none is still at the top profile.
