@@ -38,6 +38,7 @@ export * from './admission/backfill.js';
 export * from './admission/feasibility.js';
 export * from './read-models/site.js';
 export * from './read-models/explanation.js';
+export * from './read-models/kpis.js';
 export * from './step/plan-miners.js';
 export * from './step/plan.js';
 export * from './step/commit.js';
