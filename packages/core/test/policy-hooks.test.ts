@@ -46,7 +46,7 @@ describe('control-quality hooks', () => {
   });
 
   it('learned head-room: after a burst the miners leave its power free, so the next burst starts at once', () => {
-    const w = world({ miners: 20, gpus: 8, lagMs: 3000, capW, policy: { headroom: { mode: 'learned' } } });
+    const w = world({ miners: 20, gpus: 8, lagMs: 3000, capW, policy: { headroom: { mode: 'learned', maxFraction: 0.1 } } });
     w.run(0, 60_000);
     w.violations.length = 0; // the world starts with every miner at default, above this cap
     const first = [0, 1, 2].map((i) => w.submit(`a${i}`, 2, 20_000, 60_000));

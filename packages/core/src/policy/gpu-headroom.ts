@@ -12,9 +12,9 @@ import type { Policy } from './policy.js';
  * - `off` (default): none — the miners get everything the GPUs' reservations leave.
  * - `learned`: the GPUs are planned at the `quantile` of their recent reservations instead
  *   of their reservations now, when that is higher. History: the peak GPU budget of each
- *   minute over `windowMs` (what the arrivals of the last half hour needed at their busiest);
- *   held power is at most `maxFraction` of the IT budget and never more than the idle GPUs
- *   could take.
+ *   minute over `windowMs`; with the default quantile 1, what the arrivals of the last half
+ *   hour needed at their busiest. Held power is at most `maxFraction` of the IT budget and
+ *   never more than the idle GPUs could take.
  * - `static`: every GPU's full power is always held (the static-reserve baseline).
  */
 export interface HeadroomPolicy {
@@ -24,7 +24,7 @@ export interface HeadroomPolicy {
   readonly maxFraction: number;
 }
 
-export const DEFAULT_HEADROOM: HeadroomPolicy = { mode: 'off', windowMs: 30 * 60_000, quantile: 0.9, maxFraction: 0.05 };
+export const DEFAULT_HEADROOM: HeadroomPolicy = { mode: 'off', windowMs: 30 * 60_000, quantile: 1, maxFraction: 0.01 };
 
 const BUCKET_MS = 60_000;
 
