@@ -26,7 +26,7 @@ export const HeadroomSettingsSchema = z.strictObject({
 export const BacktestPolicySchema = z.strictObject({
   name: z.string().min(1).max(64).optional(),
   priorities: PrioritiesBodySchema.optional(),
-  /** Planning head-room against meter noise (the scheduler's default: 0.5 % of the cap). */
+  /** Planning head-room against meter noise (the scheduler's default: 0.5 % of the cap; the backtest's: 0 with aligned estimates). */
   hysteresisKw: z.number().finite().nonnegative().optional(),
   /** Minimum dwell before a miner is raised again (the demo: 10 s ÷ speed, at least 0.5 s). */
   minDwellS: z.number().finite().nonnegative().optional(),
