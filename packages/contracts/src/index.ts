@@ -10,3 +10,4 @@ export * from './meter-config.js';
 export * from './trace.js';
 export * from './backtest-site.js';
 export * from './backtest-policy.js';
+export * from './kpis-view.js';
