@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { BacktestPolicy, Trace } from '@wattbroker/contracts';
 import { checkTargets, policyKpis, type PolicyKpis, type TargetCheck } from './kpis.js';
 import { SiteSimulation, type SimResult } from './simulation.js';
@@ -12,6 +14,11 @@ export interface BacktestInput {
   readonly maxQuietMs?: number;
   /** Progress over all policies, 0–1, and the policy running. */
   readonly onProgress?: (fraction: number, policy: string) => void;
+}
+
+export interface ParallelOptions {
+  /** Worker threads at once (default: the machine's cores). */
+  readonly threads?: number;
 }
 
 /** What `wattbroker backtest --json` prints (one object), without the per-second series. */
@@ -32,23 +39,76 @@ export interface BacktestRun {
   readonly results: readonly SimResult[];
 }
 
-/** Run every policy of the backtest (wattbroker and, unless turned off, the two baselines) on the same site and trace. */
+/** Run every policy of the backtest (wattbroker and, unless turned off, the two baselines) on the same site and trace, one after another. */
 export function runBacktest(input: BacktestInput): BacktestRun {
   const t0 = performance.now();
   const list = variants(input.site, input.policy);
   const results: SimResult[] = [];
   list.forEach((variant, k) => {
     const sim = new SiteSimulation({
-      site: input.site, trace: input.trace, variant,
-      ...(input.warmupS !== undefined ? { warmupS: input.warmupS } : {}),
-      ...(input.maxQuietMs !== undefined ? { maxQuietMs: input.maxQuietMs } : {}),
+      ...simOptions(input, variant),
       ...(input.onProgress ? { onProgress: (f: number) => input.onProgress!((k + f) / list.length, variant.label) } : {}),
     });
     results.push(sim.run());
   });
+  return { summary: summarize(input, results, t0), results };
+}
+
+/**
+ * The same, each policy in a worker thread of its own (they share nothing): on two cores the
+ * three policies take about as long as the two slowest. The results are the same as
+ * `runBacktest`'s, to the bit: each simulation is deterministic and alone in its thread.
+ */
+export async function runBacktestParallel(input: BacktestInput, opts: ParallelOptions = {}): Promise<BacktestRun> {
+  const t0 = performance.now();
+  const list = variants(input.site, input.policy);
+  const threads = Math.max(1, Math.min(list.length, opts.threads ?? availableParallelism()));
+  const progress = list.map(() => 0);
+  const results: SimResult[] = new Array(list.length);
+  const spawn = (data: unknown) => {
+    if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
+    // From TypeScript sources (tsx, the development condition): Node 20 does not hand its
+    // loader hooks to workers, so the worker registers tsx itself before loading ours.
+    const src = new URL('./worker.ts', import.meta.url).href;
+    return new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(src)}); })`, { eval: true, workerData: data });
+  };
+  let next = 0;
+  const one = async (): Promise<void> => {
+    while (next < list.length) {
+      const k = next++;
+      const variant = list[k]!;
+      results[k] = await new Promise<SimResult>((resolve, reject) => {
+        const w = spawn(simOptions(input, variant));
+        w.on('message', (m: { progress?: number; result?: SimResult }) => {
+          if (m.progress !== undefined) {
+            progress[k] = m.progress;
+            input.onProgress?.(progress.reduce((a, b) => a + b, 0) / list.length, variant.label);
+          }
+          if (m.result) resolve(m.result);
+        });
+        w.on('error', reject);
+        w.on('exit', (code) => {
+          if (code !== 0) reject(new Error(`the simulation of ${variant.label} stopped (exit ${code})`));
+        });
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: threads }, one));
+  return { summary: summarize(input, results, t0), results };
+}
+
+function simOptions(input: BacktestInput, variant: SimResult['variant']) {
+  return {
+    site: input.site, trace: input.trace, variant,
+    ...(input.warmupS !== undefined ? { warmupS: input.warmupS } : {}),
+    ...(input.maxQuietMs !== undefined ? { maxQuietMs: input.maxQuietMs } : {}),
+  };
+}
+
+function summarize(input: BacktestInput, results: readonly SimResult[], t0: number): BacktestSummary {
   const policies = results.map((r) => policyKpis(r, input.site));
   const s = input.site;
-  const summary: BacktestSummary = {
+  return {
     trace: {
       name: input.trace.name ?? 'trace', start: input.trace.start, durationS: input.trace.durationS, jobs: input.trace.jobs.length,
       gridEvents: input.trace.gridEvents.length, prices: input.trace.prices.length,
@@ -61,5 +121,4 @@ export function runBacktest(input: BacktestInput): BacktestRun {
     targets: { policy: policies[0]!.policy, checks: checkTargets(policies[0]!) },
     wallMs: Math.round(performance.now() - t0),
   };
-  return { summary, results };
 }

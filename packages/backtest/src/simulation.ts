@@ -36,7 +36,7 @@ export interface SimOptions {
    * Steps the live scheduler would take but that cannot change anything (no input since the
    * last step, which sent nothing and left nothing pending) are skipped; a step runs on every
    * whole minute (the head-room's history moves by the minute) and at least every this long.
-   * 0 runs every tick. @defaultValue 30000
+   * 0 runs every tick. @defaultValue 60000
    */
   readonly maxQuietMs?: number;
   readonly onProgress?: (fraction: number) => void;
@@ -109,6 +109,8 @@ export interface SimResult {
 }
 
 const SETTLE_WATCH_MS = 30_000;
+/** The explanation's words for raises held back (read-models/explanation.ts). */
+const HELD = /raise\(s\) wait for (their minimum dwell|sheds to be confirmed)/;
 /** Readings of a miner once it has settled (the first confirms; the next teach its draw). */
 const SETTLED_READINGS = 3;
 /** Sleeping miners count as powered down (steady) within this of their sleep draw. */
@@ -134,6 +136,10 @@ interface GpuSim {
   job: string | null;
   sentLimitW: number;
   sentJob: string | null;
+  /** The limit set on the card (reported at once; enforced a simulated second later). */
+  limitW: number;
+  /** Draw at the last whole second (what its next reading reports: nvidia-smi's is a 1-second average anyway). */
+  drawW: number;
 }
 
 interface GpuHostSim {
@@ -210,7 +216,7 @@ export class SiteSimulation {
     this.variant = opts.variant;
     this.warmupMs = (opts.warmupS ?? 300) * 1000;
     this.refreshMs = (opts.refreshS ?? 0) * 1000;
-    this.maxQuietMs = opts.maxQuietMs ?? 30_000;
+    this.maxQuietMs = opts.maxQuietMs ?? 60_000;
     this.endMs = Math.round(this.trace.durationS * 1000);
     this.startEpoch = Date.parse(this.trace.start);
     this.speed = this.site.physics.speed;
@@ -241,7 +247,7 @@ export class SiteSimulation {
     this.gpuHosts = this.site.gpuHosts.map((h, k) => ({
       id: h.id, overheadW: h.overheadW, phaseMs: Math.floor(((this.site.asicHosts.length + k) * tele) / hostsTotal),
       gpus: Array.from({ length: h.gpus }, (_, i) => ({
-        id: `${h.id}-gpu${i}`, emu: new EmulatedGpu(h.model, i, seedFrom(this.site.seed, h.id), clock), job: null, sentLimitW: -1, sentJob: null,
+        id: `${h.id}-gpu${i}`, emu: new EmulatedGpu(h.model, i, seedFrom(this.site.seed, h.id), clock), job: null, sentLimitW: -1, sentJob: null, limitW: h.model.maxLimitW, drawW: h.model.idleW,
       })),
     }));
     for (const host of this.gpuHosts) for (const gpu of host.gpus) this.gpuById.set(gpu.id, { host, gpu });
@@ -402,15 +408,13 @@ export class SiteSimulation {
       || p.explanation.reconcile.excessW > 0 || this.heldChanges(p);
   }
 
-  /** Some device's planned target is not yet its target (a raise held by dwell or sequencing, an admitting job). */
+  /**
+   * Some change the plan wants is not yet commanded: a raise held by the minimum dwell or by
+   * break before make (the plan's explanation counts them), or a job still admitting.
+   */
   private heldChanges(p: Plan): boolean {
-    const devices = this.c.state.devices;
     for (const j of this.c.state.jobs.values()) if (j.state === 'admitting') return true;
-    for (const [id, profile] of p.minerTargets) {
-      const want = devices.get(id)?.desired;
-      if (want?.kind !== 'asic' || want.profile !== profile) return true;
-    }
-    return false;
+    return p.explanation.reasons.some((r) => HELD.test(r));
   }
 
   private onTransition(tr: JobTransition): void {
@@ -504,7 +508,10 @@ export class SiteSimulation {
       const want = devices[id]!;
       const g = this.gpuById.get(id)!.gpu;
       if (want.kind !== 'gpu') continue;
-      if (g.emu.truth().powerLimitW !== want.powerLimitW) g.emu.setPowerLimit(want.powerLimitW);
+      if (g.limitW !== want.powerLimitW) {
+        g.emu.setPowerLimit(want.powerLimitW);
+        g.limitW = want.powerLimitW;
+      }
       this.gpuApplied.set(id, commandId);
       results[id] = { ok: true, confirmed: true };
       if (want.job) wanted.set(want.job.id, [...(wanted.get(want.job.id) ?? []), id]);
@@ -665,12 +672,12 @@ export class SiteSimulation {
     let changed = false;
     const devices: DeviceReading[] = ids.map((id) => {
       const g = this.gpuById.get(id)!.gpu;
-      const truth = g.emu.truth();
-      if (truth.powerLimitW !== g.sentLimitW || g.job !== g.sentJob) changed = true;
-      g.sentLimitW = truth.powerLimitW;
+      const limitW = g.limitW;
+      if (limitW !== g.sentLimitW || g.job !== g.sentJob) changed = true;
+      g.sentLimitW = limitW;
       g.sentJob = g.job;
       const tag = this.gpuApplied.get(id);
-      return { id, reachable: true, powerW: truth.powerW, powerLimitW: truth.powerLimitW, jobId: g.job, ...(tag ? { appliedCommandId: tag } : {}) };
+      return { id, reachable: true, powerW: Math.min(g.drawW, limitW), powerLimitW: limitW, jobId: g.job, ...(tag ? { appliedCommandId: tag } : {}) };
     });
     if (this.c.telemetry({ hostId: h.id, hostOverheadW: h.overheadW, devices }, this.epoch(t))) this.request();
     else if (changed) this.dirty = true;
@@ -723,6 +730,7 @@ export class SiteSimulation {
     for (const h of this.gpuHosts) {
       for (const g of h.gpus) {
         const truth = g.emu.truth();
+        g.drawW = truth.powerW;
         gpuW += truth.powerW;
         limitsW += truth.enforcedLimitW;
         if (g.job !== null) busy++;

@@ -3,12 +3,12 @@ import { parseArgs } from 'node:util';
 import {
   BacktestFleetFileSchema, BacktestPolicySchema, BacktestSiteSchema, TraceSchema, type BacktestFleetFile, type BacktestPolicy, type BacktestSite,
 } from '@wattbroker/contracts';
-import { DEMO_SITE, formatTable, resolveSite, runBacktest, siteIssues, writeReport } from '@wattbroker/backtest';
+import { DEMO_SITE, formatTable, resolveSite, runBacktestParallel, siteIssues, writeReport } from '@wattbroker/backtest';
 import { CliError, EXIT } from './cli-error.js';
 import { progressBar } from './progress.js';
 import { readJsonFile } from './read-json-file.js';
 
-export const BACKTEST_USAGE = `usage: wattbroker backtest --trace FILE [--site FILE] [--policy FILE] [--out DIR] [--json] [--no-baselines]
+export const BACKTEST_USAGE = `usage: wattbroker backtest --trace FILE [--site FILE] [--policy FILE] [--out DIR] [--json] [--no-baselines] [--warmup-s S]
 
 Replay a trace against the control core on a virtual clock (the emulator's miner physics,
 simulated GPUs and agents, no Redis), beside two baselines (on/off curtailment, static
@@ -19,6 +19,7 @@ reserve); print the KPIs and write an HTML report with charts, CSVs and kpis.jso
   --out DIR        report directory (default .wattbroker/backtest/<trace name>)
   --json           print one JSON object: trace, site, policies (KPIs each), targets, report
   --no-baselines   run the policy alone
+  --warmup-s S     simulated time before the trace, to settle the site, not in the KPIs (default 300)
 Exit codes: 0 ok (whether or not the targets are met: see "targets"), 1 the report could not be written, 2 bad usage or input file.`;
 
 export async function backtestCommand(argv: string[], write: (s: string) => void): Promise<number> {
@@ -29,6 +30,7 @@ export async function backtestCommand(argv: string[], write: (s: string) => void
       options: {
         trace: { type: 'string' }, site: { type: 'string' }, policy: { type: 'string' }, out: { type: 'string' },
         json: { type: 'boolean', default: false }, 'no-baselines': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+        'warmup-s': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -41,6 +43,10 @@ export async function backtestCommand(argv: string[], write: (s: string) => void
     return EXIT.ok;
   }
   if (!values.trace) throw new CliError(`--trace FILE is required\n${BACKTEST_USAGE}`, EXIT.usage);
+  const warmupS = values['warmup-s'] === undefined ? undefined : Number(values['warmup-s']);
+  if (warmupS !== undefined && (!Number.isFinite(warmupS) || warmupS < 0 || values['warmup-s']!.trim() === '')) {
+    throw new CliError(`--warmup-s: expected a number of seconds ≥ 0, got "${values['warmup-s']}"`, EXIT.usage);
+  }
   const trace = await readJsonFile(values.trace, TraceSchema, 'trace');
   let siteFile: BacktestSite = DEMO_SITE;
   let fleet: BacktestFleetFile | undefined;
@@ -61,7 +67,8 @@ export async function backtestCommand(argv: string[], write: (s: string) => void
   }
 
   const bar = progressBar(process.stderr);
-  const run = runBacktest({ trace, site, policy, onProgress: (f, label) => bar.update(f, label) });
+  // One worker thread per policy (as many at once as there are cores); the results do not depend on it.
+  const run = await runBacktestParallel({ trace, site, policy, ...(warmupS !== undefined ? { warmupS } : {}), onProgress: (f, label) => bar.update(f, label) });
   bar.done();
   const dir = values.out ?? join('.wattbroker', 'backtest', basename(values.trace).replace(/\.json$/i, ''));
   let files: string[];

@@ -6,13 +6,14 @@ import { DEMO_SITE, TRACE_KINDS, generateTrace, resolveSite, siteIssues, type Tr
 import { CliError, EXIT } from './cli-error.js';
 import { readJsonFile } from './read-json-file.js';
 
-export const TRACE_USAGE = `usage: wattbroker trace generate --kind ${TRACE_KINDS.join('|')} [--hours H] [--seed S] [--site FILE | --gpus N --cap-kw N] [--out FILE]
+export const TRACE_USAGE = `usage: wattbroker trace generate --kind ${TRACE_KINDS.join('|')} [--hours H] [--seed S] [--start ISO] [--site FILE | --gpus N --cap-kw N] [--out FILE]
 
 Write a reproducible backtest trace (same options and seed, same bytes).
   --kind      bursty: an inference day (bursts of critical and standard jobs at a diurnal rate, batch beside them);
               4cp: an ERCOT-style summer afternoon with a mandatory grid event announced 30 minutes ahead;
               price-spike: a day whose evening price spikes far above the miners' breakeven
   --hours H   length (default 24; 4cp: 7, from 12:00)            --seed S   default 1
+  --start ISO first instant, its local clock drives the daily shapes (default 2026-07-14T00:00:00-05:00; 4cp T12:00)
   --site FILE size jobs and events for this site (default: the demo's; or --gpus and --cap-kw)
   --out FILE  instead of stdout`;
 
@@ -25,7 +26,7 @@ export async function traceCommand(argv: string[], write: (s: string) => void): 
       args: rest,
       options: {
         kind: { type: 'string' }, hours: { type: 'string' }, seed: { type: 'string', default: '1' }, site: { type: 'string' },
-        gpus: { type: 'string' }, 'cap-kw': { type: 'string' }, out: { type: 'string' },
+        gpus: { type: 'string' }, 'cap-kw': { type: 'string' }, out: { type: 'string' }, start: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -59,7 +60,10 @@ export async function traceCommand(argv: string[], write: (s: string) => void): 
     gpus ??= site.gpuHosts.reduce((a, h) => a + h.gpus, 0);
     capKw ??= site.capW / 1000;
   }
-  const trace = generateTrace({ kind, seed, gpus, capKw, ...(hours !== undefined ? { hours } : {}) });
+  if (values.start !== undefined && !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(values.start)) {
+    throw new CliError(`--start: expected an ISO date-time with its offset, e.g. 2026-07-14T15:00:00-05:00, got "${values.start}"`, EXIT.usage);
+  }
+  const trace = generateTrace({ kind, seed, gpus, capKw, ...(hours !== undefined ? { hours } : {}), ...(values.start !== undefined ? { start: values.start } : {}) });
   const text = traceJson(trace);
   if (values.out) await writeFile(values.out, text);
   else write(text);
