@@ -12,6 +12,7 @@ export interface BacktestInput {
   readonly policy: BacktestPolicy;
   readonly warmupS?: number;
   readonly maxQuietMs?: number;
+  readonly warmupStepGapMs?: number;
   /** Progress over all policies, 0–1, and the policy running. */
   readonly onProgress?: (fraction: number, policy: string) => void;
 }
@@ -102,6 +103,7 @@ function simOptions(input: BacktestInput, variant: SimResult['variant']) {
     site: input.site, trace: input.trace, variant,
     ...(input.warmupS !== undefined ? { warmupS: input.warmupS } : {}),
     ...(input.maxQuietMs !== undefined ? { maxQuietMs: input.maxQuietMs } : {}),
+    ...(input.warmupStepGapMs !== undefined ? { warmupStepGapMs: input.warmupStepGapMs } : {}),
   };
 }
 

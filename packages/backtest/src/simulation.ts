@@ -1,5 +1,5 @@
 import type { DesiredState, DeviceReading, GridEventRecord, JobRecord, PriorityClass, Trace } from '@wattbroker/contracts';
-import { Controller, makePolicy, plannerProfiles, seedFrom, sitePowerW, type JobTransition, type Plan, type StepOutput } from '@wattbroker/core';
+import { Controller, FleetPlanner, itBudgetW, makePolicy, plannerProfiles, seedFrom, sitePowerW, type JobTransition, type Plan, type StepOutput } from '@wattbroker/core';
 import { EmulatedGpu, MinerPhysics } from '@wattbroker/miner-sim';
 import { EventQueue } from './event-queue.js';
 import type { SimSite } from './site.js';
@@ -40,6 +40,12 @@ export interface SimOptions {
    */
   readonly maxQuietMs?: number;
   readonly onProgress?: (fraction: number) => void;
+  /**
+   * During the warm-up only (not in the KPIs), steps asked for within this long of the last
+   * one wait and go as one. A cold controller learns every miner's draw in its first minute,
+   * re-planning on each: at 100,000 miners that is a planner rebuild (~1 s) per step. @defaultValue 0
+   */
+  readonly warmupStepGapMs?: number;
   /** Every step's output (tests, debugging). */
   readonly onStep?: (t: number, out: StepOutput, controller: Controller) => void;
 }
@@ -194,6 +200,8 @@ export class SiteSimulation {
   private readonly runs = new Map<string, { at: number; gpus: number }>();
 
   private stepRequested = false;
+  private deferred = false;
+  private readonly warmupGapMs: number;
   private dirty = false;
   private lastActive = true;
   private lastStepAt = Number.NEGATIVE_INFINITY;
@@ -217,6 +225,7 @@ export class SiteSimulation {
     this.warmupMs = (opts.warmupS ?? 300) * 1000;
     this.refreshMs = (opts.refreshS ?? 0) * 1000;
     this.maxQuietMs = opts.maxQuietMs ?? 60_000;
+    this.warmupGapMs = opts.warmupStepGapMs ?? 0;
     this.endMs = Math.round(this.trace.durationS * 1000);
     this.startEpoch = Date.parse(this.trace.start);
     this.speed = this.site.physics.speed;
@@ -229,7 +238,13 @@ export class SiteSimulation {
 
     const ph = this.site.physics;
     const units = this.site.units;
-    this.phys = units.map((u) => new MinerPhysics(u, this.site.seed, ph.initialProfile, { tickS: ph.tickS, bootS: ph.bootS, unsafeBootS: ph.unsafeBootS, sleepTauS: ph.sleepTauS }));
+    const initial = ph.initialProfile === 'planned' ? this.plannedProfiles() : undefined;
+    this.phys = units.map((u, i) => {
+      const profile = initial?.[i] ?? ph.initialProfile;
+      const m = new MinerPhysics(u, this.site.seed, profile === 'sleep' ? 'default' : profile, { tickS: ph.tickS, bootS: ph.bootS, unsafeBootS: ph.unsafeBootS, sleepTauS: ph.sleepTauS });
+      if (profile === 'sleep') m.sleep();
+      return m;
+    });
     this.thsPerMHz = Float64Array.from(units, (u) => u.model.nominalThs / u.model.defaultMHz);
     this.powerW = new Float64Array(units.length);
     this.hashThs = new Float64Array(units.length);
@@ -262,6 +277,24 @@ export class SiteSimulation {
     };
   }
 
+  /**
+   * What the planner would give each miner with the GPUs idle (their true draws, as it will
+   * learn them): a large fleet starts there instead of all at `default`, so the warm-up does
+   * not move (and re-learn) every miner.
+   */
+  private plannedProfiles(): string[] {
+    const s = this.site;
+    const planner = new FleetPlanner(s.units.map((u) => {
+      const all = plannerProfiles(u);
+      const rows = this.variant.onOff ? all.filter((p) => p.name === 'sleep' || p.name === 'default') : all;
+      return { id: u.id, profiles: rows.map((p) => (p.name === 'sleep' ? p : { ...p, powerW: p.powerW * u.powerBias })) };
+    }));
+    const gpusW = s.gpuHosts.reduce((a, h) => a + h.overheadW + h.gpus * h.model.minLimitW, 0);
+    const budgetW = itBudgetW(s.cooling, s.capW - s.marginW) - gpusW - (this.c.policy.hysteresisW ?? 0);
+    const r = planner.solve({ budgetW: Math.max(0, budgetW) });
+    return s.units.map((u) => r.assignments.get(u.id) ?? 'default');
+  }
+
   /** Physics time (s) at trace time t (ms): physics runs `speed` times faster than the trace. */
   private physS(t: number): number {
     return ((t + this.warmupMs) / 1000) * this.speed;
@@ -281,6 +314,16 @@ export class SiteSimulation {
       if (t > this.endMs) break;
       this.now = t;
       while (this.q.peekTime() === t) this.q.pop()();
+      if (this.stepRequested && t < 0 && t - this.lastStepAt < this.warmupGapMs) {
+        this.stepRequested = false;
+        if (!this.deferred) {
+          this.deferred = true;
+          this.q.push(Math.min(0, this.lastStepAt + this.warmupGapMs), () => {
+            this.deferred = false;
+            this.stepRequested = true;
+          });
+        }
+      }
       if (this.stepRequested) this.step(t);
       if (t >= 0 && t % 1000 === 0 && t < this.endMs) this.sample(t / 1000);
       if (this.opts.onProgress && t >= nextProgress) {

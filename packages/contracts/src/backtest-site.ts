@@ -79,6 +79,7 @@ export const BacktestSiteSchema = z
       sleepTauS: z.number().finite().positive().default(1),
       /** Agents wake miners with LuxOS's one-step power-up (the demo's agents do). */
       fastWake: z.boolean().default(true),
+      /** The profile miners start the warm-up at; `planned`: the one the planner would give them (a large fleet then settles at once). */
       initialProfile: z.string().min(1).default('default'),
       /** Reported miner power carries the emulator's ~0.5 % meter noise. */
       meterNoise: z.boolean().default(true),
