@@ -20,6 +20,7 @@ export default defineConfig({
       { extends: true, test: { name: 'miner-sim', include: ['services/miner-sim/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'e2e', include: ['test/**/*.test.ts'] } },
       { extends: true, test: { name: 'cli', include: ['packages/cli/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'backtest', include: ['packages/backtest/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'scheduler', include: ['services/scheduler/test/**/*.test.ts'] } },
     ],
   },

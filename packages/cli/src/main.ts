@@ -1,9 +1,11 @@
 #!/usr/bin/env node
+import { BACKTEST_USAGE, backtestCommand } from './backtest-command.js';
 import { CliError, EXIT } from './cli-error.js';
 import { FLEET_USAGE, fleetCommand } from './fleet-command.js';
 import { METER_USAGE, meterCommand } from './meter-command.js';
 import { MINER_USAGE, minerCommand } from './miner-command.js';
 import { PLAN_USAGE, planCommand } from './plan-command.js';
+import { TRACE_USAGE, traceCommand } from './trace-command.js';
 
 const USAGE = `usage: wattbroker <command> [options]
 
@@ -12,6 +14,8 @@ commands:
   fleet    generate a fleet file from the hardware catalog
   miner    status, profiles, set-profile, sleep, wake on one LuxOS miner
   meter    read the site's power from a Modbus TCP meter at the point of connection
+  backtest replay a trace against the control core and two baselines; KPIs and an HTML report
+  trace    generate a backtest trace (bursty inference day, 4CP afternoon, price spike)
 
 ${PLAN_USAGE}
 
@@ -19,10 +23,16 @@ ${FLEET_USAGE}
 
 ${MINER_USAGE}
 
-${METER_USAGE}`;
+${METER_USAGE}
+
+${BACKTEST_USAGE}
+
+${TRACE_USAGE}`;
 
 type Command = (argv: string[], write: (s: string) => void) => Promise<number>;
-const commands: Record<string, Command> = { plan: planCommand, fleet: fleetCommand, miner: minerCommand, meter: meterCommand };
+const commands: Record<string, Command> = {
+  plan: planCommand, fleet: fleetCommand, miner: minerCommand, meter: meterCommand, backtest: backtestCommand, trace: traceCommand,
+};
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

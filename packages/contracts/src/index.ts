@@ -7,3 +7,7 @@ export * from './agent-messages.js';
 export * from './host-config.js';
 export * from './rest.js';
 export * from './meter-config.js';
+export * from './trace.js';
+export * from './backtest-site.js';
+export * from './backtest-policy.js';
+export * from './kpis-view.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { resendBackoffMs } from '../src/index.js';
-import { gridEvent, world } from './virtual-site.js';
+import { gridEvent, world, type WorldOptions } from './virtual-site.js';
 
 /**
  * Model-based property test of the control core: a virtual site (miners that ramp, GPUs,
@@ -39,10 +39,10 @@ export const scenario = fc.record({
 
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
-/** Run one scenario; returns the first broken invariant, or undefined. */
-export function check(sc: Scenario): string | undefined {
+/** Run one scenario (optionally under another policy or priority list); returns the first broken invariant, or undefined. */
+export function check(sc: Scenario, opts: Pick<WorldOptions, 'policy' | 'priorities'> = {}): string | undefined {
   const stockW = sc.miners * 3300;
-  const w = world({ miners: sc.miners, gpus: sc.gpus, lagMs: sc.lagMs, capW: (stockW * sc.headroom + sc.gpus * 700) * 1.1 + 1000, seed: sc.seed });
+  const w = world({ miners: sc.miners, gpus: sc.gpus, lagMs: sc.lagMs, capW: (stockW * sc.headroom + sc.gpus * 700) * 1.1 + 1000, seed: sc.seed, ...opts });
   const recoverMs = sc.lagMs + 3000;
   const recommandMs = 2500;
   const ids = [...w.miners.keys()];

@@ -1,4 +1,4 @@
-import type { DesiredState, GridEventRecord, JobRecord } from '@wattbroker/contracts';
+import type { DesiredState, GridEventRecord, JobRecord, PriorityClass } from '@wattbroker/contracts';
 import { Controller, GPU_MODELS, generateFleet, plannerProfiles, sitePowerW, type Policy } from '../src/index.js';
 
 /** A grid event record for tests (defaults for the fields a test does not care about). */
@@ -12,7 +12,8 @@ export interface WorldOptions {
   lagMs: number;
   capW: number;
   seed?: number;
-  policy?: Partial<Omit<Policy, 'reconcile'>> & { reconcile?: Partial<Policy['reconcile']> };
+  policy?: Partial<Omit<Policy, 'reconcile' | 'headroom'>> & { reconcile?: Partial<Policy['reconcile']>; headroom?: Partial<Policy['headroom']> };
+  priorities?: readonly PriorityClass[];
 }
 
 /**
@@ -26,7 +27,7 @@ export interface WorldOptions {
 export function world(opts: WorldOptions) {
   const units = generateFleet({ miners: opts.miners, seed: opts.seed ?? 4 });
   const cooling = { fixedW: 0, fractionOfIt: 0.1 };
-  const c = new Controller({ contract: { capW: opts.capW, marginW: 1000 }, cooling, policy: { hysteresisW: 500, minDwellMs: 2000, ...opts.policy } });
+  const c = new Controller({ contract: { capW: opts.capW, marginW: 1000 }, cooling, policy: { hysteresisW: 500, minDwellMs: 2000, ...opts.policy }, ...(opts.priorities ? { priorities: opts.priorities } : {}) });
   const miners = new Map(units.map((u) => {
     const profiles = plannerProfiles(u);
     return [u.id, {

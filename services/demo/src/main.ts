@@ -14,17 +14,22 @@ import { freeLoopbackPort, REDIS_SERVER_HOWTO, redisServerOnPath, startEmbeddedR
 import { GridEventViewSchema, PricesViewSchema, ProblemSchema, SiteViewSchema } from '@wattbroker/contracts';
 import { generateFleet, mulberry32 } from '@wattbroker/core';
 import { startService, type Proc } from './processes.js';
+import { readTrace, startReplay } from './trace-replay.js';
 
 const USAGE = `usage: pnpm demo [--port 8080] [--schedulers 1|2] [--miners 120] [--asic-hosts 4] [--gpu-hosts 2] [--gpus-per-host 8]
                  [--cap-kw N] [--speed 10] [--duration S] [--no-jobs] [--seed 1] [--redis URL]
                  [--grid-at S [--grid-cap-kw N] [--grid-for S]] [--price-at S [--price USD_PER_MWH] [--hashprice USD]]
                  [--openadr-vtn URL --openadr-client-id ID --openadr-client-secret SECRET --openadr-program NAME]
+                 [--trace FILE [--trace-delay S] [--summary-json FILE]]
 
 A whole hybrid site on this machine. --speed scales device physics and job durations;
 --duration runs for S seconds then exits 0; Ctrl-C stops everything. --grid-at S posts a
 grid cap event S seconds in (default 70 % of the contract, for 60 s); --price-at S sets the
 energy price S seconds in (default 100 $/MWh, hashprice 0.05 $/TH/day): miners that no
-longer pay for their power sleep.`;
+longer pay for their power sleep. --trace FILE replays a backtest trace (its jobs, grid
+events and prices, at its times in wall seconds) instead of the random jobs, from
+--trace-delay S (30) after start-up, then prints the energy used and admission waits it
+measured (and writes them to --summary-json FILE) and stops.`;
 
 const fail = (msg: string): never => {
   process.stderr.write(`demo: ${msg}\n`);
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
         'grid-at': { type: 'string' }, 'grid-cap-kw': { type: 'string' }, 'grid-for': { type: 'string' },
         'price-at': { type: 'string' }, price: { type: 'string' }, hashprice: { type: 'string' },
         'openadr-vtn': { type: 'string' }, 'openadr-client-id': { type: 'string' }, 'openadr-client-secret': { type: 'string' }, 'openadr-program': { type: 'string' },
+        trace: { type: 'string' }, 'trace-delay': { type: 'string' }, 'summary-json': { type: 'string' },
       },
       strict: true,
     }));
@@ -72,6 +78,13 @@ async function main(): Promise<void> {
   const priceAt = values['price-at'] !== undefined ? num('price-at', values['price-at'], 0, 0) : undefined;
   const price = num('price', values.price, 100, 0);
   const hashprice = num('hashprice', values.hashprice, 0.05, 0.0001);
+  let trace;
+  try {
+    trace = values.trace !== undefined ? readTrace(values.trace) : undefined;
+  } catch (e) {
+    fail(`--trace: ${(e as Error).message}`);
+  }
+  const traceDelay = num('trace-delay', values['trace-delay'], 30, 0);
   if (values.redis === undefined && !redisServerOnPath()) {
     // The same line `./scripts/demo` prints when it cannot install redis-server itself.
     process.stderr.write(`demo: ${REDIS_SERVER_HOWTO}, or pass --redis URL\n`);
@@ -199,7 +212,22 @@ async function main(): Promise<void> {
     ].join('\n'));
 
     const headers = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
-    if (!values['no-jobs'] && gpuHosts > 0) {
+    if (trace) {
+      // The site settles first (miners fill the contract), then the trace runs on the wall clock.
+      process.stdout.write(`demo: replaying ${values.trace} (${trace.jobs.length} jobs, ${trace.durationS} s) from ${traceDelay} s on\n`);
+      setTimeout(() => {
+        if (stopping) return;
+        const replay = startReplay({
+          trace, name: values.trace!, api, truthUrl: emulatorUrl, capKw, marginKw, operator: headers(operatorToken), tenant: headers(tenantToken),
+          log: (line) => process.stdout.write(`\n${line}\n`),
+        });
+        void replay.done.then((summary) => {
+          process.stdout.write(`\ndemo: trace replayed: energy used ${summary.contractEnergyUsedPct} % of cap − margin (truth, ${summary.truthSamples} s); waits ${JSON.stringify(summary.kpis?.admissionWait ?? {})}\n`);
+          if (values['summary-json']) writeFileSync(values['summary-json'], JSON.stringify(summary, null, 2) + '\n');
+          if (!duration) void shutdown(0, 'trace replayed');
+        });
+      }, traceDelay * 1000);
+    } else if (!values['no-jobs'] && gpuHosts > 0) {
       const rng = mulberry32(seed);
       const burst = async () => {
         if (stopping) return;

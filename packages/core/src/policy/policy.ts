@@ -1,4 +1,5 @@
 import type { PriorityClass } from '@wattbroker/contracts';
+import { DEFAULT_HEADROOM, type HeadroomPolicy } from './gpu-headroom.js';
 
 /**
  * How the site is run: the settings of the control step that do not change while it runs
@@ -25,6 +26,12 @@ export interface Policy {
   readonly meterFreshMs: number;
   /** Prefix of command ids (unique per scheduler process; the shell sets it). */
   readonly commandIdPrefix: string;
+  /** Power held back from the miners for GPU jobs to come (policy/gpu-headroom.ts). Default off: today's behaviour. */
+  readonly headroom: HeadroomPolicy;
+  /** Waiting jobs may take the GPUs of running jobs of lower `preemptible` classes (admission/preemption.ts). Default off. */
+  readonly preemption: boolean;
+  /** Plan the miners into the budget less what settled miners read above the planner's estimates (policy/estimate-gap.ts). Default off. */
+  readonly alignEstimates: boolean;
 }
 
 /** Level-triggered reconciliation: when a device counts as off its target, and how it is re-commanded. */
@@ -63,9 +70,12 @@ export const DEFAULT_POLICY: Policy = {
   maxReservations: 4,
   meterFreshMs: 5000,
   commandIdPrefix: 'c',
+  headroom: DEFAULT_HEADROOM,
+  preemption: false,
+  alignEstimates: false,
 };
 
-/** A policy from partial settings (nested reconcile settings merge too). */
-export function makePolicy(p: Partial<Omit<Policy, 'reconcile'>> & { reconcile?: Partial<ReconcilePolicy> } = {}): Policy {
-  return { ...DEFAULT_POLICY, ...p, reconcile: { ...DEFAULT_POLICY.reconcile, ...p.reconcile } };
+/** A policy from partial settings (nested reconcile and head-room settings merge too). */
+export function makePolicy(p: Partial<Omit<Policy, 'reconcile' | 'headroom'>> & { reconcile?: Partial<ReconcilePolicy>; headroom?: Partial<HeadroomPolicy> } = {}): Policy {
+  return { ...DEFAULT_POLICY, ...p, reconcile: { ...DEFAULT_POLICY.reconcile, ...p.reconcile }, headroom: { ...DEFAULT_POLICY.headroom, ...p.headroom } };
 }

@@ -1,3 +1,4 @@
+import { requeue } from '../admission/preemption.js';
 import { transition, type JobTransition } from '../jobs/job-machine.js';
 import { estimateW } from '../state/device-draws.js';
 import type { SiteState } from '../state/site-state.js';
@@ -11,6 +12,11 @@ import type { Plan } from './plan.js';
  */
 export function commitPlan(state: SiteState, plan: Plan, now: number): JobTransition[] {
   const transitions: JobTransition[] = [];
+  // Preempted jobs give their GPUs back first, so that the admissions below may hold them.
+  for (const id of plan.preempted) {
+    const t = requeue(state, id, now);
+    if (t) transitions.push(t);
+  }
   for (const a of plan.admissions) {
     const t = transition(state, a.jobId, 'admitting', now, { hostId: a.hostId, gpuIds: [...a.gpuIds], limitW: a.limitW });
     if (t) transitions.push(t);

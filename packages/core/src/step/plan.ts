@@ -1,5 +1,8 @@
 import type { DesiredState, PlanExplanation } from '@wattbroker/contracts';
 import { admit, type Admission, type Waiting } from '../admission/backfill.js';
+import { preempt } from '../admission/preemption.js';
+import { estimateGapW } from '../policy/estimate-gap.js';
+import { gpuHeadroomW } from '../policy/gpu-headroom.js';
 import type { Policy } from '../policy/policy.js';
 import { reconcile, type OffTarget } from '../reconcile/reconcile.js';
 import { planTransitions, type DeviceChange } from '../sequencing/transitions.js';
@@ -37,6 +40,10 @@ export interface Plan {
   readonly waiting: ReadonlyMap<string, Waiting>;
   readonly offTarget: readonly OffTarget[];
   readonly explanation: PlanExplanation;
+  /** Jobs preempted for admissions of this step (admission/preemption.ts): back to the queue, before the admissions commit. */
+  readonly preempted: readonly string[];
+  /** Power held back from the miners for GPU jobs to come (policy/gpu-headroom.ts), W. */
+  readonly heldW: number;
 }
 
 function sameDesired(a: DesiredState | undefined, b: DesiredState): boolean {
@@ -63,9 +70,14 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   const list = state.deviceList;
   const itBudgetW = snap.budget.itBudgetW;
 
-  const admission = admit(snap, state, policy);
+  // Hooks for control quality (each a no-op unless the policy turns it on):
+  // - preemption: waiting jobs take the GPUs of lower, preemptible classes (admission/preemption.ts);
+  // - head-room: power held back from the miners for GPU jobs to come (policy/gpu-headroom.ts);
+  // - estimates: the miners planned in the units the worst case counts them in (policy/estimate-gap.ts).
+  const admission = preempt(snap, state, policy, admit(snap, state, policy));
   const gpuBudgetW = snap.gpuBudgetW + admission.extraW;
-  const nominalW = itBudgetW - snap.hostOverheadW - gpuBudgetW - policy.hysteresisW;
+  const heldW = gpuHeadroomW(snap, state, policy, gpuBudgetW) + estimateGapW(snap, state, policy);
+  const nominalW = itBudgetW - snap.hostOverheadW - gpuBudgetW - heldW - policy.hysteresisW;
   // Measured above the cap (beyond what sheds in flight will release): the miners the plan
   // can move must end up drawing at least the excess less, whatever the plan said. In the
   // planner's units: its draws may lag a drift the readings already show.
@@ -129,8 +141,9 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
     const want = state.devices.get(g)?.desired;
     return want?.kind === 'gpu' && want.job?.id === jobId && want.powerLimitW === limitW;
   };
+  const preempted = new Set(admission.preempted);
   const admitting = [...state.jobs.values()]
-    .filter((j) => j.gpuIds && (j.state === 'admitting' || (j.state === 'running' && j.gpuIds.some((g) => !carries(g, j.limitW, j.id)))))
+    .filter((j) => j.gpuIds && !preempted.has(j.id) && (j.state === 'admitting' || (j.state === 'running' && j.gpuIds.some((g) => !carries(g, j.limitW, j.id)))))
     .map((j) => ({ id: j.id, gpuIds: j.gpuIds!, limitW: j.limitW!, spec: jobSpec(j) }));
   for (const a of admission.admissions) {
     const job = state.jobs.get(a.jobId)!;
@@ -179,8 +192,10 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   const explanation = explainPlan({
     snap, state, policy, gpuBudgetW, minerBudgetW, excessW, miners, admission, reconciliation, held: { dwell, sequencing: heldRaises },
   });
+  if (heldW > 0) explanation.reasons.push(`head-room held for GPU jobs to come (${policy.headroom.mode}): ${(heldW / 1000).toFixed(1)} kW kept from the miners`);
+  if (admission.preempted.length) explanation.reasons.push(`preempted for higher classes (back to the queue): ${admission.preempted.join(', ')}`);
   return {
     at: now, admissions: admission.admissions, starts, minerTargets: miners.targets, targets, adopt, resend, commands, waiting: admission.waiting,
-    offTarget: reconciliation.offTarget, explanation,
+    offTarget: reconciliation.offTarget, explanation, preempted: admission.preempted, heldW,
   };
 }

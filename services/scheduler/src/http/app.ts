@@ -10,6 +10,7 @@ import { gridEventRoutes } from './routes/grid-events.js';
 import { gridScheduleRoutes } from './routes/grid-schedules.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { kpiRoutes } from './routes/kpis.js';
 import { settingsRoutes } from './routes/settings.js';
 import { siteRoutes } from './routes/site.js';
 
@@ -27,7 +28,7 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
   app.use('/v1', standbyGuard(s));
   const r = Router();
   const ctx = { r, s, view: requireRole(tokens, 'viewer'), tenant: requireRole(tokens, 'tenant'), operator: requireRole(tokens, 'operator') };
-  for (const routes of [healthRoutes, siteRoutes, deviceRoutes, jobRoutes, gridEventRoutes, gridScheduleRoutes, settingsRoutes]) routes(ctx);
+  for (const routes of [healthRoutes, siteRoutes, deviceRoutes, jobRoutes, gridEventRoutes, gridScheduleRoutes, settingsRoutes, kpiRoutes]) routes(ctx);
   app.use(r);
   app.use((req: Request) => {
     throw new HttpProblem(404, 'Not found', `${req.method} ${req.path}: no such endpoint`);

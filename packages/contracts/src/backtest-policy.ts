@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { PrioritiesBodySchema } from './rest.js';
+
+/**
+ * How the site is run in a backtest (`wattbroker backtest --policy FILE`): the settings of
+ * the control core's `Policy` (packages/core/src/policy/policy.ts) and the priority list,
+ * in operators' units (kW, s). Unset fields take the defaults the backtest documents
+ * (docs/backtest.md); strict, so a misspelt key is an error naming it.
+ */
+export const HeadroomSettingsSchema = z.strictObject({
+  /**
+   * `off`: the miners get everything the GPUs' reservations leave (today's behaviour).
+   * `learned`: GPU reservations are forecast from their recent history and the miners are
+   * planned as if the GPUs held that much (packages/core/src/policy/gpu-headroom.ts).
+   * `static`: the GPUs' full power is always held back (a baseline).
+   */
+  mode: z.enum(['off', 'learned', 'static']).optional(),
+  /** History the forecast looks back over, s. */
+  windowS: z.number().finite().positive().max(86_400).optional(),
+  /** Quantile of the GPUs' reservations over the window that is held (0–1). */
+  quantile: z.number().finite().min(0).max(1).optional(),
+  /** At most this share of the IT budget is held back, %. */
+  maxPct: z.number().finite().min(0).max(100).optional(),
+});
+
+export const BacktestPolicySchema = z.strictObject({
+  name: z.string().min(1).max(64).optional(),
+  priorities: PrioritiesBodySchema.optional(),
+  /** Planning head-room against meter noise (the scheduler's default: 0.5 % of the cap; the backtest's: 0 with aligned estimates). */
+  hysteresisKw: z.number().finite().nonnegative().optional(),
+  /** Minimum dwell before a miner is raised again (the demo: 10 s ÷ speed, at least 0.5 s). */
+  minDwellS: z.number().finite().nonnegative().optional(),
+  maxWakesPerStep: z.number().int().positive().optional(),
+  silentAfterS: z.number().finite().positive().optional(),
+  preShedS: z.number().finite().nonnegative().optional(),
+  priceStrikeIntervals: z.number().int().positive().optional(),
+  priceDeadband: z.number().finite().nonnegative().optional(),
+  maxReservations: z.number().int().nonnegative().optional(),
+  headroom: HeadroomSettingsSchema.optional(),
+  /** Jobs of higher GPU classes take the GPUs of running jobs of `preemptible` classes, which queue again. */
+  preemption: z.boolean().optional(),
+  /** Plan the miners in the units the worst case counts them in (readings above the planner's estimates lower their budget). */
+  alignEstimates: z.boolean().optional(),
+  /** The control loop's tick on the virtual clock (the scheduler: 200 ms); steps also run on every event that asks for one. */
+  tickMs: z.number().int().positive().max(60_000).default(1000),
+  /** Run the two baselines (on/off curtailment, static reserve) beside this policy. */
+  baselines: z.boolean().default(true),
+});
+
+export type BacktestPolicy = z.infer<typeof BacktestPolicySchema>;
+export type HeadroomSettings = z.infer<typeof HeadroomSettingsSchema>;

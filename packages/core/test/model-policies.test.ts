@@ -1,0 +1,29 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PRIORITIES } from '../src/index.js';
+import { check, scenario } from './model-check.js';
+
+/**
+ * The same model-based property as model.test.ts, with the control-quality hooks on: learned
+ * and static head-room (policy/gpu-headroom.ts), preemption of a preemptible batch class
+ * (admission/preemption.ts) and miners planned in the worst case's units
+ * (policy/estimate-gap.ts). They may change what is admitted when and what the miners run;
+ * none may trade the cap, break before make, or the correction of devices off target.
+ */
+const preemptibleBatch = DEFAULT_PRIORITIES.map((c) => (c.name === 'batch' ? { ...c, preemptible: true } : c));
+const runs = Number(process.env.WATTBROKER_PROPERTY_RUNS ?? 200);
+const seed = Number(process.env.WATTBROKER_PROPERTY_SEED ?? 20261202);
+
+describe('the control core with its control-quality hooks on, against the model (property)', () => {
+  it('learned head-room, preemption and aligned estimates keep every invariant', () => {
+    fc.assert(fc.property(scenario, (sc) => {
+      expect(check(sc, { policy: { headroom: { mode: 'learned', maxFraction: 0.2 }, preemption: true, alignEstimates: true }, priorities: preemptibleBatch })).toBeUndefined();
+    }), { seed, numRuns: runs, endOnFailure: true });
+  }, 600_000);
+
+  it('static head-room (every GPU\'s full power held) keeps every invariant', () => {
+    fc.assert(fc.property(scenario, (sc) => {
+      expect(check(sc, { policy: { headroom: { mode: 'static' }, preemption: true }, priorities: preemptibleBatch })).toBeUndefined();
+    }), { seed: seed + 1, numRuns: Math.max(1, Math.round(runs / 2)), endOnFailure: true });
+  }, 600_000);
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PRIORITIES, makePolicy } from '../src/index.js';
+import { world } from './virtual-site.js';
+
+const preemptibleBatch = DEFAULT_PRIORITIES.map((c) => (c.name === 'batch' ? { ...c, preemptible: true } : c));
+const capW = 60_000 * 1.1 + 1000;
+
+describe('control-quality hooks', () => {
+  it('are off by default (today\'s behaviour)', () => {
+    const p = makePolicy();
+    expect(p.headroom.mode).toBe('off');
+    expect(p.preemption).toBe(false);
+    expect(p.alignEstimates).toBe(false);
+    expect(makePolicy({ headroom: { mode: 'learned' } }).headroom.quantile).toBe(p.headroom.quantile);
+  });
+
+  it('preemption: a critical job takes the GPUs of running batch work at once; the batch job queues again', () => {
+    const w = world({ miners: 20, gpus: 4, lagMs: 3000, capW, policy: { preemption: true }, priorities: preemptibleBatch });
+    w.run(0, 40_000);
+    const batch = w.submit('b', 4, 600_000, 40_000, 'batch');
+    w.run(40_250, 70_000);
+    expect(batch.state).toBe('running');
+    w.violations.length = 0;
+    const crit = w.submit('c', 2, 20_000, 70_000, 'critical');
+    w.run(70_250, 72_000);
+    expect(crit.state).toBe('running');
+    // Its GPUs were the batch job's, already at their limit: no shed to wait for.
+    expect(crit.record.timestamps.running! - crit.record.timestamps.queued!).toBeLessThanOrEqual(500);
+    expect(batch.record.state).not.toBe('running');
+    w.run(72_250, 200_000);
+    expect(crit.state).toBe('done');
+    expect(batch.state).toBe('running'); // back on its GPUs once they are free
+    expect(w.violations).toEqual([]);
+  });
+
+  it('without preemption (or without a preemptible class) the critical job waits for the GPUs', () => {
+    for (const opts of [{ policy: { preemption: false }, priorities: preemptibleBatch }, { policy: { preemption: true } }]) {
+      const w = world({ miners: 20, gpus: 4, lagMs: 3000, capW, ...opts });
+      w.run(0, 40_000);
+      w.submit('b', 4, 600_000, 40_000, 'batch');
+      w.run(40_250, 70_000);
+      const crit = w.submit('c', 2, 20_000, 70_000, 'critical');
+      w.run(70_250, 80_000);
+      expect(crit.state).toBe('queued');
+    }
+  });
+
+  it('learned head-room: after a burst the miners leave its power free, so the next burst starts at once', () => {
+    const w = world({ miners: 20, gpus: 8, lagMs: 3000, capW, policy: { headroom: { mode: 'learned', maxFraction: 0.1 } } });
+    w.run(0, 60_000);
+    w.violations.length = 0; // the world starts with every miner at default, above this cap
+    const first = [0, 1, 2].map((i) => w.submit(`a${i}`, 2, 20_000, 60_000));
+    w.run(60_250, 120_000);
+    for (const j of first) expect(j.state).toBe('done');
+    // The burst is over; the miners have not taken its power back.
+    expect(w.c.explain()!.reasons.join(' ')).toMatch(/head-room held for GPU jobs to come \(learned\)/);
+    const second = [0, 1, 2].map((i) => w.submit(`b${i}`, 2, 20_000, 120_000));
+    w.run(120_250, 122_000);
+    for (const j of second) {
+      expect(j.state).toBe('running');
+      expect(j.record.timestamps.running! - j.record.timestamps.queued!).toBeLessThanOrEqual(500);
+    }
+    expect(w.violations).toEqual([]);
+  });
+
+  it('static head-room holds every GPU\'s full power while they idle', () => {
+    const w = world({ miners: 20, gpus: 4, lagMs: 1000, capW, policy: { headroom: { mode: 'static' } } });
+    w.run(0, 60_000);
+    const p = w.c.explain()!;
+    // 4 GPUs idle at 200 W could take 700 W each: 2 kW held.
+    expect(p.reasons.join(' ')).toMatch(/head-room held for GPU jobs to come \(static\): 2\.0 kW/);
+    expect(p.minerBudgetW).toBeCloseTo(p.itBudgetW - p.hostOverheadW - p.gpuBudgetW - 2000 - 500, 0);
+  });
+});
