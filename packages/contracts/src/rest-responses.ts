@@ -55,6 +55,8 @@ export const HostViewSchema = z.object({
   lastSeen: z.number(),
   silent: z.boolean(),
   overheadW: z.number(),
+  /** The agent's latest telemetry says it runs its fallback (it heard no leader). Set by the scheduler shell. */
+  fallback: z.boolean().optional(),
 });
 
 /**

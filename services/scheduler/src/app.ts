@@ -137,7 +137,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** Read models for the API (and the demo): what the latest state and plan say now. */
   readonly read = {
     sample: () => this.controller.sample(this.clock.now()),
-    hosts: () => this.controller.hostViews(this.clock.now()),
+    hosts: () => {
+      const fallback = this.agents.fallbackHosts();
+      return this.controller.hostViews(this.clock.now()).map((h) => ({ ...h, fallback: fallback.has(h.hostId) }));
+    },
     devices: (id?: string) => this.controller.deviceViews(this.clock.now(), id),
     plan: () => this.controller.explain(),
   };

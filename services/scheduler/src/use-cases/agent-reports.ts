@@ -8,6 +8,9 @@ import type { Jobs } from './jobs.js';
  * (which let the reconciliation judge readings) and job ends.
  */
 export class AgentReports {
+  /** Hosts whose latest telemetry says they run their fallback (they heard no leader). */
+  private readonly onFallback = new Set<string>();
+
   constructor(private readonly d: UseCaseDeps & {
     readonly jobs: Jobs;
     /** This leader's epoch. */
@@ -22,8 +25,24 @@ export class AgentReports {
       return;
     }
     const now = this.d.clock.now();
+    this.noteFallback(batch);
     if (this.d.controller.telemetry(batch, now)) this.d.loop.tick();
     this.d.events.emit('telemetry', { hostId: batch.hostId, at: now });
+  }
+
+  /** The hosts whose agents say they run their fallback, for `/v1/hosts`. */
+  fallbackHosts(): ReadonlySet<string> {
+    return this.onFallback;
+  }
+
+  /** An agent on its fallback is logged once when it says so and once when it is back. */
+  private noteFallback(batch: TelemetryBatch): void {
+    if (batch.fallback && !this.onFallback.has(batch.hostId)) {
+      this.onFallback.add(batch.hostId);
+      this.d.log.warn({ hostId: batch.hostId }, 'agent reports it is on its fallback (it heard no leader)');
+    } else if (!batch.fallback && this.onFallback.delete(batch.hostId)) {
+      this.d.log.info({ hostId: batch.hostId }, 'agent is off its fallback: this leader is in charge');
+    }
   }
 
   async message(msg: AgentMessage): Promise<void> {
