@@ -13,7 +13,15 @@ export function powerChart(el) {
     width: el.clientWidth || 800,
     height: 320,
     scales: {
-      x: { time: true, range: () => { const end = raw.x.at(-1) ?? Date.now() / 1000; return [end - WINDOW_S, end + AHEAD_S]; } },
+      x: {
+        time: true,
+        // Up to the last 10 minutes (less while the history is short), and a little ahead for upcoming grid events.
+        range: () => {
+          const end = raw.x.at(-1) ?? Date.now() / 1000;
+          const span = Math.min(WINDOW_S, Math.max(120, end - (raw.x[0] ?? end)));
+          return [end - span, end + Math.min(AHEAD_S, span / 4)];
+        },
+      },
       kw: { range: (u, min, max) => [0, Math.max(10, max * 1.08)] },
       phs: { range: (u, min, max) => [0, Math.max(1, max * 1.15)] },
     },
