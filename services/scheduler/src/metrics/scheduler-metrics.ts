@@ -15,7 +15,7 @@ export function schedulerMetrics(s: Scheduler): { readonly registry: Registry; s
   const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: r });
 
   const site = gauge('wattbroker_site_power_watts', 'Site power at the point of connection (the meter when there is one, else the model)');
-  const metered = gauge('wattbroker_site_metered_power_watts', 'Site power as the site meter reads it (absent without a meter or while its reading is stale)');
+  const metered = gauge('wattbroker_site_metered_power_watts', 'Site power as the site meter reads it (NaN without a meter or while its reading is stale)');
   const modelled = gauge('wattbroker_site_modelled_power_watts', 'Site power as modelled: measured IT + cooling and host overheads');
   const worst = gauge('wattbroker_site_worst_case_watts', 'Site power if every device in transition drew its worst case');
   const contractCap = gauge('wattbroker_contract_cap_watts', 'Contract cap');
@@ -86,8 +86,8 @@ export function schedulerMetrics(s: Scheduler): { readonly registry: Registry; s
     const now = Date.now();
     const x = s.read.sample();
     site.set(x.siteW);
-    metered.reset();
-    if (x.meteredSiteW != null) metered.set(x.meteredSiteW);
+    // NaN, not 0, when there is no reading: a graph shows a gap and no comparison holds.
+    metered.set(x.meteredSiteW ?? Number.NaN);
     modelled.set(x.modelledSiteW ?? x.siteW);
     worst.set(x.worstCaseSiteW);
     contractCap.set(x.contractCapW);
