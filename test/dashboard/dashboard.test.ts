@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (page.evaluate and waitForFunction bodies run in the browser)
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -94,7 +96,7 @@ describe('dashboard in Chromium', () => {
     await page.screenshot({ path: desktop, fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     // The layout folds to one column: no section wider than the phone.
-    await expect.poll(() => page.evaluate(() => Math.max(...[...document.querySelectorAll('section')].map((s) => s.getBoundingClientRect().right)))).toBeLessThanOrEqual(390);
+    await expect.poll(() => page.evaluate(() => Math.max(...Array.from(document.querySelectorAll('section'), (s) => s.getBoundingClientRect().right)))).toBeLessThanOrEqual(390);
     const phone = `${SCREENSHOTS}dashboard-phone-390.png`;
     await page.screenshot({ path: phone, fullPage: true });
     console.log(`dashboard screenshots: ${desktop} ${phone}`);
