@@ -89,6 +89,25 @@ describe('dashboard in Chromium', () => {
     expect((await api(site, '/v1/priorities')).body).toEqual(before);
   }, 30_000);
 
+  it('puts a miner in maintenance from the fleet table, and lists a submitted job with its wait', async () => {
+    const row = page.locator('#miners tbody tr[data-id="m-0001"]');
+    await row.getByRole('button', { name: 'maintenance', exact: true }).click();
+    await expect.poll(async () => (await api<{ override: { maintenance?: boolean } | null }>(site, '/v1/devices/m-0001')).body.override?.maintenance, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => row.getAttribute('class'), { timeout: 10_000 }).toBe('maintenance');
+    // A profile the miner does not have: the API's error shows above the table.
+    await row.locator('input').fill('9999MHz');
+    await row.getByRole('button', { name: 'pin' }).click();
+    await expect.poll(() => page.locator('#fleet-error').textContent()).toMatch(/^m-0001: .*\(4\d\d\)/);
+    await row.getByRole('button', { name: 'end maintenance' }).click();
+    await expect.poll(async () => (await api<{ override: { maintenance?: boolean } | null }>(site, '/v1/devices/m-0001')).body.override?.maintenance ?? false, { timeout: 10_000 }).toBe(false);
+
+    const job = await api<{ id: string }>(site, '/v1/jobs', { method: 'POST', body: { gpus: 1, durationS: 120 } });
+    expect(job.status).toBe(202);
+    await expect.poll(() => page.locator(`#jobs tbody tr`).filter({ hasText: job.body.id }).count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator('#job-counts').textContent(), { timeout: 15_000 }).toMatch(/running 1/);
+    await expect.poll(() => page.locator('#gpu-hosts .card.busy').count(), { timeout: 10_000 }).toBe(1);
+  }, 60_000);
+
   it('saves screenshots at desktop and phone widths', async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.evaluate(() => window.scrollTo(0, 0));
