@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATOR, api, liveHosts, startTestSite, type TestSite } from '../src/site.js';
+import { OPERATOR, TENANT, api, liveHosts, startTestSite, type TestSite } from '../src/site.js';
 
 /** Debian's chromium (scripts/test installs it); CHROMIUM overrides the path. */
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -120,6 +120,41 @@ describe('dashboard in Chromium', () => {
     await page.screenshot({ path: phone, fullPage: true });
     console.log(`dashboard screenshots: ${desktop} ${phone}`);
     expect(pageErrors).toEqual([]);
+  }, 30_000);
+
+  it('streams site samples over SSE to a token holder: the history, then one sample a second', async () => {
+    const refused = await fetch(`${site.api}/v1/stream`);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const ac = new AbortController();
+    const res = await fetch(`${site.api}/v1/stream`, { headers: { authorization: `Bearer ${TENANT}` }, signal: ac.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const events: Array<{ event: string; data: any }> = [];
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    const started = Date.now();
+    while (events.filter((e) => e.event === 'sample').length < 3) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value;
+      for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const event = /^event: (\S+)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) events.push({ event, data: JSON.parse(data) });
+      }
+    }
+    const elapsed = Date.now() - started;
+    ac.abort();
+    expect(events[0]!.event).toBe('history');
+    expect(events[0]!.data.length).toBeGreaterThan(5); // the site has run for a while: its samples so far
+    const samples = events.filter((e) => e.event === 'sample').map((e) => e.data);
+    expect(samples).toHaveLength(3);
+    for (const x of samples) expect(x).toMatchObject({ contractCapW: site.capKw * 1000, siteW: expect.any(Number), hashrateThs: expect.any(Number) });
+    expect(samples[2].at).toBeGreaterThan(samples[0].at);
+    expect(elapsed).toBeLessThan(10_000); // one a second (wide margin for a loaded machine)
   }, 30_000);
 
   it('refuses an unknown token and asks for one', async () => {
