@@ -68,6 +68,11 @@ export function powerChart(el) {
     raw.asic, raw.cap, raw.eff, raw.site, raw.metered, raw.modelled, raw.phs,
   ];
   const plot = new window.uPlot(opts, data(), el);
+  // The legend shows the latest values unless the cursor points at an earlier moment.
+  let hovering = false;
+  plot.over.addEventListener('mouseenter', () => { hovering = true; });
+  plot.over.addEventListener('mouseleave', () => { hovering = false; latest(); });
+  const latest = () => { if (!hovering && raw.x.length) plot.setLegend({ idx: raw.x.length - 1 }); };
   new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height: 320 })).observe(el);
 
   const push = (s) => {
@@ -83,6 +88,7 @@ export function powerChart(el) {
   };
   const redraw = () => {
     plot.setData(data());
+    latest();
     el.dataset.points = String(received);
   };
   return {

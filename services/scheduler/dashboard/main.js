@@ -21,7 +21,8 @@ function fromFragment() {
 
 function statusLine(s) {
   const p = s.siteW / s.effectiveCapW * 100;
-  return `cap ${(s.effectiveCapW / 1000).toFixed(1)} kW | site ${(s.siteW / 1000).toFixed(1)} kW (${p.toFixed(1)} %) | ASIC ${(s.asicW / 1000).toFixed(1)} GPU ${(s.gpuW / 1000).toFixed(1)} overhead ${(s.overheadW / 1000).toFixed(1)} kW`
+  const meter = s.meteredSiteW == null ? '' : `; meter ${(s.meteredSiteW / 1000).toFixed(1)}, model ${((s.modelledSiteW ?? s.siteW) / 1000).toFixed(1)}`;
+  return `cap ${(s.effectiveCapW / 1000).toFixed(1)} kW | site ${(s.siteW / 1000).toFixed(1)} kW (${p.toFixed(1)} %${meter}) | ASIC ${(s.asicW / 1000).toFixed(1)} GPU ${(s.gpuW / 1000).toFixed(1)} overhead ${(s.overheadW / 1000).toFixed(1)} kW`
     + ` | ${(s.hashrateThs / 1000).toFixed(2)} PH/s | jobs queued ${s.jobs.queued} admitting ${s.jobs.admitting} running ${s.jobs.running}`
     + (s.silentHosts.length ? ` | SILENT ${s.silentHosts.join(', ')}` : '') + (s.offTarget ? ` | off target ${s.offTarget}` : '');
 }
