@@ -155,6 +155,13 @@ describe('dashboard in Chromium', () => {
     for (const x of samples) expect(x).toMatchObject({ contractCapW: site.capKw * 1000, siteW: expect.any(Number), hashrateThs: expect.any(Number) });
     expect(samples[2].at).toBeGreaterThan(samples[0].at);
     expect(elapsed).toBeLessThan(10_000); // one a second (wide margin for a loaded machine)
+    // Beside the page's files, unknown paths are still the API's 404 problem+json.
+    const missing = await fetch(`${site.api}/no-such-page`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const vendor = await fetch(`${site.api}/vendor/uplot/uPlot.iife.min.js`);
+    expect(vendor.status).toBe(200);
+    expect(vendor.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
   }, 30_000);
 
   it('refuses an unknown token and asks for one', async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, waitFor } from '@wattbroker/testkit';
+import { repoRoot, spawnTs, waitFor } from '@wattbroker/testkit';
 import { OPERATOR, TENANT, api, liveHosts, startTestSite, type TestSite } from '../src/site.js';
 import { parsePrometheusText, seriesNamed, type Scrape } from './prometheus-text.js';
 
@@ -98,6 +98,12 @@ describe('Prometheus metrics of a running site', () => {
     const gpu = await scrapeAgent('gpu-1');
     expect(gpu.sum('wattbroker_agent_devices', { host: 'gpu-1', reachable: 'true' })).toBe(2);
     expect((await fetch(url.replace('/metrics', '/other'))).status).toBe(404);
+  }, 30_000);
+
+  it('an agent refuses a bad --metrics-port, naming the flag', async () => {
+    const a = spawnTs('services/agent/src/main.ts', ['--config', 'unused.json', '--metrics-port', '70000'], { WATTBROKER_REDIS_URL: site.redis.url });
+    expect(await a.exited).toBe(2);
+    expect(a.stderr()).toBe('wattbroker-agent: --metrics-port: expected a port 0-65535, got "70000"\n');
   }, 30_000);
 
   it('the Grafana dashboard is well-formed and every panel queries series the app exports', () => {

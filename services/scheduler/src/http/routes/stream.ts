@@ -18,15 +18,22 @@ export function streamRoutes({ r, s, view }: RouteContext): void {
     const onSample = (x: SiteSample) => send('sample', x);
     // Keep-alive comments, so proxies and the browser do not drop an idle stream.
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    let listening = false;
     const close = () => {
       clearInterval(ping);
+      if (!listening) return;
+      listening = false;
       s.off('sample', onSample);
+      s.setMaxListeners(s.getMaxListeners() - 1);
     };
     req.on('close', close);
     const now = Date.now();
     const history = await s.store.samples(now - HISTORY_MS, now).catch(() => [] as SiteSample[]);
     if (res.writableEnded || req.destroyed) return close();
     send('history', history);
+    // One listener per open dashboard: many are expected, not a leak.
+    s.setMaxListeners(s.getMaxListeners() + 1);
+    listening = true;
     s.on('sample', onSample);
   });
 }
