@@ -47,6 +47,9 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => page.locator('#gpu-hosts .card').count()).toBe(2);
     expect(await page.locator('#hosts .host').count()).toBe(3);
     // Sorting and filtering the miners table.
+    expect(await page.locator('#heatmap .cell').count()).toBe(12);
+    await page.locator('#heatmap .cell').first().click(); // a cell filters the table to its miner
+    await expect.poll(() => page.locator('#miners tbody tr').count()).toBe(1);
     await page.locator('#miner-filter').fill('asic-2');
     await expect.poll(() => page.locator('#miners tbody tr').count()).toBe(6);
     await page.locator('#miner-filter').fill('');
@@ -87,6 +90,13 @@ describe('dashboard in Chromium', () => {
     await form.locator('button[type=submit]').click();
     await expect.poll(() => form.locator('.error').textContent()).toMatch(/minKw/);
     expect((await api(site, '/v1/priorities')).body).toEqual(before);
+
+    // The contract form too: the API's error under the form, the contract unchanged.
+    const contract = page.locator('#contract-form');
+    await contract.locator('[name=capKw]').fill('-1');
+    await contract.locator('button[type=submit]').click();
+    await expect.poll(() => contract.locator('.error').textContent()).toMatch(/Invalid request \(400\): capKw/);
+    expect((await api<{ contract: { capKw: number } }>(site, '/v1/site')).body.contract.capKw).toBe(site.capKw);
   }, 30_000);
 
   it('puts a miner in maintenance from the fleet table, and lists a submitted job with its wait', async () => {

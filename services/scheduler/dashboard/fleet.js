@@ -20,6 +20,7 @@ export function fleetPanel(root) {
   const filter = root.querySelector('#miner-filter');
   const count = root.querySelector('#miner-count');
   const chips = root.querySelector('#profiles');
+  const heatmap = root.querySelector('#heatmap');
   const error = root.querySelector('#fleet-error');
   let sort = { key: 'status', asc: false };
   let miners = [];
@@ -91,6 +92,13 @@ export function fleetPanel(root) {
       const byProfile = new Map();
       for (const m of miners) byProfile.set(m.profile || '–', (byProfile.get(m.profile || '–') ?? 0) + 1);
       fill(chips, [...byProfile].sort().map(([p, n]) => h('span', { class: 'chip' }, `${p}: ${n}`)));
+      // The whole fleet at a glance, one cell per miner: green on target, blue moving, dark
+      // asleep, amber off target or unread, red disobedient or silent, grey in maintenance.
+      fill(heatmap, miners.map((m) => h('span', {
+        class: `cell ${m.status} ${m.status === 'on-target' && m.profile === 'sleep' ? 'asleep' : ''}`,
+        title: `${m.id} (${m.hostId}) ${m.status} ${m.profile} ${fmt.kw(m.powerW)} kW`,
+        onclick: () => { filter.value = m.id; render(); },
+      })));
       if (!document.activeElement?.matches('#miners input')) render(); // never under the operator's cursor
     },
   };
