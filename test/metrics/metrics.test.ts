@@ -109,13 +109,17 @@ describe('Prometheus metrics of a running site', () => {
   it('the Grafana dashboard is well-formed and every panel queries series the app exports', () => {
     expect(families.size).toBeGreaterThan(SCHEDULER_SERIES.length); // the scrapes above ran
     const dash = JSON.parse(readFileSync(`${repoRoot}/infra/grafana/wattbroker.json`, 'utf8')) as {
-      title: string; uid: string; schemaVersion: number; panels: Array<{ id: number; type: string; title: string; gridPos: { x: number; y: number; w: number; h: number }; targets?: Array<{ expr: string; refId: string }> }>;
+      __requires: Array<{ type: string; id: string }>; title: string; uid: string; schemaVersion: number; panels: Array<{ id: number; type: string; title: string; gridPos: { x: number; y: number; w: number; h: number }; targets?: Array<{ expr: string; refId: string }> }>;
     };
     expect(dash.title).toBeTruthy();
     expect(dash.uid).toMatch(/^[a-zA-Z0-9_-]{1,40}$/);
     expect(dash.schemaVersion).toBeGreaterThanOrEqual(36);
     expect(new Set(dash.panels.map((p) => p.id)).size).toBe(dash.panels.length);
     const queries = dash.panels.filter((p) => p.type !== 'row');
+    // The import dialog checks what the dashboard needs: every panel type used is declared.
+    const declared = new Set(dash.__requires.filter((r) => r.type === 'panel').map((r) => r.id));
+    for (const p of queries) expect(declared.has(p.type), p.type).toBe(true);
+    expect(dash.__requires.some((r) => r.type === 'datasource' && r.id === 'prometheus')).toBe(true);
     expect(queries.length).toBeGreaterThan(10);
     const titles = queries.map((p) => p.title);
     // ASIC and GPU side by side: panels of each at the same height, ASIC left, GPU right.
