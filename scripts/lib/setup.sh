@@ -9,7 +9,9 @@
 #     installed from another pnpm-lock.yaml (a copy of the lockfile is kept as a stamp);
 #   - redis-server (apt-get), when asked for, as root or with passwordless sudo. Debian's
 #     package also starts a system instance; nothing here uses it (the demo and the tests
-#     start private instances on free loopback ports).
+#     start private instances on free loopback ports);
+#   - chromium (apt-get, wb_chromium; ./scripts/test only), the browser of the dashboard test,
+#     driven by playwright-core: no browser is downloaded at run time.
 # A second run installs nothing. Whatever it cannot install, it names in one line (how to
 # install it on Debian/Ubuntu, Fedora and macOS) and exits 1.
 #
@@ -19,6 +21,8 @@
 wb_root=${BASH_SOURCE[0]%/*}
 [ "$wb_root" = "${BASH_SOURCE[0]}" ] && wb_root=.
 wb_root=$(cd "$wb_root/../.." && pwd)
+
+wb_chromium_howto='chromium not found on PATH (the dashboard test drives it): install it (Debian/Ubuntu: sudo apt-get install -y chromium; Fedora: sudo dnf install -y chromium; macOS: brew install --cask chromium) or set CHROMIUM to a Chromium or Chrome binary'
 
 # Keep equal to REDIS_SERVER_HOWTO in packages/bus/src/embedded-redis.ts (a test checks).
 wb_redis_howto='redis-server not found on PATH: install it (Debian/Ubuntu: sudo apt-get install -y redis-server; Fedora: sudo dnf install -y redis; macOS: brew install redis)'
@@ -111,4 +115,23 @@ wb_redis() {
     wb_fail "$name" "apt-get could not install redis-server (see above); $wb_redis_howto$hint"
   hash -r
   command -v redis-server >/dev/null 2>&1 || wb_fail "$name" "$wb_redis_howto$hint"
+}
+
+# Chromium for the dashboard's browser test; exports CHROMIUM (its path) for the test.
+wb_chromium() {
+  local name=$1
+  if [ -n "${CHROMIUM:-}" ] && [ -x "$CHROMIUM" ]; then return 0; fi
+  if command -v chromium >/dev/null 2>&1; then export CHROMIUM; CHROMIUM=$(command -v chromium); return 0; fi
+  local sudo=
+  if ! command -v apt-get >/dev/null 2>&1; then
+    wb_fail "$name" "$wb_chromium_howto"
+  elif [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo='sudo -n'; else wb_fail "$name" "$wb_chromium_howto"; fi
+  fi
+  wb_note "$name" 'installing chromium (apt-get install -y chromium)'
+  { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2 ||
+    wb_fail "$name" "apt-get could not install chromium (see above); $wb_chromium_howto"
+  hash -r
+  command -v chromium >/dev/null 2>&1 || wb_fail "$name" "$wb_chromium_howto"
+  export CHROMIUM; CHROMIUM=$(command -v chromium)
 }

@@ -8,6 +8,12 @@ describe('pnpm demo', () => {
     const apiLine = await demo.waitForLine(/scheduler API http:\/\/127\.0\.0\.1:\d+/, 30_000);
     const token = /operator token (\w+)/.exec(await demo.waitForLine(/operator token/))![1]!;
     const api = /API (http:\/\/\S+)/.exec(apiLine)![1]!;
+    const dashboard = /dashboard (http:\/\/\S+)\/#token=(\w+)/.exec(await demo.waitForLine(/demo: dashboard /))!;
+    expect(dashboard[1]).toBe(api);
+    expect(dashboard[2]).toBe(token);
+    const page = await fetch(`${api}/`);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toContain('id="chart"');
     const status = await demo.waitForLine(/\] cap [\d.]+ kW \| site [\d.]+ kW .*PH\/s \| jobs queued \d+ admitting \d+ running \d+/, 30_000);
     expect(status).toMatch(/ASIC [\d.]+ GPU [\d.]+ overhead [\d.]+ kW/);
     const site = await (await fetch(`${api}/v1/site`, { headers: { authorization: `Bearer ${token}` } })).json() as { contract: { capKw: number } };

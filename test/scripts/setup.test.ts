@@ -49,6 +49,18 @@ describe('set-up of a fresh machine (scripts/lib/setup.sh)', () => {
     expect(r.stdout + r.stderr).toBe('');
   });
 
+  it('stops with one line saying how to install chromium where it cannot, and finds one on PATH', () => {
+    const r = setupStep('wb_chromium test', barePath());
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^test: chromium not found on PATH .*Debian\/Ubuntu: sudo apt-get install -y chromium.* or set CHROMIUM to a Chromium or Chrome binary\n$/);
+    const dir = barePath();
+    writeFileSync(join(dir, 'chromium'), '#!/bin/sh\n');
+    chmodSync(join(dir, 'chromium'), 0o755);
+    const ok = setupStep('wb_chromium test && echo "$CHROMIUM"', dir);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toBe(`${join(dir, 'chromium')}\n`);
+  });
+
   it('reads the pinned pnpm version and accepts this Node', () => {
     const r = setupStep('wb_node test && echo "$wb_pnpm_version"', `${dirname(process.execPath)}:/usr/bin:/bin`);
     expect(r.stderr).toBe('');

@@ -38,6 +38,8 @@ export interface TestSiteOptions {
   seed?: number;
   /** Extra scheduler flags (e.g. OpenADR). */
   schedulerArgs?: string[];
+  /** Extra flags for every agent (e.g. `--metrics-port 0`). */
+  agentArgs?: string[];
 }
 
 /**
@@ -110,7 +112,7 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
       return { child, api: `http://127.0.0.1:${standbyPort}` };
     },
     async startAgent(hostId, redisUrl) {
-      const a = spawnTs('services/agent/src/main.ts', ['--config', files.get(hostId)!, '--speed', String(o.speed)], { ...env, ...(redisUrl ? { WATTBROKER_REDIS_URL: redisUrl } : {}) });
+      const a = spawnTs('services/agent/src/main.ts', ['--config', files.get(hostId)!, '--speed', String(o.speed), ...(o.agentArgs ?? [])], { ...env, ...(redisUrl ? { WATTBROKER_REDIS_URL: redisUrl } : {}) });
       site.agents.set(hostId, a);
     },
     async stop() {

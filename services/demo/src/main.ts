@@ -207,6 +207,8 @@ async function main(): Promise<void> {
     process.stdout.write([
       `demo: scheduler API ${api}${schedulerCount > 1 ? ' (the leader now; the other stands by)' : ''}  (contract ${capKw} kW, margin ${marginKw} kW; ${asicHosts} ASIC hosts, ${gpuHosts} GPU hosts × ${gpusPerHost} H100)`,
       `demo: operator token ${operatorToken}  e.g.  curl -H 'Authorization: Bearer ${operatorToken}' ${api}/v1/site`,
+      // The token in the URL fragment: the browser keeps it for the page and never sends it to the server.
+      `demo: dashboard ${api}/#token=${operatorToken}  (metrics: curl -H 'Authorization: Bearer ${operatorToken}' ${api}/metrics)`,
       `demo: logs in ${logDir}${values['no-jobs'] ? '' : '; bursty GPU jobs start shortly'}${duration ? `; stopping after ${duration} s` : '; Ctrl-C to stop'}`,
       '',
     ].join('\n'));

@@ -12,6 +12,9 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { kpiRoutes } from './routes/kpis.js';
 import { settingsRoutes } from './routes/settings.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { streamRoutes } from './routes/stream.js';
 import { siteRoutes } from './routes/site.js';
 
 /**
@@ -21,14 +24,14 @@ import { siteRoutes } from './routes/site.js';
 export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(pinoHttp({ logger, redact: ['req.headers.authorization'], autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
+  app.use(pinoHttp({ logger, redact: ['req.headers.authorization'], autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' } }));
   // Priority lists may name a hosting client's thousands of miners; every other body is small.
   app.use('/v1/priorities', express.json({ limit: '4mb' }));
   app.use(express.json({ limit: '64kb' }));
   app.use('/v1', standbyGuard(s));
   const r = Router();
   const ctx = { r, s, view: requireRole(tokens, 'viewer'), tenant: requireRole(tokens, 'tenant'), operator: requireRole(tokens, 'operator') };
-  for (const routes of [healthRoutes, siteRoutes, deviceRoutes, jobRoutes, gridEventRoutes, gridScheduleRoutes, settingsRoutes, kpiRoutes]) routes(ctx);
+  for (const routes of [healthRoutes, siteRoutes, deviceRoutes, jobRoutes, gridEventRoutes, gridScheduleRoutes, settingsRoutes, kpiRoutes, streamRoutes, metricsRoutes, dashboardRoutes]) routes(ctx);
   app.use(r);
   app.use((req: Request) => {
     throw new HttpProblem(404, 'Not found', `${req.method} ${req.path}: no such endpoint`);
