@@ -116,6 +116,9 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => page.locator(`#jobs tbody tr`).filter({ hasText: job.body.id }).count(), { timeout: 10_000 }).toBe(1);
     await expect.poll(() => page.locator('#job-counts').textContent(), { timeout: 15_000 }).toMatch(/running 1/);
     await expect.poll(() => page.locator('#gpu-hosts .card.busy').count(), { timeout: 10_000 }).toBe(1);
+    // The last hour's KPIs (GET /v1/kpis): the contract used, and the job's class counted.
+    await expect.poll(() => page.locator('#kpi-summary').textContent(), { timeout: 15_000 }).toMatch(/contract used \d+\.\d+ %/);
+    await expect.poll(() => page.locator('#kpi-waits tbody tr').filter({ hasText: 'standard' }).count(), { timeout: 15_000 }).toBe(1);
   }, 60_000);
 
   it('saves screenshots at desktop and phone widths', async () => {

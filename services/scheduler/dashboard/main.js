@@ -3,6 +3,7 @@ import { powerChart } from './chart.js';
 import { fleetPanel } from './fleet.js';
 import { gridPanel } from './grid.js';
 import { jobsPanel } from './jobs.js';
+import { kpisPanel } from './kpis.js';
 import { settingsPanel } from './settings.js';
 import { openStream } from './stream.js';
 
@@ -51,11 +52,12 @@ async function start() {
   const chart = powerChart($('#chart'));
   const fleet = fleetPanel(root);
   const jobs = jobsPanel(root);
+  const kpis = kpisPanel(root);
   const settings = settingsPanel(root);
   settings.contract(site);
   let grid;
   const refresh = async () => {
-    const results = await Promise.allSettled([grid(), jobs(), settings.update(), fleet.update()]);
+    const results = await Promise.allSettled([grid(), jobs(), kpis(), settings.update(), fleet.update()]);
     const failed = results.find((r) => r.status === 'rejected');
     $('#live').title = failed ? `refresh failed: ${problemText(failed.reason)}` : 'live';
   };
