@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withCredentials } from './acl.js';
 import { openRedis } from './redis.js';
 
 export interface EmbeddedRedis {
@@ -20,6 +21,11 @@ export interface EmbeddedRedisOptions {
   readonly dir?: string;
   /** A fixed loopback port (e.g. to restart a server where its clients expect it); a free one by default. */
   readonly port?: number;
+  /**
+   * Users and rules (a file from `aclFile()`): the server starts with ACLs on, the default
+   * user off, and `url` logs in as `user` (the scheduler, for tests and the demo).
+   */
+  readonly acl?: { readonly file: string; readonly user: string; readonly password: string };
 }
 
 /**
@@ -50,6 +56,7 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions = {}): Promi
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
       '--appendonly', opts.appendOnly === false ? 'no' : 'yes', '--appendfsync', 'everysec',
       '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning',
+      ...(opts.acl ? ['--aclfile', opts.acl.file] : []),
     ];
     // A small shell watchdog owns the server: it stops it on SIGTERM, and also when this
     // process dies without cleaning up (a test killed on timeout), so no private server is
@@ -61,7 +68,8 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions = {}): Promi
     child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    const url = `redis://127.0.0.1:${port}`;
+    const plain = `redis://127.0.0.1:${port}`;
+    const url = opts.acl ? withCredentials(plain, opts.acl.user, opts.acl.password) : plain;
     const ready = await waitReady(url, child);
     if (!ready) {
       child.kill('SIGKILL');

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { openRedis } from '@wattbroker/bus';
-import type { MeterConfigInput, Readiness } from '@wattbroker/contracts';
+import { KEYS, type MeterConfigInput, type Readiness } from '@wattbroker/contracts';
 import { ModbusMeter } from '@wattbroker/drivers';
 import { Controller, type CoolingModel, type Policy, type ReconcilePolicy } from '@wattbroker/core';
 import { RedisAgentInbox } from './bus/agent-inbox.js';
@@ -140,7 +140,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     hosts: () => this.controller.hostViews(this.clock.now()),
     devices: (id?: string) => this.controller.deviceViews(this.clock.now(), id),
     plan: () => this.controller.explain(),
+    /** Agent messages refused since this process started: a body naming another host than its sender, a failed schema, an epoch above the site's. */
+    bus: () => ({ refused: { ...this.inbox.counters, forgedEpoch: this.forgedEpochs } }),
   };
+  private forgedEpochs = 0;
 
   get epoch(): number {
     return this.lease.epoch;
@@ -242,6 +245,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** Stop leading now (someone holds a higher epoch); the lease loop may take over again later, above it. */
   private async stepDown(aboveEpoch: number, why: string): Promise<void> {
     if (!this.lease.isLeading()) return;
+    // Only leaders write the site's epoch (agents may only read it), and agents adopt no
+    // epoch above it: a report of a higher one is forged (a compromised host pushing every
+    // later leader's epoch up), so it is refused rather than obeyed.
+    const siteEpoch = Number(await this.redis.get(KEYS.epoch).catch(() => null));
+    if (siteEpoch > 0 && aboveEpoch > siteEpoch) {
+      this.forgedEpochs++;
+      this.log.error({ epoch: this.lease.epoch, siteEpoch, aboveEpoch, refused: this.forgedEpochs }, `not stepping down: epoch ${aboveEpoch} is above the site's (${why})`);
+      return;
+    }
     this.log.error({ epoch: this.lease.epoch, aboveEpoch }, `stepping down: ${why}`);
     await this.lease.stepDown(aboveEpoch);
     await this.leadership.tick();

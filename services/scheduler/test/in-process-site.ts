@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { pino } from 'pino';
 import { appendToStream, openRedis, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
 import {
-  AgentCommandSchema, BULL_PREFIX, RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, type DeviceInventory, type DeviceReading, type Registration,
+  AgentCommandSchema, BULL_PREFIX, commandQueue, resultsStream, telemetryStream, type AgentMessage, type DeviceInventory, type DeviceReading, type Registration,
 } from '@wattbroker/contracts';
 import { GPU_MODELS, generateFleet, plannerProfiles } from '@wattbroker/core';
 import { VirtualClock, nextEvent } from '@wattbroker/testkit';
@@ -17,8 +17,8 @@ interface Device { inv: DeviceInventory; reading: DeviceReading }
 /**
  * The scheduler in this process, on a virtual clock, with a real private Redis and BullMQ,
  * and its REST API on a loopback port. Its agents are played by the test: they take commands
- * off the real host queues and obey at once, report results on the real results queue, and
- * publish telemetry on the real stream whenever the test says (`heartbeat`), so that hosts
+ * off the real host queues and obey at once, report results on the real results streams, and
+ * publish telemetry on the real streams whenever the test says (`heartbeat`), so that hosts
  * are live on the virtual clock exactly when the test wants.
  */
 export async function startInProcessSite(opts: { miners: number; gpuHosts: Array<{ id: string; gpus: number }>; capW: number; coolingFraction?: number }) {
@@ -54,7 +54,7 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
   }
 
   const bus = openRedis(redis.url);
-  const results = new Queue(RESULTS_QUEUE, { connection: bus, prefix: BULL_PREFIX });
+  const send = (msg: AgentMessage) => appendToStream(bus, resultsStream(msg.hostId), msg);
   const workers: Worker[] = [];
   const connections = [bus];
   /** Jobs running on the test's GPUs, ending at a time of the virtual clock. */
@@ -64,15 +64,15 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
       if (j.endsAt > clock.now()) continue;
       running.delete(jobId);
       for (const d of hosts.get(j.hostId)!.devices.values()) if (d.reading.jobId === jobId) d.reading = { ...d.reading, jobId: null, powerW: h100.idleW };
-      await results.add('job', { type: 'job', hostId: j.hostId, jobId, state: 'done', sentAt: Date.now() });
+      await send({ type: 'job', hostId: j.hostId, jobId, state: 'done', sentAt: Date.now() });
     }
     for (const [hostId, h] of hosts) {
-      await appendToStream(bus, TELEMETRY_STREAM, { hostId, seq: 0, sentAt: Date.now(), epoch: 0, hostOverheadW: 0, devices: [...h.devices.values()].map((d) => d.reading) });
+      await appendToStream(bus, telemetryStream(hostId), { hostId, seq: 0, sentAt: Date.now(), epoch: 0, hostOverheadW: 0, devices: [...h.devices.values()].map((d) => d.reading) });
     }
   };
   for (const [hostId, h] of hosts) {
     const registration: Registration = { hostId, kind: h.kind, hostOverheadW: 0, devices: [...h.devices.values()].map((d) => d.inv) };
-    await results.add('register', { type: 'register', ...registration, sentAt: Date.now() });
+    await send({ type: 'register', ...registration, sentAt: Date.now() });
     workers.push(new Worker(commandQueue(hostId), async (job) => {
       const cmd = AgentCommandSchema.parse(job.data);
       for (const [id, want] of Object.entries(cmd.devices)) {
@@ -85,7 +85,7 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
           if (want.job && !running.has(want.job.id)) running.set(want.job.id, { hostId, endsAt: clock.now() + (want.job.durationS ?? 60) * 1000 });
         }
       }
-      await results.add('result', {
+      await send({
         type: 'result', hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: false, receivedAt: Date.now(), sentAt: Date.now(),
         devices: Object.fromEntries(Object.keys(cmd.devices).map((id) => [id, { ok: true, confirmed: true }])),
       });
@@ -126,7 +126,6 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
       server.close();
       await s.stop();
       for (const w of workers) await w.close();
-      await results.close();
       for (const c of connections) c.disconnect();
       await redis.stop();
     },

@@ -12,6 +12,7 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { settingsRoutes } from './routes/settings.js';
 import { siteRoutes } from './routes/site.js';
+import { busRoutes } from './routes/bus.js';
 
 /**
  * The REST API (README documents it): routes one file per resource, each calling the
@@ -27,7 +28,7 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
   app.use('/v1', standbyGuard(s));
   const r = Router();
   const ctx = { r, s, view: requireRole(tokens, 'viewer'), tenant: requireRole(tokens, 'tenant'), operator: requireRole(tokens, 'operator') };
-  for (const routes of [healthRoutes, siteRoutes, deviceRoutes, jobRoutes, gridEventRoutes, gridScheduleRoutes, settingsRoutes]) routes(ctx);
+  for (const routes of [healthRoutes, siteRoutes, deviceRoutes, jobRoutes, gridEventRoutes, gridScheduleRoutes, settingsRoutes, busRoutes]) routes(ctx);
   app.use(r);
   app.use((req: Request) => {
     throw new HttpProblem(404, 'Not found', `${req.method} ${req.path}: no such endpoint`);
