@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { ACL_USAGE, aclCommand } from './acl-command.js';
 import { CliError, EXIT } from './cli-error.js';
 import { FLEET_USAGE, fleetCommand } from './fleet-command.js';
 import { METER_USAGE, meterCommand } from './meter-command.js';
@@ -12,6 +13,7 @@ commands:
   fleet    generate a fleet file from the hardware catalog
   miner    status, profiles, set-profile, sleep, wake on one LuxOS miner
   meter    read the site's power from a Modbus TCP meter at the point of connection
+  acl      generate Redis users and passwords: the scheduler and one per agent
 
 ${PLAN_USAGE}
 
@@ -19,10 +21,12 @@ ${FLEET_USAGE}
 
 ${MINER_USAGE}
 
-${METER_USAGE}`;
+${METER_USAGE}
+
+${ACL_USAGE}`;
 
 type Command = (argv: string[], write: (s: string) => void) => Promise<number>;
-const commands: Record<string, Command> = { plan: planCommand, fleet: fleetCommand, miner: minerCommand, meter: meterCommand };
+const commands: Record<string, Command> = { plan: planCommand, fleet: fleetCommand, miner: minerCommand, meter: meterCommand, acl: aclCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

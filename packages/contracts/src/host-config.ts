@@ -4,7 +4,9 @@ import { z } from 'zod';
  * An agent's host file: who it is and which devices it drives. Validated at start; a bad
  * file stops the agent with the field named.
  */
-const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits and . _ - only');
+/** A host or device id: also part of Redis key names and ACL key patterns, so no glob characters. */
+export const HostIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits and . _ - only');
+const id = HostIdSchema;
 
 export const LuxosMinerConfigSchema = z.strictObject({
   id,
