@@ -329,13 +329,14 @@ describe('agent', () => {
     const port = (server.address() as { port: number }).port;
     const config: HostConfig = {
       hostId: 'gpu-x', kind: 'gpu', hostOverheadW: 400, emulatorUrl: sim.url,
+      endpoints: { llm: `http://127.0.0.1:${port}/` }, maxResponseBytes: 65_536,
       gpus: [{ id: 'x0', driver: 'emulated', index: 0, model: 'h100' }, { id: 'x1', driver: 'emulated', index: 1, model: 'h100' }],
     };
     const agent = new Agent({ config, redisUrl: agentUrl(config.hostId), devices: new GpuHost(config as Extract<HostConfig, { kind: 'gpu' }>, driver), logger });
     await agent.start();
     const q = new Queue(commandQueue('gpu-x'), { connection: conn(), prefix: BULL_PREFIX });
     try {
-      const job = { id: 'job-http', workload: { url: `http://127.0.0.1:${port}/v1/chat/completions`, method: 'POST' as const, body: { model: 'm', messages: [] }, timeoutS: 10 } };
+      const job = { id: 'job-http', workload: { endpoint: 'llm', path: '/v1/chat/completions', method: 'POST' as const, body: { model: 'm', messages: [] }, timeoutS: 10 } };
       await q.add('desired', { commandId: 'g1', hostId: 'gpu-x', epoch: 1, issuedAt: Date.now(), devices: { x0: { kind: 'gpu', powerLimitW: 450, job }, x1: { kind: 'gpu', powerLimitW: 450, job } } });
       const done = await received('job-http done', (m): m is Extract<AgentMessage, { type: 'job' }> => m.type === 'job' && m.jobId === 'job-http');
       expect(done).toMatchObject({ state: 'done', hostId: 'gpu-x' });

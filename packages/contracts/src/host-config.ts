@@ -8,6 +8,10 @@ import { z } from 'zod';
 export const HostIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits and . _ - only');
 const id = HostIdSchema;
 
+/** An inference endpoint's base URL: http(s), no credentials, query or fragment. */
+const EndpointUrlSchema = z.url({ protocol: /^https?$/, error: 'expected an http(s):// base URL, e.g. http://127.0.0.1:8000' })
+  .refine((u) => { const x = new URL(u); return !x.username && !x.password && !x.search && !x.hash; }, 'a base URL without credentials, query or fragment');
+
 export const LuxosMinerConfigSchema = z.strictObject({
   id,
   driver: z.literal('luxos'),
@@ -51,6 +55,14 @@ export const HostConfigSchema = z.discriminatedUnion('kind', [
      * the emulated host with this file's `hostId` is the one driven.
      */
     emulatorUrl: z.url({ protocol: /^https?$/, error: 'expected an http:// URL of the site emulator, e.g. http://127.0.0.1:14027' }).optional(),
+    /**
+     * The inference servers jobs may call (the only URLs the agent fetches for a job), by
+     * name: base URLs such as a local vLLM (`http://127.0.0.1:8000`) or Ollama server. A job
+     * names one and a path under it.
+     */
+    endpoints: z.record(HostIdSchema, EndpointUrlSchema).default({}),
+    /** Largest inference response read, bytes (a larger one fails the job). @defaultValue 8 MiB */
+    maxResponseBytes: z.number().int().min(1024).max(1024 ** 3).default(8 * 1024 ** 2),
     gpus: z.array(GpuConfigSchema).min(1),
   }),
 ]).superRefine((c, ctx) => {
