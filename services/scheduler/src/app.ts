@@ -244,7 +244,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   /** Stop leading now (someone holds a higher epoch); the lease loop may take over again later, above it. */
   private async stepDown(aboveEpoch: number, why: string): Promise<void> {
-    if (!this.lease.isLeading()) return;
+    // Old news (an epoch we already lead above, e.g. a stale result of an earlier term) is no reason.
+    if (!this.lease.isLeading() || aboveEpoch <= this.lease.epoch) return;
     // Only leaders write the site's epoch (agents may only read it), and agents adopt no
     // epoch above it: a report of a higher one is forged (a compromised host pushing every
     // later leader's epoch up), so it is refused rather than obeyed.

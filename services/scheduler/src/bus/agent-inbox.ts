@@ -91,9 +91,11 @@ export class RedisAgentInbox implements AgentInbox {
           if (msg) {
             await onMessage(msg).catch((err: unknown) => this.log.warn({ stream: e.stream, id: e.id, err: (err as Error).message }, 'agent message failed'));
           }
-          if (!this.live(generation)) return;
+          // Handled: never again, even if this process lost the lead meanwhile (a message
+          // handled twice, e.g. a stale result, would step a later leader down for nothing).
           from.set(e.stream, e.id);
           await control.hset(KEYS.resultsCursor, streamHost(e.stream)!, e.id);
+          if (!this.live(generation)) return;
         }
       } catch (e) {
         if (!this.live(generation)) return;
