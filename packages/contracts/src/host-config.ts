@@ -61,6 +61,13 @@ export const HostConfigSchema = z.discriminatedUnion('kind', [
      * names one and a path under it.
      */
     endpoints: z.record(HostIdSchema, EndpointUrlSchema).default({}),
+    /**
+     * For `nvidia-smi` GPUs when the agent runs as its own user (as infra/ sets it up): the
+     * root helper that sets a power limit, run as `sudo -n HELPER INDEX WATTS`, e.g.
+     * /usr/local/lib/wattbroker/set-gpu-power-limit. Without it the agent calls
+     * `nvidia-smi -pl` itself, which needs root.
+     */
+    powerLimitHelper: z.string().regex(/^\/[A-Za-z0-9._\/-]+$/, 'an absolute path, e.g. /usr/local/lib/wattbroker/set-gpu-power-limit').optional(),
     /** Largest inference response read, bytes (a larger one fails the job). @defaultValue 8 MiB */
     maxResponseBytes: z.number().int().min(1024).max(1024 ** 3).default(8 * 1024 ** 2),
     gpus: z.array(GpuConfigSchema).min(1),
@@ -74,6 +81,9 @@ export const HostConfigSchema = z.discriminatedUnion('kind', [
     });
     if (first === 'emulated' && c.emulatorUrl === undefined) {
       ctx.addIssue({ code: 'custom', path: ['emulatorUrl'], message: 'required when the GPUs use driver "emulated"' });
+    }
+    if (first === 'emulated' && c.powerLimitHelper !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['powerLimitHelper'], message: 'only used with driver "nvidia-smi" (the GPUs use "emulated")' });
     }
     if (first !== 'emulated' && c.emulatorUrl !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['emulatorUrl'], message: `only used with driver "emulated" (the GPUs use "${first}")` });

@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     // The schema has checked that all GPUs use one driver and that `emulated` has its URL.
     const driver: GpuDriver = config.gpus[0]!.driver === 'emulated'
       ? new EmulatedGpuDriver({ url: config.emulatorUrl!, hostId: config.hostId })
-      : new NvidiaSmiDriver();
+      : new NvidiaSmiDriver('nvidia-smi', 5000, config.powerLimitHelper);
     devices = new GpuHost(config, driver, speed);
   }
   const agent = new Agent({ config, redisUrl, devices, logger });
