@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { redisTls } from '@wattbroker/bus';
 import { HostConfigSchema, InputError, parseInput } from '@wattbroker/contracts';
 import { EmulatedGpuDriver, NvidiaSmiDriver, type GpuDriver } from '@wattbroker/drivers';
 import { Agent } from './agent.js';
@@ -36,6 +37,11 @@ async function main(): Promise<void> {
   if (!values.config) fail(`--config is required\n${USAGE}`);
   const redisUrl = values.redis ?? process.env.WATTBROKER_REDIS_URL;
   if (!redisUrl) fail('no Redis: give --redis URL or set WATTBROKER_REDIS_URL');
+  try {
+    redisTls(redisUrl); // unreadable TLS files stop it here, named
+  } catch (e) {
+    fail((e as Error).message);
+  }
   const speed = Number(values.speed);
   if (!Number.isFinite(speed) || speed <= 0) fail(`--speed: expected a number > 0, got "${values.speed}"`);
   let config;
