@@ -116,4 +116,10 @@ describe('security: the agents\' bus (processes, private Redis with ACLs)', () =
     expect(Number(await scheduler.get(agentEpochKey('asic-1')))).toBeLessThanOrEqual(ready.epoch);
     expect((await api<{ epoch: number; role: string }>(site, '/readyz')).body).toMatchObject({ role: 'leader', epoch: ready.epoch });
   });
+
+  it('the rights are enough: no agent and no scheduler ever met NOPERM doing its own work', () => {
+    expect(site.agents.size).toBe(3);
+    for (const [hostId, agent] of site.agents) expect(agent.lines.filter((l) => /NOPERM|NOAUTH|WRONGPASS/.test(l)), hostId).toEqual([]);
+    expect(site.scheduler.lines.filter((l) => /NOPERM|NOAUTH|WRONGPASS/.test(l))).toEqual([]);
+  });
 });

@@ -44,7 +44,8 @@ describe('security: Redis over TLS with client certificates (private redis-serve
     const events = openRedis(redis.url, { tls: redisTls(redis.url, env)! });
     const queue = new Queue(commandQueue('asic-1'), { connection: scheduler, prefix: BULL_PREFIX });
     const queueEvents = new QueueEvents(commandQueue('asic-1'), { connection: events, prefix: BULL_PREFIX });
-    const worker = new Worker(commandQueue('asic-1'), async (job) => ({ echoed: job.data as unknown }), { connection: openRedis(agentUrl, { tls }), prefix: BULL_PREFIX });
+    const workerConnection = openRedis(agentUrl, { tls });
+    const worker = new Worker(commandQueue('asic-1'), async (job) => ({ echoed: job.data as unknown }), { connection: workerConnection, prefix: BULL_PREFIX });
     try {
       await queueEvents.waitUntilReady();
       const job = await queue.add('desired', { n: 1 });
@@ -55,7 +56,7 @@ describe('security: Redis over TLS with client certificates (private redis-serve
       await worker.close();
       await queueEvents.close();
       await queue.close();
-      for (const c of [scheduler, agent, events]) c.disconnect();
+      for (const c of [scheduler, agent, events, workerConnection]) c.disconnect();
     }
   });
 
