@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ACL_USAGE, aclCommand } from './acl-command.js';
+import { ACL_USAGE } from './acl-usage.js';
 import { CliError, EXIT } from './cli-error.js';
 import { FLEET_USAGE, fleetCommand } from './fleet-command.js';
 import { METER_USAGE, meterCommand } from './meter-command.js';
@@ -26,7 +26,10 @@ ${METER_USAGE}
 ${ACL_USAGE}`;
 
 type Command = (argv: string[], write: (s: string) => void) => Promise<number>;
-const commands: Record<string, Command> = { plan: planCommand, fleet: fleetCommand, miner: minerCommand, meter: meterCommand, acl: aclCommand };
+const commands: Record<string, Command> = { plan: planCommand, fleet: fleetCommand, miner: minerCommand, meter: meterCommand,
+  // Loaded on use: it brings the Redis client, which the other commands do not need.
+  acl: async (argv, write) => (await import('./acl-command.js')).aclCommand(argv, write),
+};
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
