@@ -159,6 +159,33 @@ describe('agent', () => {
     }
   });
 
+  it('believes no epoch above the site\'s (leader-written) epoch: such a command fails, changes nothing and is not adopted', async () => {
+    const config = asicConfig();
+    await r.set(agentEpochKey('rack-1'), '6');
+    const agent = new Agent({ config, redisUrl: agentUrl(config.hostId), devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger });
+    await agent.start();
+    const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
+    const events = new QueueEvents(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
+    try {
+      await events.waitUntilReady();
+      const before = site.miners[2]!.truth().profile;
+      const forged = await q.add('desired', { commandId: 'jump', hostId: 'rack-1', epoch: 2 ** 52, issuedAt: Date.now(), devices: { m2: { kind: 'asic', profile: 'sleep' } } });
+      await expect(forged.waitUntilFinished(events, 10_000)).rejects.toThrow(/invalid command: epoch: 4503599627370496 is above the site's epoch 100/);
+      const fallback = await q.add('fallback', { hostId: 'rack-1', epoch: 101, issuedAt: Date.now(), afterMs: 1000, devices: { m2: { kind: 'asic', profile: 'sleep' } } });
+      await expect(fallback.waitUntilFinished(events, 10_000)).rejects.toThrow(/invalid fallback command: epoch: 101 is above the site's epoch 100/);
+      expect(site.miners[2]!.truth().profile).toBe(before);
+      expect(await r.get(agentEpochKey('rack-1'))).toBe('6');
+      // The site's own epoch (a new leader's) is obeyed and adopted.
+      await q.add('desired', { commandId: 'leader', hostId: 'rack-1', epoch: 100, issuedAt: Date.now(), devices: { m0: { kind: 'asic', profile: 'default' } } });
+      expect((await resultFor('leader')).stale).toBe(false);
+      expect(await r.get(agentEpochKey('rack-1'))).toBe('100');
+    } finally {
+      await events.close();
+      await q.close();
+      await agent.stop();
+    }
+  });
+
   it('rejects a malformed command naming the field, and changes nothing', async () => {
     const config = asicConfig();
     await r.set(agentEpochKey('rack-1'), '6');
