@@ -158,7 +158,7 @@ export const JobMessageSchema = z.strictObject({
   sentAt: z.number().int(),
 });
 
-/** Everything an agent sends on the results queue. */
+/** Everything an agent sends on its results stream (`{wb}:results:<hostId>`). */
 export const AgentMessageSchema = z.discriminatedUnion('type', [RegisterMessageSchema, ResultMessageSchema, JobMessageSchema]);
 
 export const DeviceReadingSchema = z.strictObject({
