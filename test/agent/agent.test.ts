@@ -1,12 +1,15 @@
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Agent, AsicHost, GpuHost, type AgentEvents } from '@wattbroker/agent';
-import { openRedis, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
-import { AgentMessageSchema, BULL_PREFIX, RESULTS_QUEUE, agentArmedKey, agentEpochKey, agentFallbackKey, commandQueue, TELEMETRY_STREAM, TelemetryBatchSchema, type AgentMessage, type HostConfig, type TelemetryBatch } from '@wattbroker/contracts';
+import { SCHEDULER_USER, aclFile, agentUser, newCredentials, openRedis, startEmbeddedRedis, withCredentials, type EmbeddedRedis, type SiteCredentials } from '@wattbroker/bus';
+import { AgentMessageSchema, BULL_PREFIX, KEYS, agentArmedKey, agentEpochKey, agentFallbackKey, commandQueue, resultsStream, telemetryStream, TelemetryBatchSchema, type AgentMessage, type HostConfig, type TelemetryBatch } from '@wattbroker/contracts';
 import { EmulatedGpuDriver } from '@wattbroker/drivers';
 import type { SimSite } from '@wattbroker/miner-sim';
 import { nextEvent, waitFor } from '@wattbroker/testkit';
@@ -31,9 +34,12 @@ describe('agent', () => {
   let redis: EmbeddedRedis;
   let site: SimSite;
   let sim: SimWithHttp;
-  let results: Worker;
+  let credentials: SiteCredentials;
+  let aclDir = '';
+  let reading = true;
+  let reader: Promise<void> | undefined;
   let r: Redis;
-  /** What the agents sent on the results queue since the test began, and each as it arrives. */
+  /** What the agents sent on their results streams since the test began, and each as it arrives. */
   const messages: AgentMessage[] = [];
   const inbox = new EventEmitter<{ message: [AgentMessage] }>();
   const logger = pino({ level: 'silent' });
@@ -45,25 +51,46 @@ describe('agent', () => {
   };
   const hosts = ['rack-1', 'gpu-x'];
 
+  /** Where agent `hostId` logs in: as its own ACL user, as in production. */
+  const agentUrl = (hostId: string) => withCredentials(`redis://127.0.0.1:${redis.port}`, agentUser(hostId), credentials.agents.get(hostId)!);
+
   beforeAll(async () => {
-    redis = await startEmbeddedRedis({ appendOnly: false });
+    credentials = newCredentials(hosts);
+    aclDir = mkdtempSync(join(tmpdir(), 'wattbroker-agent-test-'));
+    const dir = aclDir;
+    writeFileSync(join(dir, 'users.acl'), aclFile(credentials));
+    redis = await startEmbeddedRedis({ appendOnly: false, acl: { file: join(dir, 'users.acl'), user: SCHEDULER_USER, password: credentials.scheduler } });
     r = conn();
-    results = new Worker(RESULTS_QUEUE, async (job) => {
-      const m = AgentMessageSchema.parse(job.data);
-      messages.push(m);
-      inbox.emit('message', m);
-    }, { connection: conn(), prefix: BULL_PREFIX });
+    const blocking = conn();
+    const from = new Map(hosts.map((h) => [resultsStream(h), '$']));
+    reader = (async () => {
+      while (reading) {
+        const res = (await blocking.xread('BLOCK', 100, 'STREAMS', ...from.keys(), ...from.values()).catch(() => null)) as Array<[string, Array<[string, string[]]>]> | null;
+        for (const [stream, entries] of res ?? []) {
+          for (const [id, f] of entries) {
+            from.set(stream, id);
+            const m = AgentMessageSchema.parse(JSON.parse(f[1]!));
+            messages.push(m);
+            inbox.emit('message', m);
+          }
+        }
+      }
+    })();
   }, 30_000);
   afterAll(async () => {
-    await results?.close();
+    reading = false;
+    await reader;
     for (const c of connections) c.disconnect();
     await redis?.stop();
+    rmSync(aclDir, { recursive: true, force: true });
   });
   beforeEach(async () => {
     sim = await startSimWithHttp({ miners: 3, models: ['s19kpro'], speed: 50, seed: 8, gpuHosts: [{ id: 'gpu-x', gpus: 2, model: 'h100', overheadW: 400 }] });
     site = sim.site;
     messages.length = 0;
     await r.del(...hosts.flatMap((h) => [agentEpochKey(h), agentArmedKey(h), agentFallbackKey(h)]));
+    // The site's epoch, as a leader would have set it: commands are believed up to it.
+    await r.set(KEYS.epoch, '100');
     for (const h of hosts) {
       const q = new Queue(commandQueue(h), { connection: conn(), prefix: BULL_PREFIX });
       await q.obliterate({ force: true });
@@ -88,7 +115,7 @@ describe('agent', () => {
   };
   /** rack-1's telemetry batch with sequence number `seq`, from the telemetry stream. */
   const batch = async (seq: number): Promise<TelemetryBatch> => {
-    const entries = (await r.xrevrange(TELEMETRY_STREAM, '+', '-', 'COUNT', 50)) as Array<[string, string[]]>;
+    const entries = (await r.xrevrange(telemetryStream('rack-1'), '+', '-', 'COUNT', 50)) as Array<[string, string[]]>;
     const batches = entries.map(([, f]) => TelemetryBatchSchema.parse(JSON.parse(f[1]!)));
     const b = batches.find((x) => x.hostId === 'rack-1' && x.seq === seq);
     if (!b) throw new Error(`no telemetry batch ${seq} of rack-1 on the stream`);
@@ -106,7 +133,7 @@ describe('agent', () => {
 
   it('registers its miners with their profile tables, applies desired state, and ignores a stale epoch', async () => {
     const config = asicConfig();
-    const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger, telemetryIntervalMs: 200 });
+    const agent = new Agent({ config, redisUrl: agentUrl(config.hostId), devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger, telemetryIntervalMs: 200 });
     await agent.start();
     const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
     try {
@@ -132,10 +159,37 @@ describe('agent', () => {
     }
   });
 
+  it('believes no epoch above the site\'s (leader-written) epoch: such a command fails, changes nothing and is not adopted', async () => {
+    const config = asicConfig();
+    await r.set(agentEpochKey('rack-1'), '6');
+    const agent = new Agent({ config, redisUrl: agentUrl(config.hostId), devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger });
+    await agent.start();
+    const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
+    const events = new QueueEvents(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
+    try {
+      await events.waitUntilReady();
+      const before = site.miners[2]!.truth().profile;
+      const forged = await q.add('desired', { commandId: 'jump', hostId: 'rack-1', epoch: 2 ** 52, issuedAt: Date.now(), devices: { m2: { kind: 'asic', profile: 'sleep' } } });
+      await expect(forged.waitUntilFinished(events, 10_000)).rejects.toThrow(/invalid command: epoch: 4503599627370496 is above the site's epoch 100/);
+      const fallback = await q.add('fallback', { hostId: 'rack-1', epoch: 101, issuedAt: Date.now(), afterMs: 1000, devices: { m2: { kind: 'asic', profile: 'sleep' } } });
+      await expect(fallback.waitUntilFinished(events, 10_000)).rejects.toThrow(/invalid fallback command: epoch: 101 is above the site's epoch 100/);
+      expect(site.miners[2]!.truth().profile).toBe(before);
+      expect(await r.get(agentEpochKey('rack-1'))).toBe('6');
+      // The site's own epoch (a new leader's) is obeyed and adopted.
+      await q.add('desired', { commandId: 'leader', hostId: 'rack-1', epoch: 100, issuedAt: Date.now(), devices: { m0: { kind: 'asic', profile: 'default' } } });
+      expect((await resultFor('leader')).stale).toBe(false);
+      expect(await r.get(agentEpochKey('rack-1'))).toBe('100');
+    } finally {
+      await events.close();
+      await q.close();
+      await agent.stop();
+    }
+  });
+
   it('rejects a malformed command naming the field, and changes nothing', async () => {
     const config = asicConfig();
     await r.set(agentEpochKey('rack-1'), '6');
-    const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger });
+    const agent = new Agent({ config, redisUrl: agentUrl(config.hostId), devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger });
     await agent.start();
     const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
     const events = new QueueEvents(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
@@ -155,7 +209,7 @@ describe('agent', () => {
 
   it('executes a pre-armed grid shed at its start on its own, lowering only', async () => {
     const config = asicConfig();
-    const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger });
+    const agent = new Agent({ config, redisUrl: agentUrl(config.hostId), devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger });
     await agent.start();
     const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
     try {
@@ -187,7 +241,7 @@ describe('agent', () => {
 
   it('keeps a shed armed for an event further ahead than setTimeout can wait (24.8 days), instead of firing it at once', async () => {
     const config = asicConfig();
-    const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger });
+    const agent = new Agent({ config, redisUrl: agentUrl(config.hostId), devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger });
     await agent.start();
     const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
     const sheds: string[] = [];
@@ -219,7 +273,7 @@ describe('agent', () => {
 
   it('applies its fallback on its own when no leader is heard for afterMs (lowering only), and leaves it when a leader speaks', async () => {
     const config = asicConfig();
-    const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger, telemetryIntervalMs: 200 });
+    const agent = new Agent({ config, redisUrl: agentUrl(config.hostId), devices: new AsicHost(config as Extract<HostConfig, { kind: 'asic' }>), logger, telemetryIntervalMs: 200 });
     await agent.start();
     const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
     try {
@@ -260,7 +314,7 @@ describe('agent', () => {
     // to m0 takes a second or more, with its write to m1 still waiting behind it.
     const config = { ...asicConfig(), concurrency: 1 } as Extract<HostConfig, { kind: 'asic' }>;
     await site.setFaults(0, { slowMs: 300 });
-    const agent = new Agent({ config, redisUrl: redis.url, devices: new AsicHost(config), logger, telemetryIntervalMs: 60_000 });
+    const agent = new Agent({ config, redisUrl: agentUrl(config.hostId), devices: new AsicHost(config), logger, telemetryIntervalMs: 60_000 });
     await agent.start();
     const q = new Queue(commandQueue('rack-1'), { connection: conn(), prefix: BULL_PREFIX });
     try {
@@ -302,13 +356,14 @@ describe('agent', () => {
     const port = (server.address() as { port: number }).port;
     const config: HostConfig = {
       hostId: 'gpu-x', kind: 'gpu', hostOverheadW: 400, emulatorUrl: sim.url,
+      endpoints: { llm: `http://127.0.0.1:${port}/` }, maxResponseBytes: 65_536,
       gpus: [{ id: 'x0', driver: 'emulated', index: 0, model: 'h100' }, { id: 'x1', driver: 'emulated', index: 1, model: 'h100' }],
     };
-    const agent = new Agent({ config, redisUrl: redis.url, devices: new GpuHost(config as Extract<HostConfig, { kind: 'gpu' }>, driver), logger });
+    const agent = new Agent({ config, redisUrl: agentUrl(config.hostId), devices: new GpuHost(config as Extract<HostConfig, { kind: 'gpu' }>, driver), logger });
     await agent.start();
     const q = new Queue(commandQueue('gpu-x'), { connection: conn(), prefix: BULL_PREFIX });
     try {
-      const job = { id: 'job-http', workload: { url: `http://127.0.0.1:${port}/v1/chat/completions`, method: 'POST' as const, body: { model: 'm', messages: [] }, timeoutS: 10 } };
+      const job = { id: 'job-http', workload: { endpoint: 'llm', path: '/v1/chat/completions', method: 'POST' as const, body: { model: 'm', messages: [] }, timeoutS: 10 } };
       await q.add('desired', { commandId: 'g1', hostId: 'gpu-x', epoch: 1, issuedAt: Date.now(), devices: { x0: { kind: 'gpu', powerLimitW: 450, job }, x1: { kind: 'gpu', powerLimitW: 450, job } } });
       const done = await received('job-http done', (m): m is Extract<AgentMessage, { type: 'job' }> => m.type === 'job' && m.jobId === 'job-http');
       expect(done).toMatchObject({ state: 'done', hostId: 'gpu-x' });

@@ -31,7 +31,7 @@ describe('faults: Redis restarted under a running site (processes, AOF)', () => 
         const r = await fetch(`${site.api}/readyz`);
         return r.status === 503 && ((await r.json()) as { redis: boolean }).redis === false;
       }, { timeoutMs: 15_000, intervalMs: 100 });
-      site.redis = await startEmbeddedRedis({ dir, port });
+      site.redis = await startEmbeddedRedis({ dir, port, acl: site.redisAcl });
       await waitFor('the scheduler leads again', async () => (await fetch(`${site.api}/readyz`)).status === 200, { timeoutMs: 30_000, intervalMs: 100 });
       console.log(`redis restart: the scheduler leads again ${Date.now() - stoppedAt} ms after Redis stopped`);
       expect((await api<{ contract: { capKw: number } }>(site, '/v1/site')).body.contract.capKw).toBe(contract.capKw);

@@ -140,7 +140,7 @@ describe('faults: one running site under event, agent, miner and Redis faults (p
         await new Promise((r) => setTimeout(r, 50));
       }
     })();
-    const r = openRedis(site.redis.url);
+    const r = openRedis(site.adminRedisUrl);
     try {
       await r.flushall();
     } finally {

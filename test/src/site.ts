@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
+import { SCHEDULER_USER, aclFile, agentUser, newCredentials, startEmbeddedRedis, withCredentials, type EmbeddedRedis, type SiteCredentials } from '@wattbroker/bus';
 import { generateFleet } from '@wattbroker/core';
 import { freePort, freePortRange, spawnTs, waitFor, type Child } from '@wattbroker/testkit';
 
@@ -9,7 +10,16 @@ export const OPERATOR = 'operator-test-token';
 export const TENANT = 'tenant-test-token';
 
 export interface TestSite {
+  /** The site's Redis, with ACLs on: its `url` logs in as the scheduler. */
   redis: EmbeddedRedis;
+  /** The Redis passwords of the scheduler and of each host's agent (`agentRedisUrl` builds an agent's URL). */
+  credentials: SiteCredentials;
+  /** The ACL the site's Redis starts with (to start it again, e.g. after a crash). */
+  redisAcl: { file: string; user: string; password: string };
+  /** The Redis URL an agent logs in with (its own ACL user), on the site's Redis or on `via` (e.g. a proxy). */
+  agentRedisUrl(hostId: string, via?: string): string;
+  /** A Redis administrator's URL (all commands, all keys), for the tests' faults such as FLUSHALL. */
+  adminRedisUrl: string;
   api: string;
   capKw: number;
   marginKw: number;
@@ -24,7 +34,7 @@ export interface TestSite {
   startScheduler(): Promise<void>;
   /** A second scheduler on the same Redis and site, on a port of its own: a standby while the first leads. */
   startStandby(): Promise<{ child: Child; api: string }>;
-  /** Start the agent of `hostId`, on the site's Redis or on `redisUrl` (e.g. through a proxy). */
+  /** Start the agent of `hostId`, on the site's Redis or on `redisUrl` (e.g. through a proxy; the agent's credentials are put in it). */
   startAgent(hostId: string, redisUrl?: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -49,12 +59,23 @@ export interface TestSiteOptions {
  */
 export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
   const dir = mkdtempSync(join(tmpdir(), 'wattbroker-e2e-'));
-  const redis = await startEmbeddedRedis({ dir: join(dir, 'redis') });
+  const gpuHostIds = Array.from({ length: o.gpuHosts }, (_, h) => `gpu-${h + 1}`);
+  const asicHostIds = Array.from({ length: o.asicHosts }, (_, h) => `asic-${h + 1}`);
+  // ACLs on, as in production: each agent logs in as its own user.
+  const credentials = newCredentials([...asicHostIds, ...gpuHostIds]);
+  const acl = join(dir, 'users.acl');
+  // Plus a Redis administrator, as a site's operators have one: the tests' own hand for faults
+  // such as FLUSHALL (no service uses it).
+  const adminPassword = randomBytes(24).toString('hex');
+  writeFileSync(acl, aclFile(credentials) + `user admin on >${adminPassword} ~* &* +@all\n`, { mode: 0o600 });
+  const redisAcl = { file: acl, user: SCHEDULER_USER, password: credentials.scheduler };
+  const redis = await startEmbeddedRedis({ dir: join(dir, 'redis'), acl: redisAcl });
+  const adminRedisUrl = withCredentials(`redis://127.0.0.1:${redis.port}`, 'admin', adminPassword);
+  const agentRedisUrl = (hostId: string, via = `redis://127.0.0.1:${redis.port}`) => withCredentials(via, agentUser(hostId), credentials.agents.get(hostId)!);
   const fleet = generateFleet({ miners: o.miners, seed: o.seed ?? 1 });
   let base = 0;
   let sim: Child | undefined;
   let meter = '';
-  const gpuHostIds = Array.from({ length: o.gpuHosts }, (_, h) => `gpu-${h + 1}`);
   for (let attempt = 0; !sim; attempt++) {
     base = await freePortRange(o.miners + 1);
     const s = spawnTs('services/miner-sim/src/main.ts', [
@@ -92,7 +113,7 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
   const env = { WATTBROKER_REDIS_URL: redis.url, WATTBROKER_API_TOKENS: `operator:${OPERATOR},tenant:${TENANT}`, LOG_LEVEL: 'warn' };
   const standbys: Child[] = [];
   const site: TestSite = {
-    redis, api: `http://127.0.0.1:${port}`, capKw, marginKw, sim: sim!, truth: `http://127.0.0.1:${base}/truth`, meter,
+    redis, credentials, redisAcl, agentRedisUrl, adminRedisUrl, api: `http://127.0.0.1:${port}`, capKw, marginKw, sim: sim!, truth: `http://127.0.0.1:${base}/truth`, meter,
     scheduler: undefined as unknown as Child, agents: new Map(), dir,
     async startScheduler() {
       site.scheduler = spawnTs('services/scheduler/src/main.ts', [
@@ -112,7 +133,7 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
       return { child, api: `http://127.0.0.1:${standbyPort}` };
     },
     async startAgent(hostId, redisUrl) {
-      const a = spawnTs('services/agent/src/main.ts', ['--config', files.get(hostId)!, '--speed', String(o.speed), ...(o.agentArgs ?? [])], { ...env, ...(redisUrl ? { WATTBROKER_REDIS_URL: redisUrl } : {}) });
+      const a = spawnTs('services/agent/src/main.ts', ['--config', files.get(hostId)!, '--speed', String(o.speed), ...(o.agentArgs ?? [])], { ...env, WATTBROKER_REDIS_URL: agentRedisUrl(hostId, redisUrl) });
       site.agents.set(hostId, a);
     },
     async stop() {

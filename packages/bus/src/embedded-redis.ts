@@ -1,8 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
+import { withCredentials } from './acl.js';
 import { openRedis } from './redis.js';
 
 export interface EmbeddedRedis {
@@ -20,6 +22,16 @@ export interface EmbeddedRedisOptions {
   readonly dir?: string;
   /** A fixed loopback port (e.g. to restart a server where its clients expect it); a free one by default. */
   readonly port?: number;
+  /**
+   * Users and rules (a file from `aclFile()`): the server starts with ACLs on, the default
+   * user off, and `url` logs in as `user` (the scheduler, for tests and the demo).
+   */
+  readonly acl?: { readonly file: string; readonly user: string; readonly password: string };
+  /**
+   * TLS only (no plain port): the server's certificate and key, the CA that signed them and
+   * the clients' certificates (PEM files); clients must present one. `url` is `rediss://`.
+   */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca: string };
 }
 
 /**
@@ -47,9 +59,12 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions = {}): Promi
   for (let attempt = 0; ; attempt++) {
     const port = opts.port ?? await freeLoopbackPort();
     const args = [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+      ...(opts.tls
+        ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', opts.tls.cert, '--tls-key-file', opts.tls.key, '--tls-ca-cert-file', opts.tls.ca, '--tls-auth-clients', 'yes']
+        : ['--port', String(port)]), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
       '--appendonly', opts.appendOnly === false ? 'no' : 'yes', '--appendfsync', 'everysec',
       '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes', '--daemonize', 'no', '--loglevel', 'warning',
+      ...(opts.acl ? ['--aclfile', opts.acl.file] : []),
     ];
     // A small shell watchdog owns the server: it stops it on SIGTERM, and also when this
     // process dies without cleaning up (a test killed on timeout), so no private server is
@@ -61,8 +76,10 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions = {}): Promi
     child.stderr!.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    const url = `redis://127.0.0.1:${port}`;
-    const ready = await waitReady(url, child);
+    const plain = `${opts.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`;
+    const url = opts.acl ? withCredentials(plain, opts.acl.user, opts.acl.password) : plain;
+    const tls = opts.tls ? { ca: readFileSync(opts.tls.ca), cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) } : undefined;
+    const ready = await waitReady(url, child, tls);
     if (!ready) {
       child.kill('SIGKILL');
       if (attempt < 5 && opts.port === undefined) continue;
@@ -80,10 +97,10 @@ export async function startEmbeddedRedis(opts: EmbeddedRedisOptions = {}): Promi
   }
 }
 
-async function waitReady(url: string, child: ReturnType<typeof spawn>): Promise<boolean> {
+async function waitReady(url: string, child: ReturnType<typeof spawn>, tls: ConnectionOptions | undefined): Promise<boolean> {
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline && child.exitCode === null) {
-    const r = openRedis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const r = openRedis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(tls ? { tls } : {}) });
     r.on('error', () => undefined);
     try {
       await r.connect();

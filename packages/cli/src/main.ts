@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { BACKTEST_USAGE, backtestCommand } from './backtest-command.js';
+import { ACL_USAGE } from './acl-usage.js';
 import { CliError, EXIT } from './cli-error.js';
 import { FLEET_USAGE, fleetCommand } from './fleet-command.js';
 import { METER_USAGE, meterCommand } from './meter-command.js';
@@ -16,6 +17,7 @@ commands:
   meter    read the site's power from a Modbus TCP meter at the point of connection
   backtest replay a trace against the control core and two baselines; KPIs and an HTML report
   trace    generate a backtest trace (bursty inference day, 4CP afternoon, price spike)
+  acl      generate Redis users and passwords: the scheduler and one per agent
 
 ${PLAN_USAGE}
 
@@ -27,11 +29,15 @@ ${METER_USAGE}
 
 ${BACKTEST_USAGE}
 
-${TRACE_USAGE}`;
+${TRACE_USAGE}
+
+${ACL_USAGE}`;
 
 type Command = (argv: string[], write: (s: string) => void) => Promise<number>;
 const commands: Record<string, Command> = {
   plan: planCommand, fleet: fleetCommand, miner: minerCommand, meter: meterCommand, backtest: backtestCommand, trace: traceCommand,
+  // Loaded on use: it brings the Redis client, which the other commands do not need.
+  acl: async (argv, write) => (await import('./acl-command.js')).aclCommand(argv, write),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -9,6 +9,17 @@ import { z } from 'zod';
 export const IdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits and . _ - only');
 const id = IdSchema;
 
+/**
+ * A path (and query) under an inference endpoint: starts with one `/`, no `.`/`..` segments,
+ * no `//`, no backslash, no encoded dot, slash or backslash, no fragment. What it cannot
+ * express is leaving the endpoint's origin or base path.
+ */
+export const WorkloadPathSchema = z.string().max(2048)
+  .regex(/^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*$/, 'a path under the endpoint, e.g. /v1/chat/completions (starts with /, URL path characters only)')
+  .refine((p) => !p.split('?')[0]!.split('/').slice(1).some((seg) => seg === '.' || seg === '..'), 'no . or .. segments')
+  .refine((p) => !p.split('?')[0]!.includes('//'), 'no empty segments (//)')
+  .refine((p) => !/%(2e|2f|5c)/i.test(p), 'no percent-encoded . / or \\');
+
 export const MinerDesiredSchema = z.strictObject({
   kind: z.literal('asic'),
   /** A profile name, or "sleep". */
@@ -19,9 +30,14 @@ export const GpuJobSpecSchema = z.strictObject({
   id,
   /** Simulated run time (scaled by the agent's speed). */
   durationS: z.number().positive().max(86_400).optional(),
-  /** An HTTP call to an inference server on the host; the job ends when it answers. */
+  /**
+   * An HTTP call to one of the inference servers declared in the GPU host's file (its
+   * `endpoints`): the job names the endpoint and a path under it, never a URL, so it can
+   * reach nothing else (see services/agent/src/workload.ts). The job ends when it answers.
+   */
   workload: z.strictObject({
-    url: z.url(),
+    endpoint: id,
+    path: WorkloadPathSchema,
     method: z.enum(['POST', 'GET']).default('POST'),
     body: z.unknown().optional(),
     timeoutS: z.number().positive().max(3600).default(300),
@@ -142,7 +158,7 @@ export const JobMessageSchema = z.strictObject({
   sentAt: z.number().int(),
 });
 
-/** Everything an agent sends on the results queue. */
+/** Everything an agent sends on its results stream (`{wb}:results:<hostId>`). */
 export const AgentMessageSchema = z.discriminatedUnion('type', [RegisterMessageSchema, ResultMessageSchema, JobMessageSchema]);
 
 export const DeviceReadingSchema = z.strictObject({

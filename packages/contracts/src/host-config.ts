@@ -4,7 +4,13 @@ import { z } from 'zod';
  * An agent's host file: who it is and which devices it drives. Validated at start; a bad
  * file stops the agent with the field named.
  */
-const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits and . _ - only');
+/** A host or device id: also part of Redis key names and ACL key patterns, so no glob characters. */
+export const HostIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits and . _ - only');
+const id = HostIdSchema;
+
+/** An inference endpoint's base URL: http(s), no credentials, query or fragment. */
+const EndpointUrlSchema = z.url({ protocol: /^https?$/, error: 'expected an http(s):// base URL, e.g. http://127.0.0.1:8000' })
+  .refine((u) => { const x = new URL(u); return !x.username && !x.password && !x.search && !x.hash; }, 'a base URL without credentials, query or fragment');
 
 export const LuxosMinerConfigSchema = z.strictObject({
   id,
@@ -49,6 +55,21 @@ export const HostConfigSchema = z.discriminatedUnion('kind', [
      * the emulated host with this file's `hostId` is the one driven.
      */
     emulatorUrl: z.url({ protocol: /^https?$/, error: 'expected an http:// URL of the site emulator, e.g. http://127.0.0.1:14027' }).optional(),
+    /**
+     * The inference servers jobs may call (the only URLs the agent fetches for a job), by
+     * name: base URLs such as a local vLLM (`http://127.0.0.1:8000`) or Ollama server. A job
+     * names one and a path under it.
+     */
+    endpoints: z.record(HostIdSchema, EndpointUrlSchema).default({}),
+    /**
+     * For `nvidia-smi` GPUs when the agent runs as its own user (as infra/ sets it up): the
+     * root helper that sets a power limit, run as `sudo -n HELPER INDEX WATTS`, e.g.
+     * /usr/local/lib/wattbroker/set-gpu-power-limit. Without it the agent calls
+     * `nvidia-smi -pl` itself, which needs root.
+     */
+    powerLimitHelper: z.string().regex(/^\/[A-Za-z0-9._\/-]+$/, 'an absolute path, e.g. /usr/local/lib/wattbroker/set-gpu-power-limit').optional(),
+    /** Largest inference response read, bytes (a larger one fails the job). @defaultValue 8 MiB */
+    maxResponseBytes: z.number().int().min(1024).max(1024 ** 3).default(8 * 1024 ** 2),
     gpus: z.array(GpuConfigSchema).min(1),
   }),
 ]).superRefine((c, ctx) => {
@@ -60,6 +81,9 @@ export const HostConfigSchema = z.discriminatedUnion('kind', [
     });
     if (first === 'emulated' && c.emulatorUrl === undefined) {
       ctx.addIssue({ code: 'custom', path: ['emulatorUrl'], message: 'required when the GPUs use driver "emulated"' });
+    }
+    if (first === 'emulated' && c.powerLimitHelper !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['powerLimitHelper'], message: 'only used with driver "nvidia-smi" (the GPUs use "emulated")' });
     }
     if (first !== 'emulated' && c.emulatorUrl !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['emulatorUrl'], message: `only used with driver "emulated" (the GPUs use "${first}")` });

@@ -9,13 +9,26 @@ export const BULL_PREFIX = '{wb}';
 export const COMMAND_QUEUE_PREFIX = 'agent-';
 /** One command queue per host: desired states and armed grid sheds for that host's agent. */
 export const commandQueue = (hostId: string) => `${COMMAND_QUEUE_PREFIX}${hostId}`;
-/** Registrations, command results and job ends from every agent, consumed by the leader. */
-export const RESULTS_QUEUE = 'results';
 /** Recurring grid windows (BullMQ job schedulers). */
 export const GRID_SCHEDULE_QUEUE = 'grid-schedules';
 
-/** Redis stream of telemetry batches from every agent. */
-export const TELEMETRY_STREAM = '{wb}:telemetry';
+/**
+ * Each agent writes only keys named for its own host (its Redis ACL user may touch nothing
+ * else), so the key a message arrives on names its sender: the scheduler refuses a message
+ * whose body claims another host.
+ *
+ * Telemetry batches of one host (a Redis stream, read from the newest on).
+ */
+export const TELEMETRY_STREAM_PREFIX = '{wb}:telemetry:';
+export const telemetryStream = (hostId: string) => `${TELEMETRY_STREAM_PREFIX}${hostId}`;
+/** Registrations, command results and job ends of one host (a Redis stream, read from the leader's cursor). */
+export const RESULTS_STREAM_PREFIX = '{wb}:results:';
+export const resultsStream = (hostId: string) => `${RESULTS_STREAM_PREFIX}${hostId}`;
+/** The host a per-host stream key belongs to, or undefined for any other key. */
+export function streamHost(key: string): string | undefined {
+  for (const p of [TELEMETRY_STREAM_PREFIX, RESULTS_STREAM_PREFIX]) if (key.startsWith(p) && key.length > p.length) return key.slice(p.length);
+  return undefined;
+}
 /** Redis stream of site samples (the ledger, once a second) for reports, tests and demos. */
 export const SITE_SAMPLES_STREAM = '{wb}:site-samples';
 
@@ -39,6 +52,8 @@ export const KEYS = {
   hashprice: '{wb}:prices:hash',
   priorities: '{wb}:priorities',
   overrides: '{wb}:devices:overrides',
+  /** How far the leader has handled each host's results stream (hash by host id: stream id). */
+  resultsCursor: '{wb}:results-cursor',
   /** OpenADR event intervals already reported to the VTN (set). */
   openadrReported: '{wb}:openadr:reported',
 } as const;

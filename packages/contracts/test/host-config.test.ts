@@ -19,6 +19,20 @@ function issues(value: unknown) {
 }
 
 describe('GPU host file', () => {
+  it('declares inference endpoints (base URLs, no credentials, query or fragment) and the power-limit helper for real cards', () => {
+    const c = parseInput(HostConfigSchema, gpuHost({ endpoints: { vllm: 'http://127.0.0.1:8000', ollama: 'http://127.0.0.1:11434/api' } }), 'gpu-1.json');
+    expect(c).toMatchObject({ endpoints: { vllm: 'http://127.0.0.1:8000', ollama: 'http://127.0.0.1:11434/api' }, maxResponseBytes: 8 * 1024 ** 2 });
+    expect(parseInput(HostConfigSchema, gpuHost({}), 'gpu-1.json')).toMatchObject({ endpoints: {} });
+    expect(issues(gpuHost({ endpoints: { x: 'file:///etc/passwd' } })).map((i) => i.field)).toEqual(['endpoints.x']);
+    expect(issues(gpuHost({ endpoints: { x: 'http://u:p@127.0.0.1:8000' } }))).toEqual([{ field: 'endpoints.x', message: 'a base URL without credentials, query or fragment' }]);
+    expect(issues(gpuHost({ endpoints: { 'a b': 'http://127.0.0.1:8000' } })).map((i) => i.field)).toEqual(['endpoints.a b']);
+    const real = [{ id: 'g0', driver: 'nvidia-smi', index: 0 }];
+    expect(parseInput(HostConfigSchema, gpuHost({ emulatorUrl: undefined, powerLimitHelper: '/usr/local/lib/wattbroker/set-gpu-power-limit' }, real), 'gpu-1.json'))
+      .toMatchObject({ powerLimitHelper: '/usr/local/lib/wattbroker/set-gpu-power-limit' });
+    expect(issues(gpuHost({ emulatorUrl: undefined, powerLimitHelper: 'set-limit; rm -rf /' }, real)).map((i) => i.field)).toEqual(['powerLimitHelper']);
+    expect(issues(gpuHost({ powerLimitHelper: '/usr/local/lib/wattbroker/set-gpu-power-limit' }))).toEqual([{ field: 'powerLimitHelper', message: 'only used with driver "nvidia-smi" (the GPUs use "emulated")' }]);
+  });
+
   it('accepts emulated GPUs with the emulator URL', () => {
     const c = parseInput(HostConfigSchema, gpuHost(), 'gpu-1.json');
     expect(c).toMatchObject({ kind: 'gpu', hostOverheadW: 400, emulatorUrl: 'http://127.0.0.1:14027', gpus: [{ driver: 'emulated', model: 'h100' }, { index: 1 }] });

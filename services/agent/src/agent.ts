@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { appendToStream, openRedis } from '@wattbroker/bus';
 import {
-  AgentCommandSchema, AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, FallbackCommandSchema, agentArmedKey, agentEpochKey, agentFallbackKey,
-  RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, fieldPath,
+  AgentCommandSchema, AgentMessageSchema, ArmCommandSchema, BULL_PREFIX, FallbackCommandSchema, KEYS, agentArmedKey, agentEpochKey, agentFallbackKey,
+  commandQueue, fieldPath, resultsStream, telemetryStream,
   type AgentMessage, type ArmCommand, type DeviceReading, type DeviceResult, type HostConfig, type TelemetryBatch,
 } from '@wattbroker/contracts';
 import { SLEEP_W } from './asic-host.js';
@@ -47,15 +47,16 @@ export interface AgentEvents {
 
 /**
  * The bus side of an agent: a BullMQ worker on `agent-<hostId>` applies desired-state
- * commands in order, fenced by the leader's epoch; results, registrations and job ends go on
- * the shared results queue; telemetry batches (also the heartbeat) go on a Redis stream.
+ * commands in order, fenced by the leader's epoch (believed only up to the site's epoch,
+ * which leaders alone write); results, registrations and job ends go on this host's results
+ * stream, telemetry batches (also the heartbeat) on its telemetry stream. Its Redis user
+ * may touch no other host's keys (see `wattbroker acl generate`).
  * The agent never changes a device on its own: without commands, the last state stands.
  */
 export class Agent extends EventEmitter<AgentEvents> {
   private redis!: Redis;
   private workerRedis!: Redis;
   private worker!: Worker;
-  private results!: Queue;
   private timers: NodeJS.Timeout[] = [];
   private seq = 0;
   private epoch = 0;
@@ -98,7 +99,6 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.redis = openRedis(this.opts.redisUrl);
     this.workerRedis = openRedis(this.opts.redisUrl);
     this.epoch = Number((await this.redis.get(this.epochKey)) ?? 0);
-    this.results = new Queue(RESULTS_QUEUE, { connection: this.redis, prefix: BULL_PREFIX });
     this.opts.devices.onJobEnd?.((jobId, ok, error) => {
       void this.send({ type: 'job', hostId: this.hostId, jobId, state: ok ? 'done' : 'failed', ...(error ? { error } : {}), sentAt: Date.now() });
     });
@@ -144,7 +144,6 @@ export class Agent extends EventEmitter<AgentEvents> {
     for (const t of this.timers) clearInterval(t);
     for (const a of this.armed.values()) clearTimeout(a.timer);
     await this.worker?.close();
-    await this.results?.close();
     await this.opts.devices.close();
     this.redis?.disconnect();
     this.workerRedis?.disconnect();
@@ -197,7 +196,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         };
         batch.sentAt = Date.now();
         for (const r of batch.devices) if (this.settling.has(r.id) && settled(r)) this.settling.delete(r.id);
-        await appendToStream(this.redis, TELEMETRY_STREAM, batch, 50_000);
+        await appendToStream(this.redis, telemetryStream(this.hostId), batch, 2_000);
         this.emit('telemetry', { seq: batch.seq, devices: batch.devices.map((r) => r.id) });
       } catch (e) {
         this.opts.logger.warn({ err: (e as Error).message }, 'telemetry round failed');
@@ -247,6 +246,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private async handleArm(job: Job): Promise<void> {
     const cmd = parseMessage(ArmCommandSchema, job.data, 'arm command');
     if (cmd.epoch < this.epoch) return; // a stale leader's plan
+    await this.checkEpoch(cmd.epoch, 'arm command');
     this.fallback.heard();
     await this.redis.hset(this.armedKey, cmd.eventId, JSON.stringify(cmd));
     this.arm(cmd);
@@ -257,10 +257,23 @@ export class Agent extends EventEmitter<AgentEvents> {
     const cmd = parseMessage(FallbackCommandSchema, job.data, 'fallback command');
     if (cmd.hostId !== this.hostId) throw new Error(`invalid fallback command: hostId: for ${cmd.hostId}, this is ${this.hostId}`);
     if (cmd.epoch < this.epoch) return; // a stale leader's
+    await this.checkEpoch(cmd.epoch, 'fallback command');
     await this.adoptEpoch(cmd.epoch);
     this.fallback.set(cmd);
     this.fallback.heard();
     await this.redis.set(this.fallbackKey, JSON.stringify(cmd));
+  }
+
+  /**
+   * A command's epoch above ours is believed only up to the site's epoch, which only leaders
+   * write (this agent's Redis user may read it, not write it): a command cannot carry an
+   * epoch jump in from outside, which the agent would persist and every real leader's
+   * commands would then be refused below.
+   */
+  private async checkEpoch(epoch: number, what: string): Promise<void> {
+    if (epoch <= this.epoch) return;
+    const site = Number((await this.redis.get(KEYS.epoch)) ?? 0);
+    if (epoch > site) throw new Error(`invalid ${what}: epoch: ${epoch} is above the site's epoch ${site} (set only by leaders)`);
   }
 
   private async adoptEpoch(epoch: number): Promise<void> {
@@ -281,8 +294,10 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.emit('command', { commandId: cmd.commandId, epoch: cmd.epoch, devices: {}, stale: true });
       return;
     }
-    // Claimed before any await: BullMQ hands jobs over in queue order, so receipt order is
-    // issue order, and per device the newest command wins whatever finishes first.
+    // Claimed before any await but this rare one (only a new epoch reads the site's):
+    // BullMQ hands jobs over in queue order, so receipt order is issue order, and per device
+    // the newest command wins whatever finishes first.
+    if (cmd.epoch > this.epoch) await this.checkEpoch(cmd.epoch, 'command');
     const mine = [cmd.epoch, cmd.issuedAt, ++this.received] as const;
     for (const id of Object.keys(cmd.devices)) {
       const had = this.newest.get(id);
@@ -308,7 +323,7 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   private async send(msg: AgentMessage): Promise<void> {
     AgentMessageSchema.parse(msg); // what we send is what the scheduler will accept
-    await this.results.add(msg.type, msg, { removeOnComplete: 1000, removeOnFail: 1000 });
+    await appendToStream(this.redis, resultsStream(this.hostId), msg, 10_000);
   }
 }
 

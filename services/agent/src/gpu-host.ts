@@ -104,7 +104,7 @@ export class GpuHost implements HostDevices {
       this.gpuJob.set(gid, spec.id);
       this.markBusy(gid, true);
     }
-    runWorkload(spec, this.speed, abort.signal).then(
+    runWorkload(spec, this.speed, abort.signal, { endpoints: this.config.endpoints, maxResponseBytes: this.config.maxResponseBytes }).then(
       () => this.finish(spec.id, true),
       (e: unknown) => this.finish(spec.id, false, (e as Error).message),
     );

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { redisTls } from '@wattbroker/bus';
 import { HostConfigSchema, InputError, parseInput } from '@wattbroker/contracts';
 import { EmulatedGpuDriver, NvidiaSmiDriver, type GpuDriver } from '@wattbroker/drivers';
 import { Agent } from './agent.js';
@@ -38,6 +39,11 @@ async function main(): Promise<void> {
   if (!values.config) fail(`--config is required\n${USAGE}`);
   const redisUrl = values.redis ?? process.env.WATTBROKER_REDIS_URL;
   if (!redisUrl) fail('no Redis: give --redis URL or set WATTBROKER_REDIS_URL');
+  try {
+    redisTls(redisUrl); // unreadable TLS files stop it here, named
+  } catch (e) {
+    fail((e as Error).message);
+  }
   const speed = Number(values.speed);
   if (!Number.isFinite(speed) || speed <= 0) fail(`--speed: expected a number > 0, got "${values.speed}"`);
   const metricsPort = values['metrics-port'] === undefined ? undefined : Number(values['metrics-port']);
@@ -56,7 +62,7 @@ async function main(): Promise<void> {
     // The schema has checked that all GPUs use one driver and that `emulated` has its URL.
     const driver: GpuDriver = config.gpus[0]!.driver === 'emulated'
       ? new EmulatedGpuDriver({ url: config.emulatorUrl!, hostId: config.hostId })
-      : new NvidiaSmiDriver();
+      : new NvidiaSmiDriver('nvidia-smi', 5000, config.powerLimitHelper);
     devices = new GpuHost(config, driver, speed);
   }
   const metrics = metricsPort === undefined ? undefined : new AgentMetrics(config.hostId);

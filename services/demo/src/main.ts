@@ -10,7 +10,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freeLoopbackPort, REDIS_SERVER_HOWTO, redisServerOnPath, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
+import {
+  SCHEDULER_USER, aclFile, agentUser, freeLoopbackPort, newCredentials, REDIS_SERVER_HOWTO, redisServerOnPath, startEmbeddedRedis, withCredentials, type EmbeddedRedis,
+} from '@wattbroker/bus';
 import { GridEventViewSchema, PricesViewSchema, ProblemSchema, SiteViewSchema } from '@wattbroker/contracts';
 import { generateFleet, mulberry32 } from '@wattbroker/core';
 import { startService, type Proc } from './processes.js';
@@ -120,10 +122,21 @@ async function main(): Promise<void> {
 
   try {
     let redisUrl = values.redis;
+    const per = Math.ceil(miners / asicHosts);
+    const asicHostIds = Array.from({ length: asicHosts }, (_, h) => `asic-${h + 1}`).filter((_, h) => h * per < miners);
+    const gpuHostIds = Array.from({ length: gpuHosts }, (_, h) => `gpu-${h + 1}`);
+    /** The Redis URL each agent logs in with: its own ACL user on the private Redis, or the URL given. */
+    let agentRedisUrl = (_hostId: string) => redisUrl!;
     if (!redisUrl) {
-      redis = await startEmbeddedRedis({ dir: join(runDir, 'redis') , appendOnly: true });
+      // ACLs on, as in production: the scheduler and each agent log in as their own users.
+      const credentials = newCredentials([...asicHostIds, ...gpuHostIds]);
+      const aclPath = join(runDir, 'users.acl');
+      writeFileSync(aclPath, aclFile(credentials), { mode: 0o600 });
+      redis = await startEmbeddedRedis({ dir: join(runDir, 'redis'), appendOnly: true, acl: { file: aclPath, user: SCHEDULER_USER, password: credentials.scheduler } });
       redisUrl = redis.url;
-      process.stdout.write(`demo: no Redis given; started a private redis-server on 127.0.0.1:${redis.port} (AOF on, data in ${redis.dir})\n`);
+      const plain = `redis://127.0.0.1:${redis.port}`;
+      agentRedisUrl = (hostId) => withCredentials(plain, agentUser(hostId), credentials.agents.get(hostId)!);
+      process.stdout.write(`demo: no Redis given; started a private redis-server on 127.0.0.1:${redis.port} (AOF on, ACLs on: one user per agent, data in ${redis.dir})\n`);
     }
     // One emulator process for the whole site: the miners (each ASIC host drives a slice), the
     // GPU servers (each GPU agent drives one), the true cooling, and a Modbus TCP meter at the
@@ -131,7 +144,6 @@ async function main(): Promise<void> {
     const truthPort = await freeLoopbackPort();
     // Below the ephemeral range (32768+), where outgoing connections take their ports.
     const basePort = 10000 + Math.floor(Math.random() * Math.max(1, 22000 - miners));
-    const gpuHostIds = Array.from({ length: gpuHosts }, (_, h) => `gpu-${h + 1}`);
     const sim = startService('miner-sim', 'services/miner-sim/src/main.ts',
       ['--miners', String(miners), '--base-port', String(basePort), '--truth-port', String(truthPort), '--speed', String(speed), '--seed', String(seed), '--boot', '20',
         ...gpuHostIds.flatMap((id) => ['--gpu-host', `${id}:${gpusPerHost}:h100:400`]), '--cooling-fraction', '0.1', '--meter-port', '0', '--meter-preset', 'sdm630'],
@@ -147,11 +159,8 @@ async function main(): Promise<void> {
     );
 
     const hostFiles: Array<{ id: string; file: string }> = [];
-    const per = Math.ceil(miners / asicHosts);
-    for (let h = 0; h < asicHosts; h++) {
+    for (const [h, id] of asicHostIds.entries()) {
       const slice = fleet.slice(h * per, (h + 1) * per);
-      if (slice.length === 0) continue;
-      const id = `asic-${h + 1}`;
       const file = join(runDir, `${id}.json`);
       writeFileSync(file, JSON.stringify({
         hostId: id, kind: 'asic', concurrency: 32, hostOverheadW: 0, fastWake: true,
@@ -201,7 +210,7 @@ async function main(): Promise<void> {
       return api;
     };
     for (const h of hostFiles) {
-      const agent = startService(`agent-${h.id}`, 'services/agent/src/main.ts', ['--config', h.file, '--speed', String(speed)], env, logDir);
+      const agent = startService(`agent-${h.id}`, 'services/agent/src/main.ts', ['--config', h.file, '--speed', String(speed)], { ...env, WATTBROKER_REDIS_URL: agentRedisUrl(h.id) }, logDir);
       procs.push(agent);
     }
     process.stdout.write([

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { openRedis } from '@wattbroker/bus';
-import type { MeterConfigInput, Readiness } from '@wattbroker/contracts';
+import { KEYS, type MeterConfigInput, type Readiness } from '@wattbroker/contracts';
 import { ModbusMeter } from '@wattbroker/drivers';
 import { Controller, type CoolingModel, type Policy, type ReconcilePolicy } from '@wattbroker/core';
 import { RedisAgentInbox } from './bus/agent-inbox.js';
@@ -143,7 +143,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     },
     devices: (id?: string) => this.controller.deviceViews(this.clock.now(), id),
     plan: () => this.controller.explain(),
+    /** Agent messages refused since this process started: a body naming another host than its sender, a failed schema, an epoch above the site's. */
+    bus: () => ({ refused: { ...this.inbox.counters, forgedEpoch: this.forgedEpochs } }),
   };
+  private forgedEpochs = 0;
 
   get epoch(): number {
     return this.lease.epoch;
@@ -244,7 +247,17 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   /** Stop leading now (someone holds a higher epoch); the lease loop may take over again later, above it. */
   private async stepDown(aboveEpoch: number, why: string): Promise<void> {
-    if (!this.lease.isLeading()) return;
+    // Old news (an epoch we already lead above, e.g. a stale result of an earlier term) is no reason.
+    if (!this.lease.isLeading() || aboveEpoch <= this.lease.epoch) return;
+    // Only leaders write the site's epoch (agents may only read it), and agents adopt no
+    // epoch above it: a report of a higher one is forged (a compromised host pushing every
+    // later leader's epoch up), so it is refused rather than obeyed.
+    const siteEpoch = Number(await this.redis.get(KEYS.epoch).catch(() => null));
+    if (siteEpoch > 0 && aboveEpoch > siteEpoch) {
+      this.forgedEpochs++;
+      this.log.error({ epoch: this.lease.epoch, siteEpoch, aboveEpoch, refused: this.forgedEpochs }, `not stepping down: epoch ${aboveEpoch} is above the site's (${why})`);
+      return;
+    }
     this.log.error({ epoch: this.lease.epoch, aboveEpoch }, `stepping down: ${why}`);
     await this.lease.stepDown(aboveEpoch);
     await this.leadership.tick();

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { redisTls } from '@wattbroker/bus';
 import { createApi } from './http/app.js';
 import { parseTokens } from './http/auth.js';
 import { InputError, loadConfig, meterConfig, parseConfigFile } from './config.js';
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     config = loadConfig(values as Record<string, string | undefined>, process.env, file ? parseConfigFile(await readFile(file, 'utf8'), file) : {});
     tokens = parseTokens(config.apiTokens);
     meter = meterConfig(config);
+    redisTls(config.redisUrl); // unreadable TLS files stop it here, named
   } catch (e) {
     process.stderr.write(`wattbroker-scheduler: ${e instanceof InputError ? e.message : (e as Error).message}\n`);
     process.exit(2);

@@ -58,7 +58,14 @@ export interface CommandSink {
 }
 
 /** What agents report: telemetry batches, and registrations, results and job ends. */
+/** Agent messages the inbox refused: a body naming another host than its sender's key, or failing its schema. */
+export interface InboxCounters {
+  foreignHost: number;
+  invalid: number;
+}
+
 export interface AgentInbox {
+  readonly counters: InboxCounters;
   start(handlers: { telemetry(batch: TelemetryBatch): void; message(msg: AgentMessage): Promise<void> }): void;
   stop(): Promise<void>;
 }

@@ -1,9 +1,14 @@
 import type { Server } from 'node:http';
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { pino } from 'pino';
-import { appendToStream, openRedis, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
-  AgentCommandSchema, BULL_PREFIX, RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, type DeviceInventory, type DeviceReading, type Registration,
+  SCHEDULER_USER, aclFile, agentUser, appendToStream, newCredentials, openRedis, startEmbeddedRedis, withCredentials, type EmbeddedRedis,
+} from '@wattbroker/bus';
+import {
+  AgentCommandSchema, BULL_PREFIX, commandQueue, resultsStream, telemetryStream, type AgentMessage, type DeviceInventory, type DeviceReading, type Registration,
 } from '@wattbroker/contracts';
 import { GPU_MODELS, generateFleet, plannerProfiles } from '@wattbroker/core';
 import { VirtualClock, nextEvent } from '@wattbroker/testkit';
@@ -15,14 +20,20 @@ export const TENANT = 'tenant-test-token-0000000000000000';
 interface Device { inv: DeviceInventory; reading: DeviceReading }
 
 /**
- * The scheduler in this process, on a virtual clock, with a real private Redis and BullMQ,
+ * The scheduler in this process, on a virtual clock, with a real private Redis (ACLs on) and BullMQ,
  * and its REST API on a loopback port. Its agents are played by the test: they take commands
- * off the real host queues and obey at once, report results on the real results queue, and
- * publish telemetry on the real stream whenever the test says (`heartbeat`), so that hosts
+ * off the real host queues and obey at once, report results on the real results streams, and
+ * publish telemetry on the real streams whenever the test says (`heartbeat`), so that hosts
  * are live on the virtual clock exactly when the test wants.
  */
 export async function startInProcessSite(opts: { miners: number; gpuHosts: Array<{ id: string; gpus: number }>; capW: number; coolingFraction?: number }) {
-  const redis: EmbeddedRedis = await startEmbeddedRedis({ appendOnly: false });
+  // ACLs on, as in production: the scheduler and each played agent log in as their own users.
+  const hostIds = ['asic-1', ...opts.gpuHosts.map((g) => g.id)];
+  const credentials = newCredentials(hostIds);
+  const aclDir = mkdtempSync(join(tmpdir(), 'wattbroker-inproc-'));
+  writeFileSync(join(aclDir, 'users.acl'), aclFile(credentials));
+  const redis: EmbeddedRedis = await startEmbeddedRedis({ appendOnly: false, acl: { file: join(aclDir, 'users.acl'), user: SCHEDULER_USER, password: credentials.scheduler } });
+  const agentConnection = (hostId: string) => openRedis(withCredentials(`redis://127.0.0.1:${redis.port}`, agentUser(hostId), credentials.agents.get(hostId)!));
   const clock = new VirtualClock(Date.now());
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
   const s = new Scheduler({
@@ -53,10 +64,10 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
     hosts.set(g.id, { kind: 'gpu', devices });
   }
 
-  const bus = openRedis(redis.url);
-  const results = new Queue(RESULTS_QUEUE, { connection: bus, prefix: BULL_PREFIX });
+  const bus = new Map(hostIds.map((h) => [h, agentConnection(h)]));
+  const send = (msg: AgentMessage) => appendToStream(bus.get(msg.hostId)!, resultsStream(msg.hostId), msg);
   const workers: Worker[] = [];
-  const connections = [bus];
+  const connections = [...bus.values()];
   /** Jobs running on the test's GPUs, ending at a time of the virtual clock. */
   const running = new Map<string, { hostId: string; endsAt: number }>();
   const heartbeat = async () => {
@@ -64,15 +75,15 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
       if (j.endsAt > clock.now()) continue;
       running.delete(jobId);
       for (const d of hosts.get(j.hostId)!.devices.values()) if (d.reading.jobId === jobId) d.reading = { ...d.reading, jobId: null, powerW: h100.idleW };
-      await results.add('job', { type: 'job', hostId: j.hostId, jobId, state: 'done', sentAt: Date.now() });
+      await send({ type: 'job', hostId: j.hostId, jobId, state: 'done', sentAt: Date.now() });
     }
     for (const [hostId, h] of hosts) {
-      await appendToStream(bus, TELEMETRY_STREAM, { hostId, seq: 0, sentAt: Date.now(), epoch: 0, hostOverheadW: 0, devices: [...h.devices.values()].map((d) => d.reading) });
+      await appendToStream(bus.get(hostId)!, telemetryStream(hostId), { hostId, seq: 0, sentAt: Date.now(), epoch: 0, hostOverheadW: 0, devices: [...h.devices.values()].map((d) => d.reading) });
     }
   };
   for (const [hostId, h] of hosts) {
     const registration: Registration = { hostId, kind: h.kind, hostOverheadW: 0, devices: [...h.devices.values()].map((d) => d.inv) };
-    await results.add('register', { type: 'register', ...registration, sentAt: Date.now() });
+    await send({ type: 'register', ...registration, sentAt: Date.now() });
     workers.push(new Worker(commandQueue(hostId), async (job) => {
       const cmd = AgentCommandSchema.parse(job.data);
       for (const [id, want] of Object.entries(cmd.devices)) {
@@ -85,11 +96,11 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
           if (want.job && !running.has(want.job.id)) running.set(want.job.id, { hostId, endsAt: clock.now() + (want.job.durationS ?? 60) * 1000 });
         }
       }
-      await results.add('result', {
+      await send({
         type: 'result', hostId, commandId: cmd.commandId, epoch: cmd.epoch, stale: false, receivedAt: Date.now(), sentAt: Date.now(),
         devices: Object.fromEntries(Object.keys(cmd.devices).map((id) => [id, { ok: true, confirmed: true }])),
       });
-    }, { connection: connections[connections.push(openRedis(redis.url)) - 1]!, prefix: BULL_PREFIX }));
+    }, { connection: connections[connections.push(agentConnection(hostId)) - 1]!, prefix: BULL_PREFIX }));
   }
 
   const registered = Promise.all([...hosts.keys()].map((id) => nextEvent<{ hostId: string }>(s, 'registered', (e) => e.hostId === id)));
@@ -126,9 +137,9 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
       server.close();
       await s.stop();
       for (const w of workers) await w.close();
-      await results.close();
       for (const c of connections) c.disconnect();
       await redis.stop();
+      rmSync(aclDir, { recursive: true, force: true });
     },
   };
 }

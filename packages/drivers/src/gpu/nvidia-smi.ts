@@ -19,11 +19,17 @@ function field(value: string | undefined, name: string, line: string): number {
   return n;
 }
 
-/** Reads with `nvidia-smi --query-gpu … --format=csv,noheader,nounits`; sets with `-i N -pl W` (needs root). */
+/**
+ * Reads with `nvidia-smi --query-gpu … --format=csv,noheader,nounits` (any user); sets with
+ * `-i N -pl W`, which needs root: an agent running as its own user sets limits through a
+ * root helper instead (`sudo -n HELPER N W`, see infra/set-gpu-power-limit).
+ */
 export class NvidiaSmiDriver implements GpuDriver {
   constructor(
     private readonly bin = 'nvidia-smi',
     private readonly timeoutMs = 5000,
+    /** Absolute path of the power-limit helper to run with `sudo -n`; none: nvidia-smi itself (as root). */
+    private readonly powerLimitHelper?: string,
   ) {}
 
   async read(): Promise<GpuReading[]> {
@@ -43,6 +49,8 @@ export class NvidiaSmiDriver implements GpuDriver {
   }
 
   async setPowerLimit(index: number, watts: number): Promise<void> {
-    await run(this.bin, ['-i', String(index), '-pl', String(Math.round(watts))], this.timeoutMs);
+    const w = String(Math.round(watts));
+    if (this.powerLimitHelper) await run('sudo', ['-n', this.powerLimitHelper, String(index), w], this.timeoutMs);
+    else await run(this.bin, ['-i', String(index), '-pl', w], this.timeoutMs);
   }
 }

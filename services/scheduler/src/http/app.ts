@@ -16,6 +16,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { streamRoutes } from './routes/stream.js';
 import { siteRoutes } from './routes/site.js';
+import { busRoutes } from './routes/bus.js';
 
 /**
  * The REST API (README documents it): routes one file per resource, each calling the
@@ -31,7 +32,7 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
   app.use('/v1', standbyGuard(s));
   const r = Router();
   const ctx = { r, s, view: requireRole(tokens, 'viewer'), tenant: requireRole(tokens, 'tenant'), operator: requireRole(tokens, 'operator') };
-  for (const routes of [healthRoutes, siteRoutes, deviceRoutes, jobRoutes, gridEventRoutes, gridScheduleRoutes, settingsRoutes, kpiRoutes, streamRoutes, metricsRoutes, dashboardRoutes]) routes(ctx);
+  for (const routes of [healthRoutes, siteRoutes, deviceRoutes, jobRoutes, gridEventRoutes, gridScheduleRoutes, settingsRoutes, kpiRoutes, busRoutes, streamRoutes, metricsRoutes, dashboardRoutes]) routes(ctx);
   app.use(r);
   app.use((req: Request) => {
     throw new HttpProblem(404, 'Not found', `${req.method} ${req.path}: no such endpoint`);
