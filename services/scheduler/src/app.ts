@@ -140,6 +140,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     hosts: () => this.controller.hostViews(this.clock.now()),
     devices: (id?: string) => this.controller.deviceViews(this.clock.now(), id),
     plan: () => this.controller.explain(),
+    /** The scheduler's clock (virtual in tests): what "now" is for upcoming/active/past. */
+    now: () => this.clock.now(),
   };
 
   get epoch(): number {
