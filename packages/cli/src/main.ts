@@ -4,6 +4,11 @@ import { CliError, EXIT } from './cli-error.js';
 import { buildProgram } from './program.js';
 
 const write = (s: string) => void process.stdout.write(s);
+// Output piped into `head` and closed early: stop quietly, as other command-line tools do.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 const program = buildProgram(write, (code) => {
   process.exitCode = code;
 });
