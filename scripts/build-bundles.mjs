@@ -2,10 +2,11 @@
 // Production build: one self-contained ES module per program (scheduler, agent, site emulator,
 // CLI), bundled by esbuild with every dependency inside, so a host needs only Node.js (no
 // clone, no pnpm, no node_modules). Output: dist/wattbroker/ (bin/*.mjs and a package.json with
-// their `bin` entries; `npm install -g ./dist/wattbroker` puts them on PATH) and, with --pack,
+// their `bin` entries, infra/ and docs/deployment.md; `npm install -g ./dist/wattbroker` puts
+// them on PATH) and, with --pack,
 // the same as an npm tarball dist/wattbroker-<version>.tgz. See docs/deployment.md.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -45,11 +46,17 @@ await build({
   logLevel: 'warning',
 });
 for (const name of Object.keys(programs)) chmodSync(join(out, 'bin', `${name}.mjs`), 0o755);
+// What an operator installs with: systemd units, env and config examples, Redis settings, the guide.
+cpSync(join(root, 'infra'), join(out, 'infra'), { recursive: true });
+mkdirSync(join(out, 'docs'));
+cpSync(join(root, 'docs', 'deployment.md'), join(out, 'docs', 'deployment.md'));
+cpSync(join(root, 'README.md'), join(out, 'README.md'));
+cpSync(join(root, 'LICENSE'), join(out, 'LICENSE'));
 writeFileSync(join(out, 'package.json'), `${JSON.stringify({
   name: 'wattbroker', version: version0, description: 'wattbroker scheduler, agent, site emulator and CLI, bundled (no dependencies)',
   license: license ?? 'Apache-2.0', type: 'module', engines,
   bin: Object.fromEntries(Object.keys(programs).map((n) => [n, `bin/${n}.mjs`])),
-  files: ['bin'],
+  files: ['bin', 'infra', 'docs', 'README.md', 'LICENSE'],
 }, null, 2)}\n`);
 process.stdout.write(`bundles: ${Object.keys(programs).map((n) => `dist/wattbroker/bin/${n}.mjs`).join(', ')} in ${Date.now() - started} ms\n`);
 if (process.argv.includes('--pack')) {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,13 @@ import { freePort, freePortRange, repoRoot, spawnProgram, waitFor, type Child } 
 
 const run = promisify(execFile);
 const TOKEN = 'operator-bundle-token';
+
+/** `KEY=VALUE` lines of an EnvironmentFile (comments and blank lines skipped). */
+function envFile(text: string): Record<string, string> {
+  return Object.fromEntries(text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+const directive = (unit: string, key: string): string[] => [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]!);
 
 /**
  * The deployment kit end to end: `pnpm build:bundles --pack` makes an npm tarball of the
@@ -56,6 +63,36 @@ describe('bundled programs from the build output alone (processes, private Redis
     expect(JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')).dependencies).toBeUndefined();
   });
 
+  /** A shipped unit with its install paths moved into the test's folder (/opt/wattbroker → the prefix, /etc/wattbroker → etc/). */
+  const unit = (name: string, instance = '') => readFileSync(join(dir, 'prefix', 'lib', 'node_modules', 'wattbroker', 'infra', 'systemd', name), 'utf8')
+    .replaceAll('/opt/wattbroker', join(dir, 'prefix')).replaceAll('/etc/wattbroker', join(dir, 'etc')).replaceAll('%i', instance);
+  const shipped = (name: string) => readFileSync(join(dir, 'prefix', 'lib', 'node_modules', 'wattbroker', 'infra', name), 'utf8');
+
+  it('ships systemd units that run the bundles as the wattbroker user with their settings from EnvironmentFiles', async () => {
+    const scheduler = unit('wattbroker-scheduler.service');
+    const agent = unit('wattbroker-agent@.service', 'asic-1');
+    for (const u of [scheduler, agent]) {
+      expect(directive(u, 'User')).toEqual(['wattbroker']);
+      expect(directive(u, 'ExecStart')[0]!.split(' ')[0]).toMatch(new RegExp(`^${join(dir, 'prefix', 'bin')}/wattbroker-(scheduler|agent)$`));
+    }
+    expect(directive(scheduler, 'EnvironmentFile')).toEqual([join(dir, 'etc', 'scheduler.env')]);
+    expect(directive(agent, 'EnvironmentFile')).toEqual([join(dir, 'etc', 'agent.env')]);
+    expect(shipped('systemd/wattbroker.sysusers.conf')).toMatch(/^u wattbroker /m);
+    // The env examples give the Redis URL with credentials, which the programs take from there.
+    expect(envFile(shipped('scheduler.env.example')).WATTBROKER_REDIS_URL).toMatch(/^redis:\/\/[^:]+:[^@]+@/);
+    expect(envFile(shipped('agent.env.example')).WATTBROKER_REDIS_URL).toMatch(/^redis:\/\/[^:]+:[^@]+@/);
+    // systemd's own check of the units (syntax, and that ExecStart is an executable).
+    const analyze = await run('systemd-analyze', ['--version']).then(() => true, () => false);
+    if (!analyze) return void console.warn('systemd-analyze not on PATH: units checked by the assertions above only');
+    mkdirSync(join(dir, 'units'), { recursive: true });
+    writeFileSync(join(dir, 'units', 'wattbroker-scheduler.service'), scheduler);
+    writeFileSync(join(dir, 'units', 'wattbroker-agent@asic-1.service'), agent);
+    const verified = await run('systemd-analyze', ['verify', join(dir, 'units', 'wattbroker-scheduler.service'), join(dir, 'units', 'wattbroker-agent@asic-1.service')]).then(
+      (r) => ({ code: 0, out: r.stdout + r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }));
+    expect(verified.out).toBe('');
+    expect(verified.code).toBe(0);
+  });
+
   it('discovers the emulated miners, and the bundled scheduler and agent bring the host live', async () => {
     let base = 0;
     for (let attempt = 0; ; attempt++) {
@@ -71,7 +108,7 @@ describe('bundled programs from the build output alone (processes, private Redis
       }
     }
     // The scan covers the truth port (HTTP, not LuxOS) and a port nothing listens on: neither is a miner.
-    const found = await wattbroker(['hosts', 'discover', '--cidr', '127.0.0.1/32', '--ports', `${base}-${base + 7}`, '--per-host', '4', '--out', join(dir, 'hosts'), '--concurrency', '4', '--timeout', '1s', '--json']);
+    const found = await wattbroker(['hosts', 'discover', '--cidr', '127.0.0.1/32', '--ports', `${base}-${base + 7}`, '--per-host', '4', '--out', join(dir, 'etc', 'hosts'), '--concurrency', '4', '--timeout', '1s', '--json']);
     expect(found.stderr).toBe('');
     expect(found.code).toBe(0);
     const result = JSON.parse(found.stdout) as { found: Array<{ port: number; model: string }>; files: string[]; probed: number };
@@ -81,14 +118,21 @@ describe('bundled programs from the build output alone (processes, private Redis
     const files = result.files.map((f) => HostConfigSchema.parse(JSON.parse(readFileSync(f, 'utf8'))));
     expect(files.map((f) => (f.kind === 'asic' ? f.miners.length : 0))).toEqual([4, 2]);
 
+    // Started as the units start them: their ExecStart, with the shipped env examples; only the
+    // site's values (this Redis, which has no password; a free port; the cap; a token) differ.
     const port = await freePort();
-    const scheduler = spawnProgram(join(bin, 'wattbroker-scheduler'), ['--cap-kw', '30', '--port', String(port), '--tick-ms', '100'], {
-      cwd: dir, env: { ...env(), WATTBROKER_REDIS_URL: redis.url, WATTBROKER_API_TOKENS: `operator:${TOKEN}`, LOG_LEVEL: 'warn' },
+    const [schedulerBin, ...schedulerArgs] = directive(unit('wattbroker-scheduler.service'), 'ExecStart')[0]!.split(' ');
+    const scheduler = spawnProgram(schedulerBin!, schedulerArgs, {
+      cwd: dir, env: {
+        ...env(), ...envFile(shipped('scheduler.env.example')), WATTBROKER_REDIS_URL: redis.url, WATTBROKER_HOST: '127.0.0.1', WATTBROKER_PORT: String(port),
+        WATTBROKER_CAP_KW: '30', WATTBROKER_MARGIN_KW: '1', WATTBROKER_API_TOKENS: `operator:${TOKEN}`, LOG_LEVEL: 'warn',
+      },
     });
     children.push(scheduler);
     await scheduler.waitForLine(/API on/);
-    for (const f of result.files) {
-      children.push(spawnProgram(join(bin, 'wattbroker-agent'), ['--config', f, '--speed', '20'], { cwd: dir, env: { ...env(), WATTBROKER_REDIS_URL: redis.url, LOG_LEVEL: 'warn' } }));
+    for (const hostId of ['asic-1', 'asic-2']) {
+      const [agentBin, ...agentArgs] = directive(unit('wattbroker-agent@.service', hostId), 'ExecStart')[0]!.split(' ');
+      children.push(spawnProgram(agentBin!, [...agentArgs, '--speed', '20'], { cwd: dir, env: { ...env(), ...envFile(shipped('agent.env.example')), WATTBROKER_REDIS_URL: redis.url, LOG_LEVEL: 'warn' } }));
     }
     const cliEnv = { WATTBROKER_URL: `http://127.0.0.1:${port}`, WATTBROKER_TOKEN: TOKEN };
     await waitFor('both discovered hosts live', async () => {
