@@ -194,6 +194,7 @@ async function main(): Promise<void> {
     process.stdout.write([
       `demo: scheduler API ${api}${schedulerCount > 1 ? ' (the leader now; the other stands by)' : ''}  (contract ${capKw} kW, margin ${marginKw} kW; ${asicHosts} ASIC hosts, ${gpuHosts} GPU hosts × ${gpusPerHost} H100)`,
       `demo: operator token ${operatorToken}  e.g.  curl -H 'Authorization: Bearer ${operatorToken}' ${api}/v1/site`,
+      `demo: CLI  export WATTBROKER_URL=${api} WATTBROKER_TOKEN=${operatorToken}; pnpm wattbroker site  (API reference: ${api}/v1/reference)`,
       `demo: logs in ${logDir}${values['no-jobs'] ? '' : '; bursty GPU jobs start shortly'}${duration ? `; stopping after ${duration} s` : '; Ctrl-C to stop'}`,
       '',
     ].join('\n'));
