@@ -120,15 +120,17 @@ export class RedisStore implements SiteStore {
    */
   async jobs(q: { limit: number; state?: JobState; after?: { score: number; id: string }; live?: (j: JobRecord) => JobRecord }): Promise<JobRecord[]> {
     const out: JobRecord[] = [];
-    let max = q.after === undefined ? '+inf' : String(q.after.score);
-    let skipUntil = q.after;
+    const after = q.after;
+    let max = after === undefined ? '+inf' : String(after.score);
+    // Entries already read at score `max` (a page boundary inside one millisecond's jobs).
+    let offset = 0;
     for (let pages = 0; out.length < q.limit && pages < 100; pages++) {
-      const page = await this.redis.zrevrangebyscore(KEYS.jobOrder, max, '-inf', 'WITHSCORES', 'LIMIT', 0, 500);
+      const page = await this.redis.zrevrangebyscore(KEYS.jobOrder, max, '-inf', 'WITHSCORES', 'LIMIT', offset, 500);
       if (page.length === 0) break;
       const entries: Array<{ id: string; score: number }> = [];
       for (let i = 0; i < page.length; i += 2) entries.push({ id: page[i]!, score: Number(page[i + 1]) });
-      // Same score: Redis orders members in reverse, so those at or above the cursor's id were on earlier pages.
-      const fresh = skipUntil ? entries.filter((e) => e.score < skipUntil!.score || e.id < skipUntil!.id) : entries;
+      // Same score as the cursor: Redis orders members in reverse, so those at or above its id were on earlier pages.
+      const fresh = after ? entries.filter((e) => e.score < after.score || e.id < after.id) : entries;
       if (fresh.length > 0) {
         const jobs = this.parseAll(JobRecordSchema, await this.redis.hmget(KEYS.jobs, ...fresh.map((e) => e.id)), 'job');
         for (const stored of jobs) {
@@ -137,9 +139,9 @@ export class RedisStore implements SiteStore {
         }
       }
       if (entries.length < 500) break;
-      const last = entries.at(-1)!;
-      max = String(last.score);
-      skipUntil = last;
+      const lastScore = entries.at(-1)!.score;
+      offset = String(lastScore) === max ? offset + entries.length : entries.filter((e) => e.score === lastScore).length;
+      max = String(lastScore);
     }
     return out.slice(0, q.limit);
   }
