@@ -48,6 +48,11 @@ describe('wattbroker CLI against a running scheduler (processes, private Redis)'
     expect(Date.parse(e.endsAt) - Date.parse(e.startsAt)).toBe(600_000);
     const listed = JSON.parse((await cli(site, ['grid', 'events', '--when', 'upcoming', '--json'])).stdout) as Array<{ id: string }>;
     expect(listed.map((x) => x.id)).toContain(e.id);
+    const csv = await cli(site, ['grid', 'report', e.id, '--csv']);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout.split('\r\n')[0]).toBe('at,site_kw,requested_kw,above');
+    const report = JSON.parse((await cli(site, ['grid', 'report', e.id, '--json'])).stdout) as { eventId: string; requestedKw: number };
+    expect(report).toMatchObject({ eventId: e.id, requestedKw: 200 });
     expect((await cli(site, ['grid', 'delete', e.id])).code).toBe(0);
     expect((await api<Array<{ id: string }>>(site, '/v1/grid/events')).body.map((x) => x.id)).not.toContain(e.id);
   });
