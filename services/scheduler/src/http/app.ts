@@ -28,6 +28,7 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
   // Priority lists may name a hosting client's thousands of miners; every other body is small.
   app.use('/v1/priorities', express.json({ limit: '4mb' }));
   app.use(express.json({ limit: '64kb' }));
+  // The API's own description answers before the standby guard: a standby describes it too.
   const meta = Router();
   openApiRoutes(meta, API_VERSION);
   app.use(meta);
