@@ -23,4 +23,6 @@ export const EXIT = {
   infeasible: 3,
   /** A change was sent but not confirmed by read-back within the timeout. */
   unconfirmed: 4,
+  /** The API refused the request (a 4xx problem: bad field, unknown id, token or role). */
+  refused: 5,
 } as const;

@@ -33,6 +33,8 @@ export const ReadinessSchema = z.object({
   leaderUrl: z.string().optional(),
   /** Control steps that failed in a row (shown when not ready because of them). */
   failingSteps: z.number().int().optional(),
+  /** Started with `--observe`: plans and reports, commands nothing. */
+  observe: z.literal(true).optional(),
 });
 
 export const SiteViewSchema = z.object({

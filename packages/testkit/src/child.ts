@@ -18,9 +18,14 @@ export interface Child {
 
 /** Run a TypeScript entry point of this repo as a real process (tsx, development sources). */
 export function spawnTs(entry: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const child = spawn(process.execPath, ['--conditions=development', '--import', 'tsx', entry, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
+  return spawnProgram(process.execPath, ['--conditions=development', '--import', 'tsx', entry, ...args], { env });
+}
+
+/** Run any program as a real process (e.g. a bundled service, from a folder outside the repo). */
+export function spawnProgram(command: string, args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Child {
+  const child = spawn(command, args, {
+    cwd: o.cwd ?? repoRoot,
+    env: { ...process.env, ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

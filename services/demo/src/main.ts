@@ -218,6 +218,7 @@ async function main(): Promise<void> {
       `demo: operator token ${operatorToken}  e.g.  curl -H 'Authorization: Bearer ${operatorToken}' ${api}/v1/site`,
       // The token in the URL fragment: the browser keeps it for the page and never sends it to the server.
       `demo: dashboard ${api}/#token=${operatorToken}  (metrics: curl -H 'Authorization: Bearer ${operatorToken}' ${api}/metrics)`,
+      `demo: CLI  export WATTBROKER_URL=${api} WATTBROKER_TOKEN=${operatorToken}; pnpm wattbroker site  (API reference: ${api}/v1/reference)`,
       `demo: logs in ${logDir}${values['no-jobs'] ? '' : '; bursty GPU jobs start shortly'}${duration ? `; stopping after ${duration} s` : '; Ctrl-C to stop'}`,
       '',
     ].join('\n'));

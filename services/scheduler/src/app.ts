@@ -9,6 +9,7 @@ import { Controller, type CoolingModel, type Policy, type ReconcilePolicy } from
 import { RedisAgentInbox } from './bus/agent-inbox.js';
 import { BullCommandSink } from './bus/command-sink.js';
 import { LocalDeadlineLease } from './bus/lease.js';
+import { ObserveSink } from './bus/observe-sink.js';
 import type { SchedulerEvents } from './events.js';
 import { GridSchedules } from './grid/schedules.js';
 import { Arming } from './loops/arming.js';
@@ -19,7 +20,7 @@ import { armFallbacks } from './loops/fallback.js';
 import { ControlLoop } from './loops/control-loop.js';
 import { recordSample } from './loops/sample-loop.js';
 import { OpenAdrVen, type VenConfig } from './openadr/ven.js';
-import { systemClock, type Clock } from './ports.js';
+import { systemClock, type Clock, type CommandSink } from './ports.js';
 import { FencedError, RedisStore } from './store/redis-store.js';
 import { AgentReports } from './use-cases/agent-reports.js';
 import { GridEvents } from './use-cases/grid-events.js';
@@ -54,6 +55,8 @@ export interface SchedulerOptions {
   readonly retentionMs?: number;
   /** The site meter at the point of connection (Modbus TCP), if the site has one. */
   readonly meter?: MeterConfigInput;
+  /** Plan, explain and report, but send agents no command (bus/observe-sink.ts). */
+  readonly observe?: boolean;
 }
 
 /**
@@ -81,7 +84,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   private readonly clock: Clock;
   private readonly redis: Redis;
   private readonly lease: LocalDeadlineLease;
-  private readonly sink: BullCommandSink;
+  private readonly sink: CommandSink;
   private readonly inbox: RedisAgentInbox;
   private readonly arming: Arming;
   private readonly leadership: LeadershipLoop;
@@ -101,7 +104,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const owner = `scheduler-${process.pid}-${randomBytes(4).toString('hex')}`;
     this.lease = new LocalDeadlineLease(this.redis, owner, this.info, opts.leaseTtlMs ?? 3000);
     this.store = new RedisStore(this.redis, this.log, () => (this.lease.isLeading() ? this.lease.epoch : 0));
-    this.sink = new BullCommandSink(this.redis);
+    this.sink = opts.observe ? new ObserveSink(this.log) : new BullCommandSink(this.redis);
     this.inbox = new RedisAgentInbox(opts.redisUrl, this.log);
     this.controller = new Controller({
       contract: { capW: opts.contractCapW, marginW: opts.marginW },
@@ -145,11 +148,18 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     plan: () => this.controller.explain(),
     /** Agent messages refused since this process started: a body naming another host than its sender, a failed schema, an epoch above the site's. */
     bus: () => ({ refused: { ...this.inbox.counters, forgedEpoch: this.forgedEpochs } }),
+    /** The scheduler's clock (virtual in tests): what "now" is for upcoming/active/past. */
+    now: () => this.clock.now(),
   };
   private forgedEpochs = 0;
 
   get epoch(): number {
     return this.lease.epoch;
+  }
+
+  /** Observe mode: commands are withheld (README: `--observe`). */
+  get observing(): boolean {
+    return this.opts.observe === true;
   }
 
   get isLeader(): boolean {
@@ -176,6 +186,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       ready: redis && leader && healthy, redis, leader, role: leader ? 'leader' : 'standby', epoch: this.epoch,
       ...(healthy ? {} : { failingSteps: this.loop.failingInARow }),
       ...(current?.apiUrl ? { leaderUrl: current.apiUrl } : {}),
+      ...(this.observing ? { observe: true } : {}),
     };
   }
 

@@ -39,6 +39,8 @@ export const SchedulerConfigSchema = z.strictObject({
   meterRegisterMap: z.string().optional(),
   meterUnitId: z.coerce.number().int().min(0).max(255).optional(),
   meterTimeoutMs: z.coerce.number().int().min(10).max(60_000).optional(),
+  /** Plan, explain and report, but command nothing (a trial beside the site's current tooling). */
+  observe: z.enum(['true', 'false', '1', '0']).transform((x) => x === 'true' || x === '1').default(false),
   apiTokens: z.string().min(1, 'set WATTBROKER_API_TOKENS or --tokens ("operator:TOKEN,viewer:TOKEN")'),
 }).refine((c) => c.marginKw < c.capKw, { path: ['marginKw'], message: 'must be below capKw' })
   .refine((c) => !c.meter || c.meterPreset !== undefined || c.meterRegisterMap !== undefined, {
@@ -73,6 +75,7 @@ export const SchedulerFileSchema = z.strictObject({
   retentionDays: z.number().optional(),
   fallbackAfterS: z.number().optional(),
   hashpricePerThDay: z.number().optional(),
+  observe: z.boolean().optional(),
   openadr: z.strictObject({
     vtnUrl: z.url(),
     clientId: z.string().min(1),
@@ -159,6 +162,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     meterUnitId: pick('meter-unit-id', 'WATTBROKER_METER_UNIT_ID'),
     meterTimeoutMs: pick('meter-timeout-ms', 'WATTBROKER_METER_TIMEOUT_MS'),
     meterRegisterMap: file.meterRegisterMap,
+    observe: flags.observe ?? env.WATTBROKER_OBSERVE ?? file.observe,
     apiTokens: flags.tokens ?? env.WATTBROKER_API_TOKENS ?? '',
   }).filter(([, v]) => v !== undefined));
   return parseInput(SchedulerConfigSchema, raw, 'scheduler config');

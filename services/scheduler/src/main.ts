@@ -13,6 +13,7 @@ const USAGE = `usage: wattbroker-scheduler [--config scheduler.json] --cap-kw N 
        [--tokens role:token,...] [--openadr-vtn URL --openadr-client-id ID --openadr-client-secret SECRET
        --openadr-program NAME[,NAME] [--openadr-poll-s 10] [--openadr-silent-s 240] [--openadr-failsafe-kw N]
        [--openadr-simple-shed 0.25,0.5,1]] [--meter HOST[:PORT] --meter-preset sdm630|pm5xxx [--meter-unit-id N]]
+       [--observe]   plan, explain and report, but send no command (WATTBROKER_OBSERVE=true)
 
 Each flag also reads from the environment (WATTBROKER_REDIS_URL, WATTBROKER_CAP_KW, WATTBROKER_API_TOKENS, …),
 then from the config file (--config or WATTBROKER_CONFIG; JSON, the OpenADR VEN under "openadr":
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
     'openadr-vtn', 'openadr-client-id', 'openadr-client-secret', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw', 'openadr-simple-shed', 'meter', 'meter-preset', 'meter-unit-id', 'meter-timeout-ms'];
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ options: { ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])), help: { type: 'boolean' as const } }, strict: true }));
+    ({ values } = parseArgs({ options: { ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])), help: { type: 'boolean' as const }, observe: { type: 'boolean' as const } }, strict: true }));
   } catch (e) {
     process.stderr.write(`wattbroker-scheduler: ${(e as Error).message}\n${USAGE}\n`);
     process.exit(2);
@@ -40,7 +41,8 @@ async function main(): Promise<void> {
   let meter;
   try {
     const file = (values.config as string | undefined) ?? process.env.WATTBROKER_CONFIG;
-    config = loadConfig(values as Record<string, string | undefined>, process.env, file ? parseConfigFile(await readFile(file, 'utf8'), file) : {});
+    const flags = { ...values, observe: values.observe === true ? 'true' : undefined } as Record<string, string | undefined>;
+    config = loadConfig(flags, process.env, file ? parseConfigFile(await readFile(file, 'utf8'), file) : {});
     tokens = parseTokens(config.apiTokens);
     meter = meterConfig(config);
     redisTls(config.redisUrl); // unreadable TLS files stop it here, named
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
     } : {}),
     cooling: { fixedW: config.coolingFixedKw * 1000, fractionOfIt: config.coolingFraction },
     ...(meter ? { meter } : {}),
+    observe: config.observe,
     retentionMs: config.retentionDays * 86_400_000,
     fallbackAfterMs: config.fallbackAfterS * 1000,
     policy: {
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
   scheduler.advertise(url);
   await scheduler.start();
   logger.info({ url, role: scheduler.isLeader ? 'leader' : 'standby' }, 'API listening');
-  process.stdout.write(`scheduler: API on ${url} (pid ${process.pid}, ${scheduler.isLeader ? 'leader' : 'standby'})\n`);
+  process.stdout.write(`scheduler: API on ${url} (pid ${process.pid}, ${scheduler.isLeader ? 'leader' : 'standby'}${config.observe ? ', observe: no command is sent' : ''})\n`);
   const stop = async (signal: string) => {
     logger.info({ signal }, 'stopping');
     server.close();

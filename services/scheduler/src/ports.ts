@@ -26,7 +26,7 @@ export interface SiteStore {
   job(id: string): Promise<JobRecord | undefined>;
   activeJobs(): Promise<JobRecord[]>;
   /** Newest first, filtered before the limit; `before` is a cursor (the queue time of the last one seen). */
-  jobs(q: { limit: number; state?: JobState; before?: number }): Promise<JobRecord[]>;
+  jobs(q: { limit: number; state?: JobState; after?: { score: number; id: string }; live?: (j: JobRecord) => JobRecord }): Promise<JobRecord[]>;
   contract(): Promise<ContractRecord | undefined>;
   saveContract(c: ContractRecord): Promise<void>;
   gridEvents(): Promise<GridEventRecord[]>;

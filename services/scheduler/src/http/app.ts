@@ -11,12 +11,16 @@ import { gridScheduleRoutes } from './routes/grid-schedules.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { kpiRoutes } from './routes/kpis.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { settingsRoutes } from './routes/settings.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { streamRoutes } from './routes/stream.js';
 import { siteRoutes } from './routes/site.js';
 import { busRoutes } from './routes/bus.js';
+
+/** Version of the REST API as its OpenAPI document states it. */
+export const API_VERSION = '1.0.0';
 
 /**
  * The REST API (README documents it): routes one file per resource, each calling the
@@ -29,6 +33,10 @@ export function createApi(s: Scheduler, tokens: Map<string, Role>, logger: Logge
   // Priority lists may name a hosting client's thousands of miners; every other body is small.
   app.use('/v1/priorities', express.json({ limit: '4mb' }));
   app.use(express.json({ limit: '64kb' }));
+  // The API's own description answers before the standby guard: a standby describes it too.
+  const meta = Router();
+  openApiRoutes(meta, API_VERSION);
+  app.use(meta);
   app.use('/v1', standbyGuard(s));
   const r = Router();
   const ctx = { r, s, view: requireRole(tokens, 'viewer'), tenant: requireRole(tokens, 'tenant'), operator: requireRole(tokens, 'operator') };

@@ -112,18 +112,36 @@ export class RedisStore implements SiteStore {
     return this.parseAll(JobRecordSchema, await this.redis.hmget(KEYS.jobs, ...ids), 'active job');
   }
 
-  async jobs(q: { limit: number; state?: JobState; before?: number }): Promise<JobRecord[]> {
+  /**
+   * Jobs newest first (by submission time, then id), filtered before the limit. `after` is the
+   * last job of the previous page (its queued time and id), so jobs submitted in the same
+   * millisecond are neither skipped nor repeated. `live` maps a stored job to its state now
+   * (unfinished jobs live in memory), so the filter sees what the answer will show.
+   */
+  async jobs(q: { limit: number; state?: JobState; after?: { score: number; id: string }; live?: (j: JobRecord) => JobRecord }): Promise<JobRecord[]> {
     const out: JobRecord[] = [];
-    let max = q.before === undefined ? '+inf' : `(${q.before}`;
-    // Newest first, a page at a time, until the limit is filled with jobs that pass the filter.
+    const after = q.after;
+    let max = after === undefined ? '+inf' : String(after.score);
+    // Entries already read at score `max` (a page boundary inside one millisecond's jobs).
+    let offset = 0;
     for (let pages = 0; out.length < q.limit && pages < 100; pages++) {
-      const page = await this.redis.zrevrangebyscore(KEYS.jobOrder, max, '-inf', 'WITHSCORES', 'LIMIT', 0, 500);
+      const page = await this.redis.zrevrangebyscore(KEYS.jobOrder, max, '-inf', 'WITHSCORES', 'LIMIT', offset, 500);
       if (page.length === 0) break;
-      const ids = page.filter((_, i) => i % 2 === 0);
-      const jobs = this.parseAll(JobRecordSchema, await this.redis.hmget(KEYS.jobs, ...ids), 'job');
-      for (const j of jobs) if (!q.state || j.state === q.state) out.push(j);
-      max = `(${page.at(-1)}`;
-      if (ids.length < 500) break;
+      const entries: Array<{ id: string; score: number }> = [];
+      for (let i = 0; i < page.length; i += 2) entries.push({ id: page[i]!, score: Number(page[i + 1]) });
+      // Same score as the cursor: Redis orders members in reverse, so those at or above its id were on earlier pages.
+      const fresh = after ? entries.filter((e) => e.score < after.score || e.id < after.id) : entries;
+      if (fresh.length > 0) {
+        const jobs = this.parseAll(JobRecordSchema, await this.redis.hmget(KEYS.jobs, ...fresh.map((e) => e.id)), 'job');
+        for (const stored of jobs) {
+          const j = q.live ? q.live(stored) : stored;
+          if (!q.state || j.state === q.state) out.push(j);
+        }
+      }
+      if (entries.length < 500) break;
+      const lastScore = entries.at(-1)!.score;
+      offset = String(lastScore) === max ? offset + entries.length : entries.filter((e) => e.score === lastScore).length;
+      max = String(lastScore);
     }
     return out.slice(0, q.limit);
   }

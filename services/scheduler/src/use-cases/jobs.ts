@@ -37,9 +37,9 @@ export class Jobs {
     return this.d.controller.job(id) ?? (await this.d.store.job(id));
   }
 
-  async list(q: { limit: number; state?: JobState; before?: number }): Promise<JobRecord[]> {
-    const stored = await this.d.store.jobs(q);
-    return stored.map((j) => this.d.controller.job(j.id) ?? j).filter((j) => !q.state || j.state === q.state);
+  /** Newest first, filtered on the state each job has now, before the limit. */
+  list(q: { limit: number; state?: JobState; after?: { score: number; id: string } }): Promise<JobRecord[]> {
+    return this.d.store.jobs({ ...q, live: (j) => this.d.controller.job(j.id) ?? j });
   }
 
   waitReason(id: string): string | undefined {

@@ -1,9 +1,25 @@
-import { DevicePatchSchema, parseInput } from '@wattbroker/contracts';
+import { z } from 'zod';
+import { DevicePatchSchema, DeviceStatusSchema, IdSchema, parseInput } from '@wattbroker/contracts';
+import { PageQueryShape, pageOf, setNextCursor } from '../paging.js';
 import { notFound } from '../problem.js';
 import type { RouteContext } from './context.js';
 
+/** `GET /v1/devices` query: filters first, then the page (sorted by id when paged). */
+export const DeviceListQuerySchema = z.strictObject({
+  ...PageQueryShape,
+  kind: z.enum(['asic', 'gpu']).optional(),
+  hostId: IdSchema.optional(),
+  status: DeviceStatusSchema.optional(),
+});
+
 export function deviceRoutes({ r, s, view, operator }: RouteContext): void {
-  r.get('/v1/devices', view, (_req, res) => void res.json(s.read.devices()));
+  r.get('/v1/devices', view, (req, res) => {
+    const q = parseInput(DeviceListQuerySchema, req.query, 'query');
+    const all = s.read.devices().filter((d) => (!q.kind || d.kind === q.kind) && (!q.hostId || d.hostId === q.hostId) && (!q.status || d.status === q.status));
+    const { page, next } = pageOf(all, (d) => d.id, q);
+    setNextCursor(res, req.originalUrl, next);
+    res.json(page);
+  });
   r.get('/v1/devices/:id', view, (req, res) => {
     const d = s.read.devices(req.params.id as string)[0];
     if (!d) throw notFound('id', `device "${req.params.id}"`);

@@ -1,18 +1,36 @@
 import { z } from 'zod';
 import { BaselineMethodSchema, GridEventBodySchema, parseInput } from '@wattbroker/contracts';
 import { complianceCsv } from '@wattbroker/core';
+import { PageQueryShape, pageOf, setNextCursor } from '../paging.js';
 import { notFound } from '../problem.js';
 import { gridView } from '../views.js';
 import type { RouteContext } from './context.js';
 
-const ReportQuerySchema = z.strictObject({ baseline: BaselineMethodSchema.default('mean-60m') });
+export const ReportQuerySchema = z.strictObject({ baseline: BaselineMethodSchema.default('mean-60m') });
+
+/** `GET /v1/grid/events` query: `when` filters before the page; pages follow start time. */
+export const GridEventListQuerySchema = z.strictObject({
+  ...PageQueryShape,
+  when: z.enum(['upcoming', 'active', 'past']).optional(),
+});
+
+/** Sorts as start time, then id (start times are ms since 1970, zero-padded to sort as text). */
+const eventKey = (e: { startsAt: number; id: string }) => `${String(e.startsAt).padStart(16, '0')}:${e.id}`;
 
 export function gridEventRoutes({ r, s, view, operator }: RouteContext): void {
   r.post('/v1/grid/events', operator, async (req, res) => {
     const e = await s.grid.add(parseInput(GridEventBodySchema, req.body, 'body'));
     res.status(201).location(`/v1/grid/events/${e.id}`).json(gridView(e));
   });
-  r.get('/v1/grid/events', view, async (_req, res) => void res.json((await s.grid.list()).map(gridView)));
+  r.get('/v1/grid/events', view, async (req, res) => {
+    const q = parseInput(GridEventListQuerySchema, req.query, 'query');
+    const now = s.read.now();
+    const when = (e: { startsAt: number; endsAt: number }) => (e.endsAt <= now ? 'past' : e.startsAt <= now ? 'active' : 'upcoming');
+    const all = (await s.grid.list()).filter((e) => !q.when || when(e) === q.when);
+    const { page, next } = pageOf(all, eventKey, q);
+    setNextCursor(res, req.originalUrl, next);
+    res.json(page.map(gridView));
+  });
   r.delete('/v1/grid/events/:id', operator, async (req, res) => {
     if (!(await s.grid.remove(req.params.id as string))) throw notFound('id', `grid event "${req.params.id}"`);
     res.status(204).end();

@@ -1,9 +1,18 @@
+import { z } from 'zod';
 import { GridScheduleBodySchema, parseInput } from '@wattbroker/contracts';
+import { PageQueryShape, pageOf, setNextCursor } from '../paging.js';
 import { badField, notFound } from '../problem.js';
 import type { RouteContext } from './context.js';
 
+export const GridScheduleListQuerySchema = z.strictObject(PageQueryShape);
+
 export function gridScheduleRoutes({ r, s, view, operator }: RouteContext): void {
-  r.get('/v1/grid/schedules', view, async (_req, res) => void res.json(await s.schedules.list()));
+  r.get('/v1/grid/schedules', view, async (req, res) => {
+    const q = parseInput(GridScheduleListQuerySchema, req.query, 'query');
+    const { page, next } = pageOf(await s.schedules.list(), (x) => x.name, q);
+    setNextCursor(res, req.originalUrl, next);
+    res.json(page);
+  });
   r.post('/v1/grid/schedules', operator, async (req, res) => {
     const body = parseInput(GridScheduleBodySchema, req.body, 'body');
     try {

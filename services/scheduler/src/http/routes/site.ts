@@ -1,6 +1,14 @@
+import { z } from 'zod';
 import { ContractBodySchema, parseInput } from '@wattbroker/contracts';
+import { PageQueryShape, pageOf, setNextCursor } from '../paging.js';
 import { siteView } from '../views.js';
 import type { RouteContext } from './context.js';
+
+export const HostListQuerySchema = z.strictObject({
+  ...PageQueryShape,
+  kind: z.enum(['asic', 'gpu']).optional(),
+  silent: z.enum(['true', 'false']).transform((x) => x === 'true').optional(),
+});
 
 export function siteRoutes({ r, s, view, operator }: RouteContext): void {
   r.get('/v1/site', view, (_req, res) => void res.json(siteView(s.read.sample())));
@@ -8,5 +16,11 @@ export function siteRoutes({ r, s, view, operator }: RouteContext): void {
     const c = await s.settings.setContract(parseInput(ContractBodySchema, req.body, 'body'));
     res.json({ capKw: c.capW / 1000, marginKw: c.marginW / 1000 });
   });
-  r.get('/v1/hosts', view, (_req, res) => void res.json(s.read.hosts()));
+  r.get('/v1/hosts', view, (req, res) => {
+    const q = parseInput(HostListQuerySchema, req.query, 'query');
+    const all = s.read.hosts().filter((h) => (!q.kind || h.kind === q.kind) && (q.silent === undefined || h.silent === q.silent));
+    const { page, next } = pageOf(all, (h) => h.hostId, q);
+    setNextCursor(res, req.originalUrl, next);
+    res.json(page);
+  });
 }
