@@ -76,6 +76,9 @@ describe('OpenAPI 3.1 document and list paging (scheduler in-process, real Redis
       if (schema) {
         const parsed = schema.safeParse(await res.json());
         expect(parsed.success, `${op.path}: ${parsed.error?.message}`).toBe(true);
+      } else {
+        if (op.alsoServes) expect(res.headers.get('content-type'), op.path).toContain(op.alsoServes);
+        await res.body?.cancel(); // an event stream never ends on its own
       }
     }
   });

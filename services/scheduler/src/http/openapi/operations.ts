@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   ComplianceReportSchema, ContractBodySchema, DevicePatchSchema, DeviceViewSchema, EnergyPriceBodySchema, GridEventBodySchema,
   GridEventViewSchema, GridScheduleBodySchema, GridScheduleViewSchema, HashpriceBodySchema, HealthSchema, HostViewSchema,
-  JobAcceptedSchema, JobBodySchema, JobViewSchema, PlanExplanationSchema, PricesViewSchema, PrioritiesBodySchema,
+  JobAcceptedSchema, JobBodySchema, JobViewSchema, KpisQuerySchema, KpisViewSchema, PlanExplanationSchema, PricesViewSchema, PrioritiesBodySchema,
   PrioritiesViewSchema, ReadinessSchema, SiteViewSchema,
 } from '@wattbroker/contracts';
 import type { Role } from '../auth.js';
@@ -39,6 +39,7 @@ export interface Operation {
 }
 
 const ContractViewSchema = z.object({ capKw: z.number(), marginKw: z.number() });
+const BusViewSchema = z.object({ refused: z.object({ foreignHost: z.number().int(), invalid: z.number().int(), forgedEpoch: z.number().int() }) });
 
 export const OPERATIONS: readonly Operation[] = [
   { method: 'get', path: '/healthz', tag: 'health', role: null, summary: 'Liveness: the process answers', ok: { 200: HealthSchema } },
@@ -67,5 +68,9 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'get', path: '/v1/prices', tag: 'settings', role: 'viewer', summary: 'Energy price and hashprice in use', ok: { 200: PricesViewSchema } },
   { method: 'put', path: '/v1/prices/energy', tag: 'settings', role: 'operator', summary: 'Set the energy price, now or as a schedule', body: EnergyPriceBodySchema, ok: { 200: PricesViewSchema } },
   { method: 'put', path: '/v1/prices/hash', tag: 'settings', role: 'operator', summary: 'Set the hashprice', body: HashpriceBodySchema, ok: { 200: PricesViewSchema } },
+  { method: 'get', path: '/v1/kpis', tag: 'site', role: 'viewer', summary: 'The backtest\'s KPIs, live, over a window of the recorded site samples (default 1h, at most 24h)', query: KpisQuerySchema, ok: { 200: KpisViewSchema } },
+  { method: 'get', path: '/v1/bus', tag: 'site', role: 'viewer', summary: 'Agent messages refused since this scheduler started: naming another host than their sender, invalid, or an epoch above the site\'s', ok: { 200: BusViewSchema } },
+  { method: 'get', path: '/v1/stream', tag: 'site', role: 'viewer', summary: 'Server-Sent Events: `history` (the last 10 minutes of site samples), then one `sample` a second', ok: { 200: null }, alsoServes: 'text/event-stream' },
+  { method: 'get', path: '/metrics', tag: 'meta', role: 'viewer', summary: 'Prometheus metrics (text exposition format; a standby answers too)', ok: { 200: null }, alsoServes: 'text/plain' },
   { method: 'get', path: '/v1/plan', tag: 'settings', role: 'viewer', summary: 'The latest plan and why (per class, waiting jobs, reconciliation)', ok: { 200: PlanExplanationSchema }, problems: [503] },
 ];
