@@ -7,6 +7,7 @@
 // the same as an npm tarball dist/wattbroker-<version>.tgz. See docs/deployment.md.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -48,6 +49,10 @@ await build({
 for (const name of Object.keys(programs)) chmodSync(join(out, 'bin', `${name}.mjs`), 0o755);
 // What an operator installs with: systemd units, env and config examples, Redis settings, the guide.
 cpSync(join(root, 'infra'), join(out, 'infra'), { recursive: true });
+// The scheduler's dashboard page and the chart library it serves (the bundle finds them in
+// dashboard/ beside bin/, and uPlot in dashboard/vendor/uplot).
+cpSync(join(root, 'services', 'scheduler', 'dashboard'), join(out, 'dashboard'), { recursive: true });
+cpSync(join(dirname(createRequire(join(root, 'services', 'scheduler', 'package.json')).resolve('uplot/package.json')), 'dist'), join(out, 'dashboard', 'vendor', 'uplot'), { recursive: true });
 mkdirSync(join(out, 'docs'));
 cpSync(join(root, 'docs', 'deployment.md'), join(out, 'docs', 'deployment.md'));
 cpSync(join(root, 'README.md'), join(out, 'README.md'));
@@ -56,7 +61,7 @@ writeFileSync(join(out, 'package.json'), `${JSON.stringify({
   name: 'wattbroker', version: version0, description: 'wattbroker scheduler, agent, site emulator and CLI, bundled (no dependencies)',
   license: license ?? 'Apache-2.0', type: 'module', engines,
   bin: Object.fromEntries(Object.keys(programs).map((n) => [n, `bin/${n}.mjs`])),
-  files: ['bin', 'infra', 'docs', 'README.md', 'LICENSE'],
+  files: ['bin', 'dashboard', 'infra', 'docs', 'README.md', 'LICENSE'],
 }, null, 2)}\n`);
 process.stdout.write(`bundles: ${Object.keys(programs).map((n) => `dist/wattbroker/bin/${n}.mjs`).join(', ')} in ${Date.now() - started} ms\n`);
 if (process.argv.includes('--pack')) {

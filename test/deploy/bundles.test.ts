@@ -131,6 +131,11 @@ describe('bundled programs from the build output alone (processes, private Redis
     });
     children.push(scheduler);
     await scheduler.waitForLine(/API on/);
+    // The dashboard and its chart library come with the package.
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('vendor/uplot/uPlot.iife.min.js');
+    expect((await fetch(`http://127.0.0.1:${port}/vendor/uplot/uPlot.iife.min.js`).then(async (r) => [r.status, (await r.text()).length]))[0]).toBe(200);
     for (const hostId of ['asic-1', 'asic-2']) {
       const [agentBin, ...agentArgs] = directive(unit('wattbroker-agent@.service', hostId), 'ExecStart')[0]!.split(' ');
       children.push(spawnProgram(agentBin!, [...agentArgs, '--speed', '20'], { cwd: dir, env: { ...env(), ...envFile(shipped('agent.env.example')), WATTBROKER_REDIS_URL: redis.url, LOG_LEVEL: 'warn' } }));

@@ -1,13 +1,27 @@
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import type { RouteContext } from './context.js';
 
-/** The dashboard's files (services/scheduler/dashboard/): the same depth from src/http/routes and dist/http/routes. */
-const DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/', import.meta.url));
-/** uPlot (the chart) as its package ships it: no frontend build step. */
-const UPLOT_DIR = `${dirname(createRequire(import.meta.url).resolve('uplot/package.json'))}/dist`;
+/**
+ * Where the dashboard's files are: services/scheduler/dashboard/ (the same depth from
+ * src/http/routes and dist/http/routes), or dashboard/ beside bin/ in the bundled package.
+ */
+function dashboardDir(): string {
+  const candidates = [new URL('../../../dashboard/', import.meta.url), new URL('../dashboard/', import.meta.url)].map((u) => fileURLToPath(u));
+  const found = candidates.find((d) => existsSync(join(d, 'index.html')));
+  if (!found) throw new Error(`dashboard files not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+/** uPlot (the chart) as its package ships it, no frontend build step; the bundle carries a copy in dashboard/vendor/uplot. */
+function uplotDir(dashboard: string): string {
+  const copied = join(dashboard, 'vendor', 'uplot');
+  if (existsSync(copied)) return copied;
+  return join(dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist');
+}
 
 /**
  * `GET /`: the live dashboard (docs/dashboard.md). Its files hold no data and need no token;
@@ -21,6 +35,7 @@ export function dashboardRoutes({ r }: RouteContext): void {
     res.set('x-content-type-options', 'nosniff');
     res.set('referrer-policy', 'no-referrer');
   };
-  r.use('/vendor/uplot', express.static(UPLOT_DIR, { index: false, setHeaders: headers }));
-  r.use('/', express.static(DASHBOARD_DIR, { index: 'index.html', setHeaders: headers }));
+  const dashboard = dashboardDir();
+  r.use('/vendor/uplot', express.static(uplotDir(dashboard), { index: false, setHeaders: headers }));
+  r.use('/', express.static(dashboard, { index: 'index.html', setHeaders: headers }));
 }
