@@ -58,5 +58,10 @@ export function corePolicy(site: SimSite, p: BacktestPolicy): PolicyInit {
       ...(p.headroom?.quantile !== undefined ? { quantile: p.headroom.quantile } : {}),
       ...(p.headroom?.maxPct !== undefined ? { maxFraction: p.headroom.maxPct / 100 } : {}),
     },
+    gpuDraw: {
+      mode: p.gpuDraw?.mode ?? 'off',
+      ...(p.gpuDraw?.windowS !== undefined ? { windowMs: p.gpuDraw.windowS * 1000 } : {}),
+      ...(p.gpuDraw?.marginPct !== undefined ? { marginShare: p.gpuDraw.marginPct / 100 } : {}),
+    },
   };
 }
