@@ -21,6 +21,17 @@ describe('the control core with its control-quality hooks on, against the model 
     }), { seed, numRuns: runs, endOnFailure: true });
   }, 600_000);
 
+  it('GPU draw credit (settled GPUs budgeted at their draw, within the margin) with bursty GPUs: every GPU at its limit still fits the hard cap', () => {
+    for (const mode of ['peak', 'mean'] as const) {
+      fc.assert(fc.property(scenario, (sc) => {
+        expect(check(sc, {
+          policy: { gpuDraw: { mode, windowMs: 2000, bucketMs: 1000 }, headroom: { mode: 'learned', maxFraction: 0.2 }, preemption: true, alignEstimates: true },
+          priorities: preemptibleBatch, gpuBursts: true,
+        })).toBeUndefined();
+      }), { seed: seed + (mode === 'peak' ? 2 : 3), numRuns: Math.max(1, Math.round(runs / 2)), endOnFailure: true });
+    }
+  }, 600_000);
+
   it('static head-room (every GPU\'s full power held) keeps every invariant', () => {
     fc.assert(fc.property(scenario, (sc) => {
       expect(check(sc, { policy: { headroom: { mode: 'static' }, preemption: true }, priorities: preemptibleBatch })).toBeUndefined();

@@ -103,13 +103,20 @@ export function observeGpuDraws(state: SiteState, readings: readonly DeviceReadi
 export interface GpuDrawCredit {
   /** IT watts the miners may be planned into beyond the GPUs' limits (at most the margin's share). */
   readonly creditW: number;
+  /**
+   * The credit the raises of this step are gated with: GPUs admitted this step included. Their
+   * credit goes (they go to the job's limit) but the miners planned into it still draw it until
+   * they shed; the worst case stays within cap − margin + this ≤ the hard cap, and the job
+   * starts without waiting for that shed.
+   */
+  readonly gateCreditW: number;
   /** Of what the GPUs draw now, the part above their budgets (within the credit): not an excess to shed. */
   readonly forgivenW: number;
   /** GPUs that earned credit. */
   readonly gpus: number;
 }
 
-const NONE: GpuDrawCredit = { creditW: 0, forgivenW: 0, gpus: 0 };
+const NONE: GpuDrawCredit = { creditW: 0, gateCreditW: 0, forgivenW: 0, gpus: 0 };
 
 /** The margin in IT watts under the cap the site plans to (the hard limit's IT budget less the planned one). */
 export function marginItW(snap: Snapshot, state: SiteState): number {
@@ -118,7 +125,7 @@ export function marginItW(snap: Snapshot, state: SiteState): number {
 
 /**
  * The credit for this step. `taken`: GPUs admitted this step (their budget becomes the job's
- * limit, their history is not the job's).
+ * limit, their history is not the job's): no credit for the plan, but for the gate (below).
  */
 export function gpuDrawCredit(snap: Snapshot, state: SiteState, policy: Policy, taken: ReadonlySet<string>): GpuDrawCredit {
   const p = policy.gpuDraw;
@@ -128,12 +135,13 @@ export function gpuDrawCredit(snap: Snapshot, state: SiteState, policy: Policy, 
   const kNow = Math.floor(snap.now / p.bucketMs);
   const need = Math.max(1, Math.ceil(p.windowMs / p.bucketMs));
   let sumW = 0;
+  let takenW = 0;
   let overW = 0;
   let gpus = 0;
   const list = state.deviceList;
   for (let i = 0; i < list.length; i++) {
     const d = list[i]!;
-    if (d.inv.kind !== 'gpu' || taken.has(d.id)) continue;
+    if (d.inv.kind !== 'gpu') continue;
     const s = snap.status[i];
     const r = d.reading;
     if ((s !== ON_TARGET && s !== IDLE) || !r || !snap.liveHosts.has(d.hostId)) continue;
@@ -155,10 +163,15 @@ export function gpuDrawCredit(snap: Snapshot, state: SiteState, policy: Policy, 
     const budgetW = p.mode === 'peak' ? maxW : total / n;
     const creditW = snap.worstW[i]! - budgetW;
     if (creditW <= 0) continue;
+    if (taken.has(d.id)) {
+      takenW += creditW;
+      continue;
+    }
     sumW += creditW;
     overW += Math.max(0, r.powerW - budgetW);
     gpus++;
   }
-  const creditW = Math.min(sumW, p.marginShare * marginItW(snap, state));
-  return { creditW, forgivenW: Math.min(overW, creditW), gpus };
+  const marginW = p.marginShare * marginItW(snap, state);
+  const creditW = Math.min(sumW, marginW);
+  return { creditW, gateCreditW: Math.min(sumW + takenW, marginW), forgivenW: Math.min(overW, creditW), gpus };
 }

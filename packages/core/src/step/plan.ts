@@ -84,7 +84,9 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   const admittedGpus = new Set(admission.admissions.flatMap((a) => a.gpuIds));
   const credit = gpuDrawCredit(snap, state, policy, admittedGpus);
   const gpuBudgetW = snap.gpuBudgetW + admission.extraW;
-  const heldW = gpuHeadroomW(snap, state, policy, gpuBudgetW) + estimateGapW(snap, state, policy);
+  // The head-room learns the GPUs' budget net of the credit: a job that starts on credited
+  // GPUs takes their credit away too, and the miners should not follow that up and down either.
+  const heldW = gpuHeadroomW(snap, state, policy, gpuBudgetW - credit.creditW) + estimateGapW(snap, state, policy);
   const nominalW = itBudgetW + credit.creditW - snap.hostOverheadW - gpuBudgetW - heldW - policy.hysteresisW;
   // Measured above the cap (beyond what sheds in flight will release): the miners the plan
   // can move must end up drawing at least the excess less, whatever the plan said. In the
@@ -171,7 +173,7 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   }
 
   const changedW = changes.reduce((s, c) => s + c.currentW, 0);
-  const sequence = planTransitions(changes, { budgetW: itBudgetW + credit.creditW, otherW: snap.worstItW - changedW, maxWakesPerStep: policy.maxWakesPerStep });
+  const sequence = planTransitions(changes, { budgetW: itBudgetW + credit.gateCreditW, otherW: snap.worstItW - changedW, maxWakesPerStep: policy.maxWakesPerStep });
   const first = sequence.steps[0];
   const go = new Set([...(first?.shed ?? []), ...(first?.raise ?? [])]);
   const targets = new Map<string, DesiredState>();
