@@ -62,6 +62,7 @@ export function corePolicy(site: SimSite, p: BacktestPolicy): PolicyInit {
       mode: p.gpuDraw?.mode ?? 'off',
       ...(p.gpuDraw?.windowS !== undefined ? { windowMs: p.gpuDraw.windowS * 1000 } : {}),
       ...(p.gpuDraw?.marginPct !== undefined ? { marginShare: p.gpuDraw.marginPct / 100 } : {}),
+      ...(p.gpuDraw?.startsInMargin !== undefined ? { startsInMargin: p.gpuDraw.startsInMargin } : {}),
     },
   };
 }

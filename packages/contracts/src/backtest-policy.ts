@@ -35,6 +35,8 @@ export const GpuDrawSettingsSchema = z.strictObject({
   windowS: z.number().finite().positive().max(3600).optional(),
   /** Share of the safety margin the credit may spend, %. */
   marginPct: z.number().finite().min(0).max(100).optional(),
+  /** GPU jobs may start into what is left of that share of the margin, the miners shedding after. */
+  startsInMargin: z.boolean().optional(),
 });
 
 export const BacktestPolicySchema = z.strictObject({

@@ -39,9 +39,14 @@ export interface GpuDrawPolicy {
   readonly bucketMs: number;
   /** Share (0–1) of the safety margin the credit may spend. */
   readonly marginShare: number;
+  /**
+   * A GPU job may also start into what is left of that share of the margin, before the miners
+   * shed for it (they shed at the same step): its worst case still fits the hard cap.
+   */
+  readonly startsInMargin: boolean;
 }
 
-export const DEFAULT_GPU_DRAW: GpuDrawPolicy = { mode: 'off', windowMs: 60_000, bucketMs: 60_000, marginShare: 1 };
+export const DEFAULT_GPU_DRAW: GpuDrawPolicy = { mode: 'off', windowMs: 60_000, bucketMs: 60_000, marginShare: 1, startsInMargin: false };
 
 interface Bucket {
   k: number;
@@ -110,13 +115,15 @@ export interface GpuDrawCredit {
    * starts without waiting for that shed.
    */
   readonly gateCreditW: number;
+  /** The budget above cap − margin a GPU job's start may use (`startsInMargin`: the margin's share; else the gate's credit). */
+  readonly startCreditW: number;
   /** Of what the GPUs draw now, the part above their budgets (within the credit): not an excess to shed. */
   readonly forgivenW: number;
   /** GPUs that earned credit. */
   readonly gpus: number;
 }
 
-const NONE: GpuDrawCredit = { creditW: 0, gateCreditW: 0, forgivenW: 0, gpus: 0 };
+const NONE: GpuDrawCredit = { creditW: 0, gateCreditW: 0, startCreditW: 0, forgivenW: 0, gpus: 0 };
 
 /** The margin in IT watts under the cap the site plans to (the hard limit's IT budget less the planned one). */
 export function marginItW(snap: Snapshot, state: SiteState): number {
@@ -173,5 +180,6 @@ export function gpuDrawCredit(snap: Snapshot, state: SiteState, policy: Policy, 
   }
   const marginW = p.marginShare * marginItW(snap, state);
   const creditW = Math.min(sumW, marginW);
-  return { creditW, gateCreditW: Math.min(sumW + takenW, marginW), forgivenW: Math.min(overW, creditW), gpus };
+  const gateCreditW = Math.min(sumW + takenW, marginW);
+  return { creditW, gateCreditW, startCreditW: p.startsInMargin ? marginW : gateCreditW, forgivenW: Math.min(overW, creditW), gpus };
 }

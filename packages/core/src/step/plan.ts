@@ -173,7 +173,9 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   }
 
   const changedW = changes.reduce((s, c) => s + c.currentW, 0);
-  const sequence = planTransitions(changes, { budgetW: itBudgetW + credit.gateCreditW, otherW: snap.worstItW - changedW, maxWakesPerStep: policy.maxWakesPerStep });
+  const sequence = planTransitions(changes, {
+    budgetW: itBudgetW + credit.gateCreditW, reserveBudgetW: itBudgetW + credit.startCreditW, otherW: snap.worstItW - changedW, maxWakesPerStep: policy.maxWakesPerStep,
+  });
   const first = sequence.steps[0];
   const go = new Set([...(first?.shed ?? []), ...(first?.raise ?? [])]);
   const targets = new Map<string, DesiredState>();
