@@ -11,7 +11,8 @@ export interface PolicyKpis {
   /** ∫ site ÷ ∫ (cap in force − margin). */
   readonly contractEnergyUsedPct: number;
   /** Where the rest of (cap − margin) went, % of it: GPUs drawing below the limits they are budgeted at (rule 3), head-room held for GPU jobs to come, the hysteresis band, and the rest (planner steps, sheds and raises under way, learned draws). */
-  readonly unusedPct: { readonly gpuBelowLimit: number; readonly heldForGpus: number; readonly hysteresis: number; readonly other: number };
+  /** `gpuCredited` is negative: GPU room below their limits the GPU draw credit planned into the miners (within the margin). */
+  readonly unusedPct: { readonly gpuBelowLimit: number; readonly gpuCredited: number; readonly heldForGpus: number; readonly hysteresis: number; readonly other: number };
   readonly secondsOverCap: number;
   readonly kWhOverCap: number;
   readonly maxDemand15minKw: number;
@@ -97,16 +98,19 @@ export function policyKpis(res: SimResult, site: SimSite): PolicyKpis {
   let budgetWs = 0;
   let slackWs = 0;
   let heldWs = 0;
+  let creditWs = 0;
   for (let i = 0; i < s.n; i++) {
     budgetWs += Math.max(0, s.limitW[i]! - s.marginW[i]!);
     slackWs += Math.max(0, s.gpuLimitW[i]! - s.gpuW[i]!) * f;
     heldWs += s.heldW[i]! * f;
+    creditWs += s.creditW[i]! * f;
   }
   const pct = (ws: number) => (budgetWs > 0 ? (ws / budgetWs) * 100 : 0);
   const hysteresisPct = pct((res.variant.policy.hysteresisW ?? 0) * f * s.n);
   const gpuBelowLimit = pct(slackWs);
   const heldForGpus = pct(heldWs);
-  const other = 100 - k.contractEnergyUsedPct - gpuBelowLimit - heldForGpus - hysteresisPct;
+  const gpuCredited = -pct(creditWs);
+  const other = 100 - k.contractEnergyUsedPct - gpuBelowLimit - gpuCredited - heldForGpus - hysteresisPct;
 
   // Jobs.
   const waits = jobKpis(res.jobs.filter((j) => j.state !== 'refused').map((j) => ({
@@ -170,7 +174,7 @@ export function policyKpis(res: SimResult, site: SimSite): PolicyKpis {
   return {
     policy: res.variant.key, label: res.variant.label, durationS: k.durationS, energyMWh: r3(k.energyMWh),
     contractEnergyUsedPct: r3(k.contractEnergyUsedPct),
-    unusedPct: { gpuBelowLimit: r3(gpuBelowLimit), heldForGpus: r3(heldForGpus), hysteresis: r3(hysteresisPct), other: r3(other) },
+    unusedPct: { gpuBelowLimit: r3(gpuBelowLimit), gpuCredited: r3(gpuCredited), heldForGpus: r3(heldForGpus), hysteresis: r3(hysteresisPct), other: r3(other) },
     secondsOverCap: k.secondsOverCap, kWhOverCap: r3(k.kWhOverCap), maxDemand15minKw: r1(k.maxDemand15minKw), contractCapKw: site.capW / 1000,
     demandIntervalsOverCap: k.demandIntervalsOverCap, hashratePhDays: r3(k.hashratePhDays), admissionWait,
     jobs: {

@@ -86,6 +86,8 @@ export interface Series {
   readonly minerBudgetW: Float64Array;
   /** Power the plan held back from the miners for GPU jobs to come (and the estimate gap). */
   readonly heldW: Float64Array;
+  /** GPU room below their limits planned into the miners out of the margin (the GPU draw credit), IT W. */
+  readonly creditW: Float64Array;
   readonly pricePerMWh: Float64Array;
   readonly hashprice: Float64Array;
   readonly gpuRevenueUsd: Float64Array;
@@ -272,7 +274,7 @@ export class SiteSimulation {
     const col = () => new Float64Array(n);
     this.series = {
       n, limitW: col(), marginW: col(), siteW: col(), asicW: col(), gpuW: col(), hostOverheadW: col(), coolingW: col(), hashrateThs: col(),
-      gpuLimitW: col(), minerBudgetW: col(), heldW: col(), pricePerMWh: col().fill(Number.NaN), hashprice: col().fill(Number.NaN), gpuRevenueUsd: col(),
+      gpuLimitW: col(), minerBudgetW: col(), heldW: col(), creditW: col(), pricePerMWh: col().fill(Number.NaN), hashprice: col().fill(Number.NaN), gpuRevenueUsd: col(),
       busyGpus: col(), queuedJobs: col(),
     };
   }
@@ -797,6 +799,7 @@ export class SiteSimulation {
     se.gpuLimitW[s] = limitsW;
     se.minerBudgetW[s] = this.lastPlan?.explanation.minerBudgetW ?? 0;
     se.heldW[s] = this.lastPlan?.heldW ?? 0;
+    se.creditW[s] = this.lastPlan?.creditW ?? 0;
     const prices = this.trace.prices;
     while (this.priceIdx + 1 < prices.length && prices[this.priceIdx + 1]!.at <= s) this.priceIdx++;
     if (this.priceIdx >= 0) se.pricePerMWh[s] = prices[this.priceIdx]!.pricePerMWh;

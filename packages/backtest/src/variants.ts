@@ -26,7 +26,8 @@ export function variants(site: SimSite, p: BacktestPolicy): Variant[] {
   if (!p.baselines) return [main];
   // The baselines differ from wattbroker only in how power goes to the miners; the GPU side
   // (priorities, preemption of preemptible work) is the same, so the comparison is the miners'.
-  const plain = { ...core, headroom: { mode: 'off' as const } };
+  // Neither baseline spends the margin on GPU draws (the GPU draw credit is wattbroker's).
+  const plain = { ...core, headroom: { mode: 'off' as const }, gpuDraw: { mode: 'off' as const } };
   return [
     main,
     { key: 'onoff', label: 'on/off curtailment', policy: plain, priorities, onOff: true, tickMs: p.tickMs },
@@ -57,6 +58,12 @@ export function corePolicy(site: SimSite, p: BacktestPolicy): PolicyInit {
       ...(p.headroom?.windowS !== undefined ? { windowMs: p.headroom.windowS * 1000 } : {}),
       ...(p.headroom?.quantile !== undefined ? { quantile: p.headroom.quantile } : {}),
       ...(p.headroom?.maxPct !== undefined ? { maxFraction: p.headroom.maxPct / 100 } : {}),
+    },
+    gpuDraw: {
+      mode: p.gpuDraw?.mode ?? 'off',
+      ...(p.gpuDraw?.windowS !== undefined ? { windowMs: p.gpuDraw.windowS * 1000 } : {}),
+      ...(p.gpuDraw?.marginPct !== undefined ? { marginShare: p.gpuDraw.marginPct / 100 } : {}),
+      ...(p.gpuDraw?.startsInMargin !== undefined ? { startsInMargin: p.gpuDraw.startsInMargin } : {}),
     },
   };
 }

@@ -31,6 +31,17 @@ describe('backtest', () => {
     expect({ ...a, sim: null }).toEqual({ ...b, sim: null });
   }, 120_000);
 
+  it('with the GPU draw credit on: the miners get more of the contract, the cap holds, and skipping steps still changes no KPI', () => {
+    const on = BacktestPolicySchema.parse({ gpuDraw: { mode: 'mean', startsInMargin: true }, baselines: false });
+    const skip = runBacktest({ trace, site, policy: on, warmupS: 120 });
+    const every = runBacktest({ trace, site, policy: on, warmupS: 120, maxQuietMs: 0 });
+    const off = runBacktest({ trace, site, policy: { ...policy, baselines: false }, warmupS: 120 });
+    const a = skip.summary.policies[0]!;
+    expect({ ...a, sim: null }).toEqual({ ...every.summary.policies[0]!, sim: null });
+    expect(a.secondsOverCap).toBe(0);
+    expect(a.contractEnergyUsedPct).toBeGreaterThan(off.summary.policies[0]!.contractEnergyUsedPct);
+  }, 180_000);
+
   it('runs wattbroker and both baselines side by side, keeps the cap, and counts every job', () => {
     const run = runBacktest({ trace, site, policy, warmupS: 120 });
     expect(run.summary.policies.map((p) => p.policy)).toEqual(['wattbroker', 'onoff', 'static-reserve']);
@@ -104,5 +115,7 @@ describe('trace', () => {
     expect(() => parseInput(TraceSchema, noKind, 'trace.json')).toThrow(/gridEvents\[0\]\.capKw: give exactly one of capKw or shedKw/);
     const late = { ...JSON.parse(JSON.stringify(generateTrace({ kind: 'bursty', seed: 1, hours: 1 }))), prices: [{ at: 60, pricePerMWh: 30 }, { at: 30, pricePerMWh: 31 }] };
     expect(() => parseInput(TraceSchema, late, 'trace.json')).toThrow(/prices\[1\]\.at: must be after prices\[0\]\.at/);
+    expect(() => parseInput(BacktestPolicySchema, { gpuDraw: { mode: 'median' } }, 'policy.json')).toThrow(/policy\.json: gpuDraw\.mode: /);
+    expect(() => parseInput(BacktestPolicySchema, { gpuDraw: { marginPct: 150 } }, 'policy.json')).toThrow(/gpuDraw\.marginPct: /);
   });
 });

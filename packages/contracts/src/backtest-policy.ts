@@ -23,6 +23,22 @@ export const HeadroomSettingsSchema = z.strictObject({
   maxPct: z.number().finite().min(0).max(100).optional(),
 });
 
+export const GpuDrawSettingsSchema = z.strictObject({
+  /**
+   * `off`: GPUs are budgeted at their power limits (rule 3, today's behaviour).
+   * `peak` / `mean`: a settled GPU is budgeted at the peak / mean of its readings over the
+   * window, and the difference to its limit goes to the miners, as far as it fits in the
+   * safety margin (packages/core/src/policy/gpu-draw-credit.ts).
+   */
+  mode: z.enum(['off', 'peak', 'mean']).optional(),
+  /** Readings a GPU's budget is taken from, s (whole minutes in the backtest: it steps on every minute). */
+  windowS: z.number().finite().positive().max(3600).optional(),
+  /** Share of the safety margin the credit may spend, %. */
+  marginPct: z.number().finite().min(0).max(100).optional(),
+  /** GPU jobs may start into what is left of that share of the margin, the miners shedding after. */
+  startsInMargin: z.boolean().optional(),
+});
+
 export const BacktestPolicySchema = z.strictObject({
   name: z.string().min(1).max(64).optional(),
   priorities: PrioritiesBodySchema.optional(),
@@ -41,6 +57,8 @@ export const BacktestPolicySchema = z.strictObject({
   preemption: z.boolean().optional(),
   /** Plan the miners in the units the worst case counts them in (readings above the planner's estimates lower their budget). */
   alignEstimates: z.boolean().optional(),
+  /** Budget settled GPUs at what they draw instead of their limits, within the safety margin. */
+  gpuDraw: GpuDrawSettingsSchema.optional(),
   /** The control loop's tick on the virtual clock (the scheduler: 200 ms); steps also run on every event that asks for one. */
   tickMs: z.number().int().positive().max(60_000).default(1000),
   /** Run the two baselines (on/off curtailment, static reserve) beside this policy. */
@@ -49,3 +67,4 @@ export const BacktestPolicySchema = z.strictObject({
 
 export type BacktestPolicy = z.infer<typeof BacktestPolicySchema>;
 export type HeadroomSettings = z.infer<typeof HeadroomSettingsSchema>;
+export type GpuDrawSettings = z.infer<typeof GpuDrawSettingsSchema>;

@@ -1,5 +1,5 @@
 import type { DesiredState, GridEventRecord, JobRecord, PriorityClass } from '@wattbroker/contracts';
-import { Controller, GPU_MODELS, generateFleet, plannerProfiles, sitePowerW, type Policy } from '../src/index.js';
+import { Controller, GPU_MODELS, generateFleet, mulberry32, plannerProfiles, seedFrom, sitePowerW, type Policy } from '../src/index.js';
 
 /** A grid event record for tests (defaults for the fields a test does not care about). */
 export function gridEvent(e: Pick<GridEventRecord, 'id' | 'capW' | 'startsAt' | 'endsAt'> & Partial<GridEventRecord>): GridEventRecord {
@@ -12,7 +12,9 @@ export interface WorldOptions {
   lagMs: number;
   capW: number;
   seed?: number;
-  policy?: Partial<Omit<Policy, 'reconcile' | 'headroom'>> & { reconcile?: Partial<Policy['reconcile']>; headroom?: Partial<Policy['headroom']> };
+  policy?: Partial<Omit<Policy, 'reconcile' | 'headroom' | 'gpuDraw'>> & { reconcile?: Partial<Policy['reconcile']>; headroom?: Partial<Policy['headroom']>; gpuDraw?: Partial<Policy['gpuDraw']> };
+  /** Busy GPUs draw as inference does: their limit in about a third of the seconds, well under it otherwise (default: their limit). */
+  gpuBursts?: boolean;
   priorities?: readonly PriorityClass[];
 }
 
@@ -21,7 +23,9 @@ export interface WorldOptions {
  * ones do: a new profile shows at once and the miner ramps to it over `lagMs` (drawing the
  * higher of old and new meanwhile, the worst case); put to sleep it powers down over `lagMs`;
  * woken it boots (asleep, showing its profile) for `lagMs`. GPUs enforce a new limit at once
- * and draw their limit while a job runs. Commands are applied the moment they are issued, the
+ * and draw their limit while a job runs (or, with `gpuBursts`, their limit in bursts and well
+ * under it between them). With the GPU draw credit on (policy/gpu-draw-credit.ts) the site may
+ * use its safety margin: the checks here hold it to the hard cap instead. Commands are applied the moment they are issued, the
  * agent's report follows at once, telemetry arrives every second.
  */
 export function world(opts: WorldOptions) {
@@ -48,6 +52,16 @@ export function world(opts: WorldOptions) {
     const row = m.profiles.find((p) => p.name === profile)!;
     return profile === 'sleep' ? row.powerW : row.powerW * m.bias;
   };
+  let clock = 0;
+  /** A GPU's true draw: a running job's in bursts (seeded by card and second) or at its limit. */
+  const gpuW = (id: string, g: { limitW: number; job: string | null }) => {
+    if (!g.job) return h100.idleW;
+    if (!opts.gpuBursts) return g.limitW;
+    const r = mulberry32(seedFrom('burst', opts.seed ?? 4, id, Math.floor(clock / 1000)))();
+    return r < 0.35 ? g.limitW : Math.min(g.limitW, h100.idleW + 0.3 * (h100.maxLimitW - h100.idleW));
+  };
+  const spendsMargin = (opts.policy?.gpuDraw?.mode ?? 'off') !== 'off';
+  const hardCapW = () => c.sample(clock).effectiveCapW + (spendsMargin ? c.state.contract.marginW : 0);
   const drawW = (id: string) => {
     const m = miners.get(id)!;
     return m.pending ? Math.max(minerW(id, m.profile), minerW(id, m.pending.profile)) : minerW(id, m.profile);
@@ -55,10 +69,17 @@ export function world(opts: WorldOptions) {
   const truthIt = () => {
     let it = 0;
     for (const id of miners.keys()) it += drawW(id);
-    for (const g of gpus.values()) it += g.job ? g.limitW : h100.idleW;
+    for (const [id, g] of gpus) it += gpuW(id, g);
     return it;
   };
   const truth = () => sitePowerW(cooling, truthIt());
+  /** The site if every GPU drew its limit at once (the worst a burst can do before any miner sheds). */
+  const burstTruth = () => {
+    let it = 0;
+    for (const id of miners.keys()) it += drawW(id);
+    for (const g of gpus.values()) it += g.limitW;
+    return sitePowerW(cooling, it);
+  };
   c.register({ hostId: 'asic', kind: 'asic', hostOverheadW: 0, devices: units.map((u) => ({ id: u.id, kind: 'asic', model: u.model.name, profiles: plannerProfiles(u), sleepW: 25 })) }, 0);
   c.register({ hostId: 'gpu', kind: 'gpu', hostOverheadW: 0, devices: [...gpus.keys()].map((id) => ({ id, kind: 'gpu', model: h100.name, minLimitW: h100.minLimitW, maxLimitW: h100.maxLimitW, idleW: h100.idleW })) }, 0);
   const violations: string[] = [];
@@ -92,7 +113,7 @@ export function world(opts: WorldOptions) {
     }
     c.result({ hostId, commandId, stale: false, devices: Object.fromEntries(Object.keys(devices).map((id) => [id, { ok: true, confirmed: false }])) }, now);
     // Break before make: whatever was just granted, the site must still fit.
-    const cap = c.sample(now).effectiveCapW;
+    const cap = hardCapW();
     commandsSent.push({ at: now, hostId, devices, truthBefore, truthAfter: truth(), capW: cap });
     if (truth() > cap + 1) violations.push(`t=${now} after command to ${hostId}: ${truth().toFixed(0)} W > cap ${cap.toFixed(0)} W`);
   };
@@ -111,7 +132,7 @@ export function world(opts: WorldOptions) {
       }) }, now);
     }
     c.telemetry({ hostId: 'gpu', hostOverheadW: 0, devices: [...gpus].map(([id, g]) => ({
-      id, reachable: true, powerW: g.job ? g.limitW : h100.idleW, powerLimitW: g.limitW, jobId: g.job,
+      id, reachable: true, powerW: gpuW(id, g), powerLimitW: g.limitW, jobId: g.job,
     })) }, now);
   };
   const record = (t: { job: JobRecord } | undefined) => {
@@ -119,6 +140,7 @@ export function world(opts: WorldOptions) {
   };
   const run = (from: number, to: number, onSample?: (now: number) => void, onTick?: (now: number) => void) => {
     for (let now = from; now <= to; now += 250) {
+      clock = now;
       for (const m of miners.values()) {
         if (m.pending && m.pending.at <= now) {
           m.profile = m.pending.profile;
@@ -134,7 +156,7 @@ export function world(opts: WorldOptions) {
       }
       if (now % 1000 === 0) {
         telemetry(now);
-        const cap = c.sample(now).effectiveCapW;
+        const cap = hardCapW();
         if (truth() > cap + 1) violations.push(`t=${now} sample: ${truth().toFixed(0)} W > cap ${cap.toFixed(0)} W`);
         onSample?.(now);
       }
@@ -156,7 +178,7 @@ export function world(opts: WorldOptions) {
    * they are, GPUs running jobs at their limit (jobs are not preempted), idle GPUs idle.
    */
   /** Each device's true draw now. */
-  const draws = () => new Map<string, number>([...[...miners.keys()].map((id) => [id, drawW(id)] as [string, number]), ...[...gpus].map(([id, g]) => [id, g.job ? g.limitW : h100.idleW] as [string, number])]);
+  const draws = () => new Map<string, number>([...[...miners.keys()].map((id) => [id, drawW(id)] as [string, number]), ...[...gpus].map(([id, g]) => [id, gpuW(id, g)] as [string, number])]);
   const minimalTruth = () => {
     let it = 0;
     for (const [id, m] of miners) it += m.deaf ? drawW(id) : minerW(id, 'sleep');
@@ -164,7 +186,7 @@ export function world(opts: WorldOptions) {
     return sitePowerW(cooling, it);
   };
   return {
-    c, run, submit, truth, truthIt, draws, minimalTruth, violations, miners, gpus, move, commandsSent,
+    c, run, submit, truth, truthIt, burstTruth, hardCapW, draws, minimalTruth, violations, miners, gpus, move, commandsSent,
     setAsicSilent: (v: boolean) => { asicSilent = v; },
     isAsicSilent: () => asicSilent,
     /** A miner's true draw changes at the same profile (dust, heat, a failing fan). */

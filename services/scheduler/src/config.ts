@@ -16,6 +16,15 @@ export const SchedulerConfigSchema = z.strictObject({
   hysteresisKw: z.coerce.number().nonnegative().optional(),
   minDwellS: z.coerce.number().nonnegative().default(10),
   silentAfterS: z.coerce.number().positive().default(2.5),
+  /**
+   * GPU draw credit (packages/core/src/policy/gpu-draw-credit.ts; docs/backtest.md): settled
+   * GPUs budgeted at the peak or mean of their last minute's readings instead of their limits,
+   * the room below their limits planned into the miners within the safety margin. Spends the
+   * margin that otherwise absorbs model error. Off by default.
+   */
+  gpuDraw: z.enum(['off', 'peak', 'mean']).default('off'),
+  /** With the credit on, GPU jobs may also start into the rest of the margin, the miners shedding after. */
+  gpuDrawStartsInMargin: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   tickMs: z.coerce.number().int().min(20).max(10_000).default(200),
   /** An agent that hears no leader this long applies the fallback it was armed with. */
   fallbackAfterS: z.coerce.number().min(1).max(3600).default(30),
@@ -71,6 +80,8 @@ export const SchedulerFileSchema = z.strictObject({
   hysteresisKw: kw.optional(),
   minDwellS: z.number().optional(),
   silentAfterS: z.number().optional(),
+  gpuDraw: z.enum(['off', 'peak', 'mean']).optional(),
+  gpuDrawStartsInMargin: z.boolean().optional(),
   tickMs: z.number().int().optional(),
   retentionDays: z.number().optional(),
   fallbackAfterS: z.number().optional(),
@@ -145,6 +156,8 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     hysteresisKw: pick('hysteresis-kw', 'WATTBROKER_HYSTERESIS_KW'),
     minDwellS: pick('min-dwell-s', 'WATTBROKER_MIN_DWELL_S'),
     silentAfterS: pick('silent-after-s', 'WATTBROKER_SILENT_AFTER_S'),
+    gpuDraw: pick('gpu-draw', 'WATTBROKER_GPU_DRAW'),
+    gpuDrawStartsInMargin: pick('gpu-draw-starts-in-margin', 'WATTBROKER_GPU_DRAW_STARTS_IN_MARGIN'),
     tickMs: pick('tick-ms', 'WATTBROKER_TICK_MS'),
     retentionDays: pick('retention-days', 'WATTBROKER_RETENTION_DAYS'),
     fallbackAfterS: pick('fallback-after-s', 'WATTBROKER_FALLBACK_AFTER_S'),

@@ -10,6 +10,7 @@ import { Scheduler } from './app.js';
 
 const USAGE = `usage: wattbroker-scheduler [--config scheduler.json] --cap-kw N [--redis URL] [--port 8080] [--host 127.0.0.1] [--margin-kw N]
        [--cooling-fixed-kw N] [--cooling-fraction F] [--hysteresis-kw N] [--min-dwell-s S] [--hashprice USD_PER_TH_DAY]
+       [--gpu-draw off|peak|mean [--gpu-draw-starts-in-margin true|false]]
        [--tokens role:token,...] [--openadr-vtn URL --openadr-client-id ID --openadr-client-secret SECRET
        --openadr-program NAME[,NAME] [--openadr-poll-s 10] [--openadr-silent-s 240] [--openadr-failsafe-kw N]
        [--openadr-simple-shed 0.25,0.5,1]] [--meter HOST[:PORT] --meter-preset sdm630|pm5xxx [--meter-unit-id N]]
@@ -26,7 +27,7 @@ const logger = pino({
 });
 
 async function main(): Promise<void> {
-  const names = ['config', 'redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'tick-ms', 'retention-days', 'fallback-after-s', 'hashprice', 'tokens',
+  const names = ['config', 'redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'gpu-draw', 'gpu-draw-starts-in-margin', 'tick-ms', 'retention-days', 'fallback-after-s', 'hashprice', 'tokens',
     'openadr-vtn', 'openadr-client-id', 'openadr-client-secret', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw', 'openadr-simple-shed', 'meter', 'meter-preset', 'meter-unit-id', 'meter-timeout-ms'];
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
       hysteresisW: (config.hysteresisKw ?? Math.max(1, config.capKw * 0.005)) * 1000,
       minDwellMs: config.minDwellS * 1000,
       silentAfterMs: config.silentAfterS * 1000,
+      gpuDraw: { mode: config.gpuDraw, startsInMargin: config.gpuDrawStartsInMargin },
     },
   });
   // The API listens first, so that the leader can advertise where it answers.

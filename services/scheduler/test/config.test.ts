@@ -21,6 +21,15 @@ describe('scheduler config file', () => {
     expect(loadConfig({}, { ...env, WATTBROKER_CAP_KW: '4500', WATTBROKER_OPENADR_PROGRAM: 'A,B' }, file)).toMatchObject({ capKw: 4500, openadrProgram: 'A,B' });
   });
 
+  it('keeps the GPU draw credit off unless asked for, and refuses an unknown mode naming the field', () => {
+    const file = parseConfigFile(example, 'scheduler.json');
+    expect(loadConfig({}, env, file)).toMatchObject({ gpuDraw: 'off', gpuDrawStartsInMargin: false });
+    expect(loadConfig({ 'gpu-draw': 'mean', 'gpu-draw-starts-in-margin': 'true' }, env, file)).toMatchObject({ gpuDraw: 'mean', gpuDrawStartsInMargin: true });
+    expect(loadConfig({}, env, parseConfigFile(JSON.stringify({ ...JSON.parse(example), gpuDraw: 'peak', gpuDrawStartsInMargin: false }), 'f.json'))).toMatchObject({ gpuDraw: 'peak', gpuDrawStartsInMargin: false });
+    expect(() => loadConfig({ 'gpu-draw': 'median' }, env, file)).toThrow(/gpuDraw/);
+    expect(() => parseConfigFile(JSON.stringify({ gpuDrawStartsInMargin: 'yes' }), 'f.json')).toThrow(/^f\.json: gpuDrawStartsInMargin: /);
+  });
+
   it('names the file and the field on bad input', () => {
     const bad = (o: unknown) => () => parseConfigFile(JSON.stringify(o), 'site.json');
     expect(bad({ capKw: -1 })).toThrow(/^site\.json: capKw: /);

@@ -12,6 +12,7 @@ export function kpiRows(policies: readonly PolicyKpis[]): Array<[string, ...stri
   return [
     row('contract energy used (% of cap − margin)', (k) => `${n(k.contractEnergyUsedPct, 2)} %`),
     row('  unused: GPUs below their limits', (k) => `${n(k.unusedPct.gpuBelowLimit, 2)} %`),
+    row('  unused: GPU room credited to the miners (margin)', (k) => `${n(k.unusedPct.gpuCredited, 2)} %`),
     row('  unused: held for GPU jobs to come', (k) => `${n(k.unusedPct.heldForGpus, 2)} %`),
     row('  unused: hysteresis band', (k) => `${n(k.unusedPct.hysteresis, 2)} %`),
     row('  unused: other (steps, moves, estimates)', (k) => `${n(k.unusedPct.other, 2)} %`),

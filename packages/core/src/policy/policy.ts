@@ -1,4 +1,5 @@
 import type { PriorityClass } from '@wattbroker/contracts';
+import { DEFAULT_GPU_DRAW, type GpuDrawPolicy } from './gpu-draw-credit.js';
 import { DEFAULT_HEADROOM, type HeadroomPolicy } from './gpu-headroom.js';
 
 /**
@@ -32,6 +33,8 @@ export interface Policy {
   readonly preemption: boolean;
   /** Plan the miners into the budget less what settled miners read above the planner's estimates (policy/estimate-gap.ts). Default off. */
   readonly alignEstimates: boolean;
+  /** Plan the miners into what settled GPUs leave below their limits, within the safety margin (policy/gpu-draw-credit.ts). Default off. */
+  readonly gpuDraw: GpuDrawPolicy;
 }
 
 /** Level-triggered reconciliation: when a device counts as off its target, and how it is re-commanded. */
@@ -73,9 +76,15 @@ export const DEFAULT_POLICY: Policy = {
   headroom: DEFAULT_HEADROOM,
   preemption: false,
   alignEstimates: false,
+  gpuDraw: DEFAULT_GPU_DRAW,
 };
 
 /** A policy from partial settings (nested reconcile and head-room settings merge too). */
-export function makePolicy(p: Partial<Omit<Policy, 'reconcile' | 'headroom'>> & { reconcile?: Partial<ReconcilePolicy>; headroom?: Partial<HeadroomPolicy> } = {}): Policy {
-  return { ...DEFAULT_POLICY, ...p, reconcile: { ...DEFAULT_POLICY.reconcile, ...p.reconcile }, headroom: { ...DEFAULT_POLICY.headroom, ...p.headroom } };
+export function makePolicy(
+  p: Partial<Omit<Policy, 'reconcile' | 'headroom' | 'gpuDraw'>> & { reconcile?: Partial<ReconcilePolicy>; headroom?: Partial<HeadroomPolicy>; gpuDraw?: Partial<GpuDrawPolicy> } = {},
+): Policy {
+  return {
+    ...DEFAULT_POLICY, ...p,
+    reconcile: { ...DEFAULT_POLICY.reconcile, ...p.reconcile }, headroom: { ...DEFAULT_POLICY.headroom, ...p.headroom }, gpuDraw: { ...DEFAULT_POLICY.gpuDraw, ...p.gpuDraw },
+  };
 }

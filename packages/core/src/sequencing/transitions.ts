@@ -57,6 +57,8 @@ export interface TransitionOptions {
   readonly maxWakesPerStep?: number;
   /** At most this many raises (groups count once) per step. */
   readonly maxRaisesPerStep?: number;
+  /** Budget for `reserve` raises (GPU job starts), when they may go above `budgetW` (default: `budgetW`). */
+  readonly reserveBudgetW?: number;
 }
 
 interface RaiseUnit {
@@ -117,7 +119,7 @@ export function planTransitions(changes: readonly DeviceChange[], opts: Transiti
     for (const u of pending) {
       const full = raised >= maxRaises || (u.wakes > 0 && wakes + u.wakes > maxWakes);
       if (full) next.push(u);
-      else if (stepW + heldW + u.addW > opts.budgetW) {
+      else if (stepW + heldW + u.addW > (u.reserve ? (opts.reserveBudgetW ?? opts.budgetW) : opts.budgetW)) {
         next.push(u);
         if (u.reserve) heldW += Math.max(0, u.addW);
       } else {

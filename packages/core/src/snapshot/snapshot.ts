@@ -66,6 +66,8 @@ export interface Snapshot {
   readonly economics: Economics | undefined;
   readonly jobs: { readonly queued: number; readonly admitting: number; readonly running: number };
   readonly offTarget: number;
+  /** A what-if (another cap, or every GPU at its top limit): measured draws do not stand for it. */
+  readonly whatIf: boolean;
 }
 
 const zonesOf = new WeakMap<readonly PriorityClass[], ClassZones>();
@@ -184,6 +186,6 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
     now, budget, obligation, liveHosts, silentHosts, hostOverheadW, status, worstW, worstItW, gpuBudgetW,
     measured: { asicW, gpuW, hashrateThs, itW, modelledSiteW, meteredSiteW, siteW: Math.max(modelledSiteW, meteredSiteW ?? 0) },
     plannableMinerW, settledMinerW, settledEstimateW, pendingShedW, excluded, excludedW, exclusionKey, zones, zoneDraws,
-    economics: economicsAt(state, now), jobs, offTarget,
+    economics: economicsAt(state, now), jobs, offTarget, whatIf: whatIf.capW !== undefined || whatIf.gpusAtMax === true,
   };
 }

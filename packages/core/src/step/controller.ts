@@ -5,6 +5,7 @@ import type {
 import { jobRefusal } from '../admission/feasibility.js';
 import { observePrice, pricesView, setEnergyPrice, setHashprice } from '../economics/prices.js';
 import { addJob, cancelJob, endJob, type JobTransition } from '../jobs/job-machine.js';
+import { observeGpuDraws } from '../policy/gpu-draw-credit.js';
 import { makePolicy, type Policy } from '../policy/policy.js';
 import { deviceViews, hostViews, siteSample } from '../read-models/site.js';
 import type { CoolingModel } from '../site/site-model.js';
@@ -71,6 +72,7 @@ export class Controller {
 
   /** True when a step should run now rather than at the next tick. */
   telemetry(t: Pick<TelemetryBatch, 'hostId' | 'hostOverheadW' | 'devices'>, now: number): boolean {
+    observeGpuDraws(this.state, t.devices, now, this.policy.gpuDraw);
     return foldTelemetry(this.state, t, now, this.policy.silentAfterMs);
   }
 

@@ -2,6 +2,7 @@ import type { DesiredState, PlanExplanation } from '@wattbroker/contracts';
 import { admit, type Admission, type Waiting } from '../admission/backfill.js';
 import { preempt } from '../admission/preemption.js';
 import { estimateGapW } from '../policy/estimate-gap.js';
+import { gpuDrawCredit } from '../policy/gpu-draw-credit.js';
 import { gpuHeadroomW } from '../policy/gpu-headroom.js';
 import type { Policy } from '../policy/policy.js';
 import { reconcile, type OffTarget } from '../reconcile/reconcile.js';
@@ -44,6 +45,8 @@ export interface Plan {
   readonly preempted: readonly string[];
   /** Power held back from the miners for GPU jobs to come (policy/gpu-headroom.ts), W. */
   readonly heldW: number;
+  /** What settled GPUs leave below their limits, planned into the miners out of the margin (policy/gpu-draw-credit.ts), IT W. */
+  readonly creditW: number;
 }
 
 function sameDesired(a: DesiredState | undefined, b: DesiredState): boolean {
@@ -73,23 +76,30 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   // Hooks for control quality (each a no-op unless the policy turns it on):
   // - preemption: waiting jobs take the GPUs of lower, preemptible classes (admission/preemption.ts);
   // - head-room: power held back from the miners for GPU jobs to come (policy/gpu-headroom.ts);
-  // - estimates: the miners planned in the units the worst case counts them in (policy/estimate-gap.ts).
+  // - estimates: the miners planned in the units the worst case counts them in (policy/estimate-gap.ts);
+  // - GPU draw credit: what settled GPUs leave below their limits, within the margin, goes to
+  //   the miners; raises are gated against cap − margin + credit, so every GPU at its limit
+  //   still fits the hard cap (policy/gpu-draw-credit.ts).
   const admission = preempt(snap, state, policy, admit(snap, state, policy));
+  const admittedGpus = new Set(admission.admissions.flatMap((a) => a.gpuIds));
+  const credit = gpuDrawCredit(snap, state, policy, admittedGpus);
   const gpuBudgetW = snap.gpuBudgetW + admission.extraW;
-  const heldW = gpuHeadroomW(snap, state, policy, gpuBudgetW) + estimateGapW(snap, state, policy);
-  const nominalW = itBudgetW - snap.hostOverheadW - gpuBudgetW - heldW - policy.hysteresisW;
+  // The head-room learns the GPUs' budget net of the credit: a job that starts on credited
+  // GPUs takes their credit away too, and the miners should not follow that up and down either.
+  const heldW = gpuHeadroomW(snap, state, policy, gpuBudgetW - credit.creditW) + estimateGapW(snap, state, policy);
+  const nominalW = itBudgetW + credit.creditW - snap.hostOverheadW - gpuBudgetW - heldW - policy.hysteresisW;
   // Measured above the cap (beyond what sheds in flight will release): the miners the plan
   // can move must end up drawing at least the excess less, whatever the plan said. In the
   // planner's units: its draws may lag a drift the readings already show.
   // The cap is held on the larger of metered and modelled site power; in IT watts.
   const siteToIt = snap.measured.itW > 0 ? snap.measured.itW / snap.measured.modelledSiteW : 1;
-  const excessW = Math.max(0, (snap.measured.siteW - snap.budget.cap.effectiveCapW) * siteToIt - snap.pendingShedW);
+  // (A credited GPU drawing above its budget is inside the margin the credit spent: not an excess.)
+  const excessW = Math.max(0, (snap.measured.siteW - snap.budget.cap.effectiveCapW) * siteToIt - snap.pendingShedW - credit.forgivenW);
   const unit = snap.settledMinerW > 0 ? snap.settledEstimateW / snap.settledMinerW : 1;
   const afterSheds = snap.plannableMinerW - snap.pendingShedW;
   const minerBudgetW = excessW > 0 ? Math.min(nominalW, snap.excludedW + (afterSheds - excessW) * unit - policy.hysteresisW) : nominalW;
   const miners = planMiners(snap, state, minerBudgetW, memo);
 
-  const admittedGpus = new Set(admission.admissions.flatMap((a) => a.gpuIds));
   const changes: DeviceChange[] = [];
   const pending = new Map<string, DesiredState>();
   const adopt = new Map<string, DesiredState>();
@@ -163,7 +173,9 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   }
 
   const changedW = changes.reduce((s, c) => s + c.currentW, 0);
-  const sequence = planTransitions(changes, { budgetW: itBudgetW, otherW: snap.worstItW - changedW, maxWakesPerStep: policy.maxWakesPerStep });
+  const sequence = planTransitions(changes, {
+    budgetW: itBudgetW + credit.gateCreditW, reserveBudgetW: itBudgetW + credit.startCreditW, otherW: snap.worstItW - changedW, maxWakesPerStep: policy.maxWakesPerStep,
+  });
   const first = sequence.steps[0];
   const go = new Set([...(first?.shed ?? []), ...(first?.raise ?? [])]);
   const targets = new Map<string, DesiredState>();
@@ -193,9 +205,10 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
     snap, state, policy, gpuBudgetW, minerBudgetW, excessW, miners, admission, reconciliation, held: { dwell, sequencing: heldRaises },
   });
   if (heldW > 0) explanation.reasons.push(`head-room held for GPU jobs to come (${policy.headroom.mode}): ${(heldW / 1000).toFixed(1)} kW kept from the miners`);
+  if (credit.creditW > 0) explanation.reasons.push(`GPU draw credit (${policy.gpuDraw.mode}): ${(credit.creditW / 1000).toFixed(1)} kW of ${credit.gpus} settled GPUs' room below their limits planned into the miners, within the margin`);
   if (admission.preempted.length) explanation.reasons.push(`preempted for higher classes (back to the queue): ${admission.preempted.join(', ')}`);
   return {
     at: now, admissions: admission.admissions, starts, minerTargets: miners.targets, targets, adopt, resend, commands, waiting: admission.waiting,
-    offTarget: reconciliation.offTarget, explanation, preempted: admission.preempted, heldW,
+    offTarget: reconciliation.offTarget, explanation, preempted: admission.preempted, heldW, creditW: credit.creditW,
   };
 }
