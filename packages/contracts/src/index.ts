@@ -7,3 +7,5 @@ export * from './agent-messages.js';
 export * from './host-config.js';
 export * from './rest.js';
 export * from './meter-config.js';
+export * from './api-tokens.js';
+export * from './audit.js';

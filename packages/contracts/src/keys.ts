@@ -39,6 +39,8 @@ export const KEYS = {
   hashprice: '{wb}:prices:hash',
   priorities: '{wb}:priorities',
   overrides: '{wb}:devices:overrides',
+  /** The audit trail of every write made through the API (stream of AuditEntry). */
+  audit: '{wb}:audit',
   /** OpenADR event intervals already reported to the VTN (set). */
   openadrReported: '{wb}:openadr:reported',
 } as const;

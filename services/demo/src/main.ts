@@ -5,13 +5,12 @@
  * GPU agents, the scheduler with its REST API, and a generator of bursty GPU inference jobs,
  * all as separate processes; a live status line.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freeLoopbackPort, REDIS_SERVER_HOWTO, redisServerOnPath, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
-import { GridEventViewSchema, PricesViewSchema, ProblemSchema, SiteViewSchema } from '@wattbroker/contracts';
+import { GridEventViewSchema, PricesViewSchema, ProblemSchema, SiteViewSchema, generateToken, tokenEntry } from '@wattbroker/contracts';
 import { generateFleet, mulberry32 } from '@wattbroker/core';
 import { startService, type Proc } from './processes.js';
 
@@ -154,9 +153,16 @@ async function main(): Promise<void> {
       }, null, 2));
       hostFiles.push({ id, file });
     }
-    const operatorToken = randomBytes(16).toString('hex');
-    const tenantToken = randomBytes(16).toString('hex');
-    const env: NodeJS.ProcessEnv = { WATTBROKER_REDIS_URL: redisUrl, WATTBROKER_API_TOKENS: `operator:${operatorToken},tenant:${tenantToken}`, LOG_LEVEL: 'info' };
+    // Fresh tokens every run; the scheduler is given only their hashes. The operator's is
+    // also written to a file only this user may read, for scripts and curl.
+    const operatorToken = generateToken();
+    const tenantToken = generateToken();
+    const tokenFile = join(runDir, 'operator.token');
+    writeFileSync(tokenFile, `${operatorToken}\n`, { mode: 0o600 });
+    const env: NodeJS.ProcessEnv = {
+      WATTBROKER_REDIS_URL: redisUrl, LOG_LEVEL: 'info',
+      WATTBROKER_API_TOKENS: `${tokenEntry('demo-operator', 'operator', operatorToken)},${tokenEntry('demo-jobs', 'tenant', tenantToken)}`,
+    };
     if (values['openadr-vtn']) {
       // Passed through the environment so that the secret never shows in a process list.
       Object.assign(env, {
@@ -193,7 +199,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write([
       `demo: scheduler API ${api}${schedulerCount > 1 ? ' (the leader now; the other stands by)' : ''}  (contract ${capKw} kW, margin ${marginKw} kW; ${asicHosts} ASIC hosts, ${gpuHosts} GPU hosts × ${gpusPerHost} H100)`,
-      `demo: operator token ${operatorToken}  e.g.  curl -H 'Authorization: Bearer ${operatorToken}' ${api}/v1/site`,
+      `demo: operator token ${operatorToken} (also in ${tokenFile}, mode 600)  e.g.  curl -H "Authorization: Bearer $(cat ${tokenFile})" ${api}/v1/site`,
       `demo: logs in ${logDir}${values['no-jobs'] ? '' : '; bursty GPU jobs start shortly'}${duration ? `; stopping after ${duration} s` : '; Ctrl-C to stop'}`,
       '',
     ].join('\n'));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InputError, METER_PRESET_NAMES, MeterConfigSchema, MeterRegisterMapSchema, parseInput, type MeterConfigInput } from '@wattbroker/contracts';
+import { ApiTokenListSchema, InputError, METER_PRESET_NAMES, formatTokenEntry, MeterConfigSchema, MeterRegisterMapSchema, parseInput, type MeterConfigInput } from '@wattbroker/contracts';
 
 /**
  * The scheduler's settings, read once at start from flags and environment and validated;
@@ -39,8 +39,19 @@ export const SchedulerConfigSchema = z.strictObject({
   meterRegisterMap: z.string().optional(),
   meterUnitId: z.coerce.number().int().min(0).max(255).optional(),
   meterTimeoutMs: z.coerce.number().int().min(10).max(60_000).optional(),
-  apiTokens: z.string().min(1, 'set WATTBROKER_API_TOKENS or --tokens ("operator:TOKEN,viewer:TOKEN")'),
+  /** `name:role:sha256hex` entries (never raw tokens, never from a flag: see docs/security.md). */
+  apiTokens: z.string().optional(),
+  /** A file of such entries, or a JSON list of {name, role, sha256}. */
+  apiTokensFile: z.string().min(1).optional(),
+  /** Failed authentications allowed per client address and minute, then 429. */
+  authFailuresPerMin: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** Job submissions allowed per tenant (token name) and minute, then 429. */
+  jobSubmissionsPerMin: z.coerce.number().int().min(1).max(1_000_000).default(600),
 }).refine((c) => c.marginKw < c.capKw, { path: ['marginKw'], message: 'must be below capKw' })
+  .refine((c) => (c.apiTokens !== undefined && c.apiTokens.trim() !== '') || c.apiTokensFile !== undefined, {
+    path: ['apiTokens'], message: 'set WATTBROKER_API_TOKENS ("name:role:sha256hex,…") or WATTBROKER_API_TOKENS_FILE, or apiTokens in the config file',
+  })
+  .refine((c) => c.apiTokens === undefined || c.apiTokensFile === undefined, { path: ['apiTokensFile'], message: 'give the tokens or a tokens file, not both' })
   .refine((c) => !c.meter || c.meterPreset !== undefined || c.meterRegisterMap !== undefined, {
     path: ['meterPreset'], message: `a meter needs a preset (${METER_PRESET_NAMES.join(', ')}) or a register map`,
   })
@@ -73,6 +84,11 @@ export const SchedulerFileSchema = z.strictObject({
   retentionDays: z.number().optional(),
   fallbackAfterS: z.number().optional(),
   hashpricePerThDay: z.number().optional(),
+  /** Hashes of the API tokens (a hash is safe to keep in a file; the token is not). */
+  apiTokens: ApiTokenListSchema.optional(),
+  apiTokensFile: z.string().min(1).optional(),
+  authFailuresPerMin: z.number().int().optional(),
+  jobSubmissionsPerMin: z.number().int().optional(),
   openadr: z.strictObject({
     vtnUrl: z.url(),
     clientId: z.string().min(1),
@@ -99,8 +115,8 @@ export type SchedulerFile = z.infer<typeof SchedulerFileSchema>;
 
 /** The file's settings under the flat names the flags use. */
 function fromFile(f: SchedulerFile): Record<string, string> {
-  const { openadr, meter, ...flat } = f;
-  const out: Record<string, unknown> = { ...flat };
+  const { openadr, meter, apiTokens, ...flat } = f;
+  const out: Record<string, unknown> = { ...flat, apiTokens: apiTokens?.map(formatTokenEntry).join(',') };
   if (meter) {
     Object.assign(out, {
       meter: meter.port === undefined ? meter.host : `${meter.host}:${meter.port}`, meterPreset: meter.preset, meterUnitId: meter.unitId,
@@ -148,7 +164,8 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     hashpricePerThDay: pick('hashprice', 'WATTBROKER_HASHPRICE'),
     openadrVtn: pick('openadr-vtn', 'WATTBROKER_OPENADR_VTN'),
     openadrClientId: pick('openadr-client-id', 'WATTBROKER_OPENADR_CLIENT_ID'),
-    openadrClientSecret: pick('openadr-client-secret', 'WATTBROKER_OPENADR_CLIENT_SECRET'),
+    // Secrets never come from flags (a process list shows them): environment or file only.
+    openadrClientSecret: env.WATTBROKER_OPENADR_CLIENT_SECRET ?? file.openadrClientSecret,
     openadrProgram: pick('openadr-program', 'WATTBROKER_OPENADR_PROGRAM'),
     openadrPollS: pick('openadr-poll-s', 'WATTBROKER_OPENADR_POLL_S'),
     openadrSilentS: pick('openadr-silent-s', 'WATTBROKER_OPENADR_SILENT_S'),
@@ -159,7 +176,10 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     meterUnitId: pick('meter-unit-id', 'WATTBROKER_METER_UNIT_ID'),
     meterTimeoutMs: pick('meter-timeout-ms', 'WATTBROKER_METER_TIMEOUT_MS'),
     meterRegisterMap: file.meterRegisterMap,
-    apiTokens: flags.tokens ?? env.WATTBROKER_API_TOKENS ?? '',
+    apiTokens: env.WATTBROKER_API_TOKENS ?? file.apiTokens,
+    apiTokensFile: env.WATTBROKER_API_TOKENS_FILE ?? file.apiTokensFile,
+    authFailuresPerMin: pick('auth-failures-per-min', 'WATTBROKER_AUTH_FAILURES_PER_MIN'),
+    jobSubmissionsPerMin: pick('job-submissions-per-min', 'WATTBROKER_JOB_SUBMISSIONS_PER_MIN'),
   }).filter(([, v]) => v !== undefined));
   return parseInput(SchedulerConfigSchema, raw, 'scheduler config');
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { InputError, loadConfig, parseConfigFile } from '../src/config.js';
 
 const example = readFileSync(new URL('../../../infra/scheduler.config.example.json', import.meta.url), 'utf8');
-const env = { WATTBROKER_API_TOKENS: 'operator:op-token-123456', WATTBROKER_OPENADR_CLIENT_SECRET: 's3cret-from-env' };
+const env = { WATTBROKER_API_TOKENS: `ops:operator:${'a'.repeat(64)}`, WATTBROKER_OPENADR_CLIENT_SECRET: 's3cret-from-env' };
 
 describe('scheduler config file', () => {
   it('reads the example, with the VEN settings under openadr and the secret from the environment', () => {
@@ -32,6 +32,6 @@ describe('scheduler config file', () => {
     expect(() => parseConfigFile('{"capKw": 5,', 'site.json')).toThrow(/^site\.json: \(file\): not JSON/);
     // A VTN without its secret anywhere is refused when the settings are put together.
     const noSecret = parseConfigFile(example, 'scheduler.json');
-    expect(() => loadConfig({}, { WATTBROKER_API_TOKENS: 'operator:op-token-123456' }, noSecret)).toThrow(/openadrVtn: an OpenADR VTN needs a client id, a client secret and a program/);
+    expect(() => loadConfig({}, { WATTBROKER_API_TOKENS: `ops:operator:${'a'.repeat(64)}` }, noSecret)).toThrow(/openadrVtn: an OpenADR VTN needs a client id, a client secret and a program/);
   });
 });

@@ -3,7 +3,7 @@ import { Queue, Worker } from 'bullmq';
 import { pino } from 'pino';
 import { appendToStream, openRedis, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
 import {
-  AgentCommandSchema, BULL_PREFIX, RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, type DeviceInventory, type DeviceReading, type Registration,
+  AgentCommandSchema, BULL_PREFIX, tokenEntry, RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, type DeviceInventory, type DeviceReading, type Registration,
 } from '@wattbroker/contracts';
 import { GPU_MODELS, generateFleet, plannerProfiles } from '@wattbroker/core';
 import { VirtualClock, nextEvent } from '@wattbroker/testkit';
@@ -95,7 +95,7 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
   const registered = Promise.all([...hosts.keys()].map((id) => nextEvent<{ hostId: string }>(s, 'registered', (e) => e.hostId === id)));
   await s.start();
   await registered;
-  const app = createApi(s, parseTokens(`operator:${OPERATOR},tenant:${TENANT}`), logger);
+  const app = createApi(s, parseTokens(`${tokenEntry('ops', 'operator', OPERATOR)},${tokenEntry('tenant-a', 'tenant', TENANT)}`, 'test tokens'), logger);
   const server = await new Promise<Server>((resolve) => {
     const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
   });

@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import { rangeStream } from '@wattbroker/bus';
 import {
   ContractRecordSchema, DeviceOverrideSchema, EnergyPriceRecordSchema, GridEventRecordSchema, JobRecordSchema, KEYS, PrioritiesRecordSchema,
-  RegistrationSchema, SITE_SAMPLES_STREAM, SiteSampleSchema, fieldPath,
-  type ContractRecord, type DeviceOverride, type EnergyPriceRecord, type GridEventRecord, type JobRecord, type JobState, type PriorityClass,
+  RegistrationSchema, SITE_SAMPLES_STREAM, SiteSampleSchema, fieldPath, AUDIT_KEPT, AuditEntrySchema,
+  type AuditEntry, type AuditView, type ContractRecord, type DeviceOverride, type EnergyPriceRecord, type GridEventRecord, type JobRecord, type JobState, type PriorityClass,
   type Registration, type SiteSample,
 } from '@wattbroker/contracts';
 import type { SiteStore } from '../ports.js';
@@ -53,9 +53,13 @@ export class RedisStore implements SiteStore {
     private readonly epoch: () => number,
   ) {}
 
-  /** Run writes only if this process's epoch is still the site's. */
-  async write(cmds: Cmd[]): Promise<void> {
+  /**
+   * Run writes only if this process's epoch is still the site's. An audit entry, when given,
+   * is appended to the trail in the same script: both happen or neither.
+   */
+  async write(cmds: Cmd[], audit?: AuditEntry): Promise<void> {
     if (cmds.length === 0) return;
+    if (audit) cmds = [...cmds, ['XADD', KEYS.audit, 'MAXLEN', '~', AUDIT_KEPT, '*', 'v', JSON.stringify(audit)]];
     const epoch = this.epoch();
     const keys = [KEYS.epoch, ...new Set(cmds.map((c) => String(c[1])))];
     try {
@@ -92,14 +96,14 @@ export class RedisStore implements SiteStore {
     return out;
   }
 
-  async saveJobs(jobs: readonly JobRecord[]): Promise<void> {
+  async saveJobs(jobs: readonly JobRecord[], audit?: AuditEntry): Promise<void> {
     const cmds: Cmd[] = [];
     for (const job of jobs) {
       cmds.push(['HSET', KEYS.jobs, job.id, JSON.stringify(job)]);
       cmds.push(TERMINAL.has(job.state) ? ['SREM', KEYS.activeJobs, job.id] : ['SADD', KEYS.activeJobs, job.id]);
       cmds.push(['ZADD', KEYS.jobOrder, 'NX', job.timestamps.queued ?? 0, job.id]);
     }
-    await this.write(cmds);
+    await this.write(cmds, audit);
   }
 
   async job(id: string): Promise<JobRecord | undefined> {
@@ -112,7 +116,7 @@ export class RedisStore implements SiteStore {
     return this.parseAll(JobRecordSchema, await this.redis.hmget(KEYS.jobs, ...ids), 'active job');
   }
 
-  async jobs(q: { limit: number; state?: JobState; before?: number }): Promise<JobRecord[]> {
+  async jobs(q: { limit: number; state?: JobState; before?: number; owner?: string }): Promise<JobRecord[]> {
     const out: JobRecord[] = [];
     let max = q.before === undefined ? '+inf' : `(${q.before}`;
     // Newest first, a page at a time, until the limit is filled with jobs that pass the filter.
@@ -121,7 +125,7 @@ export class RedisStore implements SiteStore {
       if (page.length === 0) break;
       const ids = page.filter((_, i) => i % 2 === 0);
       const jobs = this.parseAll(JobRecordSchema, await this.redis.hmget(KEYS.jobs, ...ids), 'job');
-      for (const j of jobs) if (!q.state || j.state === q.state) out.push(j);
+      for (const j of jobs) if ((!q.state || j.state === q.state) && (q.owner === undefined || j.owner === q.owner)) out.push(j);
       max = `(${page.at(-1)}`;
       if (ids.length < 500) break;
     }
@@ -132,21 +136,21 @@ export class RedisStore implements SiteStore {
     return this.parse(ContractRecordSchema, await this.redis.get(KEYS.contract), 'contract');
   }
 
-  async saveContract(c: ContractRecord): Promise<void> {
-    await this.write([['SET', KEYS.contract, JSON.stringify(c)]]);
+  async saveContract(c: ContractRecord, audit?: AuditEntry): Promise<void> {
+    await this.write([['SET', KEYS.contract, JSON.stringify(c)]], audit);
   }
 
   async gridEvents(): Promise<GridEventRecord[]> {
     return this.parseAll(GridEventRecordSchema, await this.redis.hvals(KEYS.gridEvents), 'grid event').sort((a, b) => a.startsAt - b.startsAt);
   }
 
-  async saveGridEvent(e: GridEventRecord): Promise<void> {
-    await this.write([['HSET', KEYS.gridEvents, e.id, JSON.stringify(e)]]);
+  async saveGridEvent(e: GridEventRecord, audit?: AuditEntry): Promise<void> {
+    await this.write([['HSET', KEYS.gridEvents, e.id, JSON.stringify(e)]], audit);
   }
 
-  async deleteGridEvent(id: string): Promise<boolean> {
+  async deleteGridEvent(id: string, audit?: AuditEntry): Promise<boolean> {
     if (!(await this.redis.hexists(KEYS.gridEvents, id))) return false;
-    await this.write([['HDEL', KEYS.gridEvents, id]]);
+    await this.write([['HDEL', KEYS.gridEvents, id]], audit);
     return true;
   }
 
@@ -154,8 +158,8 @@ export class RedisStore implements SiteStore {
     return this.parse(EnergyPriceRecordSchema, await this.redis.get(KEYS.energyPrice), 'energy price');
   }
 
-  async saveEnergyPrice(p: EnergyPriceRecord): Promise<void> {
-    await this.write([['SET', KEYS.energyPrice, JSON.stringify(p)]]);
+  async saveEnergyPrice(p: EnergyPriceRecord, audit?: AuditEntry): Promise<void> {
+    await this.write([['SET', KEYS.energyPrice, JSON.stringify(p)]], audit);
   }
 
   async hashprice(): Promise<number | undefined> {
@@ -169,16 +173,16 @@ export class RedisStore implements SiteStore {
     return v;
   }
 
-  async saveHashprice(v: number): Promise<void> {
-    await this.write([['SET', KEYS.hashprice, String(v)]]);
+  async saveHashprice(v: number, audit?: AuditEntry): Promise<void> {
+    await this.write([['SET', KEYS.hashprice, String(v)]], audit);
   }
 
   async priorities(): Promise<PriorityClass[] | undefined> {
     return this.parse(PrioritiesRecordSchema, await this.redis.get(KEYS.priorities), 'priorities');
   }
 
-  async savePriorities(list: readonly PriorityClass[]): Promise<void> {
-    await this.write([['SET', KEYS.priorities, JSON.stringify(list)]]);
+  async savePriorities(list: readonly PriorityClass[], audit?: AuditEntry): Promise<void> {
+    await this.write([['SET', KEYS.priorities, JSON.stringify(list)]], audit);
   }
 
   async overrides(): Promise<Map<string, DeviceOverride>> {
@@ -190,8 +194,8 @@ export class RedisStore implements SiteStore {
     return out;
   }
 
-  async saveOverride(id: string, o: DeviceOverride): Promise<void> {
-    await this.write([o.pinnedProfile === undefined && !o.maintenance ? ['HDEL', KEYS.overrides, id] : ['HSET', KEYS.overrides, id, JSON.stringify(o)]]);
+  async saveOverride(id: string, o: DeviceOverride, audit?: AuditEntry): Promise<void> {
+    await this.write([o.pinnedProfile === undefined && !o.maintenance ? ['HDEL', KEYS.overrides, id] : ['HSET', KEYS.overrides, id, JSON.stringify(o)]], audit);
   }
 
   async registrations(): Promise<Registration[]> {
@@ -222,6 +226,17 @@ export class RedisStore implements SiteStore {
 
   async markReported(key: string): Promise<void> {
     await this.write([['SADD', KEYS.openadrReported, key]]);
+  }
+
+  /** The audit trail, newest first; `before` is a cursor (the id of the last entry seen). */
+  async audit(q: { limit: number; before?: string }): Promise<AuditView[]> {
+    const entries = await this.redis.xrevrange(KEYS.audit, q.before === undefined ? '+' : `(${q.before}`, '-', 'COUNT', q.limit);
+    const out: AuditView[] = [];
+    for (const [id, fields] of entries) {
+      const e = this.parse(AuditEntrySchema, fields[1], `audit entry ${id}`);
+      if (e) out.push({ id, ...e, at: new Date(e.at).toISOString() });
+    }
+    return out;
   }
 
   async ping(): Promise<boolean> {

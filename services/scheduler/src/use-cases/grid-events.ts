@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { BaselineMethod, ComplianceReport, GridEventBody, GridEventRecord, GridEventSource } from '@wattbroker/contracts';
 import { buildComplianceReport } from '@wattbroker/core';
 import type { Arming } from '../loops/arming.js';
+import { audited, type AuditStamp } from '../audit.js';
 import type { UseCaseDeps } from './deps.js';
 
 /** What a grid event asks: a cap outright, or a shed (kW, or a fraction of the baseline) from the baseline. */
@@ -27,7 +28,7 @@ export class GridEvents {
     return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : this.d.controller.sample(this.d.clock.now()).siteW;
   }
 
-  async add(body: GridEventBody, source: GridEventSource = 'rest'): Promise<GridEventRecord> {
+  async add(body: GridEventBody, source: GridEventSource = 'rest', stamp?: AuditStamp): Promise<GridEventRecord> {
     const now = this.d.clock.now();
     const id = `grid-${now.toString(36)}-${randomBytes(3).toString('hex')}`;
     return this.upsert(id, {
@@ -35,24 +36,25 @@ export class GridEvents {
       startsAt: Date.parse(body.startsAt), endsAt: Date.parse(body.endsAt), mandatory: body.mandatory, source,
       ...(body.rampMinutes !== undefined ? { rampMs: body.rampMinutes * 60_000 } : {}),
       ...(body.program !== undefined ? { program: body.program } : {}),
-    });
+    }, stamp);
   }
 
   /** Create or replace an event (OpenADR events keep their VTN-derived id). */
-  async upsert(id: string, e: { ask: GridAsk; startsAt: number; endsAt: number; mandatory: boolean; source: GridEventSource; rampMs?: number; program?: string }): Promise<GridEventRecord> {
+  async upsert(id: string, e: { ask: GridAsk; startsAt: number; endsAt: number; mandatory: boolean; source: GridEventSource; rampMs?: number; program?: string }, stamp?: AuditStamp): Promise<GridEventRecord> {
     const baseline = 'capW' in e.ask ? 0 : await this.baselineW(Math.min(this.d.clock.now(), e.startsAt));
     const record: GridEventRecord = {
       id, ...capForShed(baseline, e.ask), startsAt: e.startsAt, endsAt: e.endsAt, mandatory: e.mandatory, source: e.source,
       ...(e.rampMs !== undefined ? { rampMs: e.rampMs } : {}), ...(e.program !== undefined ? { program: e.program } : {}),
     };
-    await this.d.store.saveGridEvent(record);
+    const before = stamp ? (await this.d.store.gridEvents()).find((x) => x.id === id) : undefined;
+    await this.d.store.saveGridEvent(record, audited(stamp, before, record, this.d.clock.now()));
     await this.reload();
     return record;
   }
 
-  async remove(id: string): Promise<boolean> {
+  async remove(id: string, stamp?: AuditStamp): Promise<boolean> {
     const event = (await this.d.store.gridEvents()).find((e) => e.id === id);
-    const ok = await this.d.store.deleteGridEvent(id);
+    const ok = await this.d.store.deleteGridEvent(id, audited(stamp, event, null, this.d.clock.now()));
     if (ok && event?.mandatory && event.endsAt > this.d.clock.now()) await this.d.arming.disarm(id);
     await this.reload();
     return ok;

@@ -1,13 +1,19 @@
 import { GridScheduleBodySchema, parseInput } from '@wattbroker/contracts';
+import { stampOf } from '../audit-stamp.js';
+import { idParam, noQuery } from '../params.js';
 import { badField, notFound } from '../problem.js';
 import type { RouteContext } from './context.js';
 
 export function gridScheduleRoutes({ r, s, view, operator }: RouteContext): void {
-  r.get('/v1/grid/schedules', view, async (_req, res) => void res.json(await s.schedules.list()));
+  r.get('/v1/grid/schedules', view, async (req, res) => {
+    noQuery(req);
+    res.json(await s.schedules.list());
+  });
   r.post('/v1/grid/schedules', operator, async (req, res) => {
+    noQuery(req);
     const body = parseInput(GridScheduleBodySchema, req.body, 'body');
     try {
-      await s.schedules.upsert(body);
+      await s.schedules.upsert(body, stampOf(req, res));
     } catch (e) {
       if (e instanceof RangeError) {
         const field = e.message.split(':')[0]!;
@@ -18,7 +24,8 @@ export function gridScheduleRoutes({ r, s, view, operator }: RouteContext): void
     res.status(201).location(`/v1/grid/schedules/${body.name}`).json((await s.schedules.list()).find((x) => x.name === body.name));
   });
   r.delete('/v1/grid/schedules/:name', operator, async (req, res) => {
-    if (!(await s.schedules.remove(req.params.name as string))) throw notFound('name', `grid schedule "${req.params.name}"`);
+    noQuery(req);
+    if (!(await s.schedules.remove(idParam(req, 'name'), stampOf(req, res)))) throw notFound('name', `grid schedule "${req.params.name}"`);
     res.status(204).end();
   });
 }
