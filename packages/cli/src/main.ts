@@ -4,6 +4,7 @@ import { FLEET_USAGE, fleetCommand } from './fleet-command.js';
 import { METER_USAGE, meterCommand } from './meter-command.js';
 import { MINER_USAGE, minerCommand } from './miner-command.js';
 import { PLAN_USAGE, planCommand } from './plan-command.js';
+import { TOKENS_USAGE, tokensCommand } from './tokens-command.js';
 
 const USAGE = `usage: wattbroker <command> [options]
 
@@ -12,6 +13,7 @@ commands:
   fleet    generate a fleet file from the hardware catalog
   miner    status, profiles, set-profile, sleep, wake on one LuxOS miner
   meter    read the site's power from a Modbus TCP meter at the point of connection
+  tokens   make API tokens and the hashed entries the scheduler is configured with
 
 ${PLAN_USAGE}
 
@@ -19,10 +21,12 @@ ${FLEET_USAGE}
 
 ${MINER_USAGE}
 
-${METER_USAGE}`;
+${METER_USAGE}
+
+${TOKENS_USAGE}`;
 
 type Command = (argv: string[], write: (s: string) => void) => Promise<number>;
-const commands: Record<string, Command> = { plan: planCommand, fleet: fleetCommand, miner: minerCommand, meter: meterCommand };
+const commands: Record<string, Command> = { plan: planCommand, fleet: fleetCommand, miner: minerCommand, meter: meterCommand, tokens: tokensCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -1,16 +1,24 @@
 import type { Server } from 'node:http';
 import { Queue, Worker } from 'bullmq';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { appendToStream, openRedis, startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
 import {
   AgentCommandSchema, BULL_PREFIX, tokenEntry, RESULTS_QUEUE, TELEMETRY_STREAM, commandQueue, type DeviceInventory, type DeviceReading, type Registration,
 } from '@wattbroker/contracts';
 import { GPU_MODELS, generateFleet, plannerProfiles } from '@wattbroker/core';
 import { VirtualClock, nextEvent } from '@wattbroker/testkit';
-import { Scheduler, createApi, parseTokens } from '../src/index.js';
+import { Scheduler, createApi, parseTokens, type ApiOptions } from '../src/index.js';
 
 export const OPERATOR = 'operator-test-token-000000000000';
 export const TENANT = 'tenant-test-token-0000000000000000';
+/** A second tenant: sees and cancels none of the first one's jobs. */
+export const TENANT_B = 'tenant-b-test-token-00000000000000';
+export const VIEWER = 'viewer-test-token-0000000000000000';
+/** The entries the API is configured with (the tokens' names are the actors of the audit trail). */
+export const TEST_TOKENS = [
+  tokenEntry('ops', 'operator', OPERATOR), tokenEntry('tenant-a', 'tenant', TENANT),
+  tokenEntry('tenant-b', 'tenant', TENANT_B), tokenEntry('watcher', 'viewer', VIEWER),
+].join(',');
 
 interface Device { inv: DeviceInventory; reading: DeviceReading }
 
@@ -21,10 +29,10 @@ interface Device { inv: DeviceInventory; reading: DeviceReading }
  * publish telemetry on the real stream whenever the test says (`heartbeat`), so that hosts
  * are live on the virtual clock exactly when the test wants.
  */
-export async function startInProcessSite(opts: { miners: number; gpuHosts: Array<{ id: string; gpus: number }>; capW: number; coolingFraction?: number }) {
+export async function startInProcessSite(opts: { miners: number; gpuHosts: Array<{ id: string; gpus: number }>; capW: number; coolingFraction?: number; api?: ApiOptions; logger?: Logger }) {
   const redis: EmbeddedRedis = await startEmbeddedRedis({ appendOnly: false });
   const clock = new VirtualClock(Date.now());
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+  const logger = opts.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'silent' });
   const s = new Scheduler({
     redisUrl: redis.url, logger, contractCapW: opts.capW, marginW: 0, clock, tickMs: 250,
     cooling: { fixedW: 0, fractionOfIt: opts.coolingFraction ?? 0.1 }, policy: { hysteresisW: 500, minDwellMs: 2000 },
@@ -95,7 +103,7 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
   const registered = Promise.all([...hosts.keys()].map((id) => nextEvent<{ hostId: string }>(s, 'registered', (e) => e.hostId === id)));
   await s.start();
   await registered;
-  const app = createApi(s, parseTokens(`${tokenEntry('ops', 'operator', OPERATOR)},${tokenEntry('tenant-a', 'tenant', TENANT)}`, 'test tokens'), logger);
+  const app = createApi(s, parseTokens(TEST_TOKENS, 'test tokens'), logger, opts.api);
   const server = await new Promise<Server>((resolve) => {
     const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
   });
@@ -120,7 +128,7 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
         ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       });
       const text = await res.text();
-      return { status: res.status, body: (text ? JSON.parse(text) : null) as T, type: res.headers.get('content-type') };
+      return { status: res.status, body: (text ? JSON.parse(text) : null) as T, type: res.headers.get('content-type'), headers: res.headers };
     },
     async stop(): Promise<void> {
       server.close();
