@@ -128,7 +128,7 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
         ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       });
       const text = await res.text();
-      return { status: res.status, body: (text ? JSON.parse(text) : null) as T, type: res.headers.get('content-type'), headers: res.headers };
+      return { status: res.status, body: (text ? JSON.parse(text) : null) as T, type: res.headers.get('content-type'), headers: new Map<string, string>(res.headers.entries()) };
     },
     async stop(): Promise<void> {
       server.close();
