@@ -9,3 +9,4 @@ export * from './rest.js';
 export * from './meter-config.js';
 export * from './api-tokens.js';
 export * from './audit.js';
+export * from './openadr-spec.js';

@@ -30,6 +30,10 @@ export const SchedulerConfigSchema = z.strictObject({
   openadrPollS: z.coerce.number().positive().default(10),
   openadrSilentS: z.coerce.number().positive().default(240),
   openadrFailsafeKw: z.coerce.number().nonnegative().optional(),
+  /** The VTN's token endpoint when it is not on the VTN's origin (the client secret is sent there). */
+  openadrTokenUrl: z.url().optional(),
+  /** Accept http:// VTN and token URLs (tests on loopback); otherwise https only. */
+  openadrAllowHttp: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').default(false),
   /** Shed fractions of the baseline for OpenADR SIMPLE levels 1, 2, 3. */
   openadrSimpleShed: z.string().regex(/^(0(\.\d+)?|1(\.0+)?)(,(0(\.\d+)?|1(\.0+)?)){2}$/, 'three fractions from 0 to 1, e.g. 0.25,0.5,1').default('0.25,0.5,1'),
   /** Site meter at the point of connection (Modbus TCP), `host[:port]`. */
@@ -54,6 +58,12 @@ export const SchedulerConfigSchema = z.strictObject({
   .refine((c) => c.apiTokens === undefined || c.apiTokensFile === undefined, { path: ['apiTokensFile'], message: 'give the tokens or a tokens file, not both' })
   .refine((c) => !c.meter || c.meterPreset !== undefined || c.meterRegisterMap !== undefined, {
     path: ['meterPreset'], message: `a meter needs a preset (${METER_PRESET_NAMES.join(', ')}) or a register map`,
+  })
+  .refine((c) => !c.openadrVtn || c.openadrAllowHttp || c.openadrVtn.startsWith('https://'), {
+    path: ['openadrVtn'], message: 'must be https:// (http only with openadr.allowHttp / WATTBROKER_OPENADR_ALLOW_HTTP=1, for tests)',
+  })
+  .refine((c) => !c.openadrTokenUrl || c.openadrAllowHttp || c.openadrTokenUrl.startsWith('https://'), {
+    path: ['openadrTokenUrl'], message: 'must be https:// (http only with openadr.allowHttp, for tests)',
   })
   .refine((c) => !c.openadrVtn || (c.openadrClientId && c.openadrClientSecret && c.openadrProgram), {
     path: ['openadrVtn'], message: 'an OpenADR VTN needs a client id, a client secret and a program',
@@ -97,6 +107,10 @@ export const SchedulerFileSchema = z.strictObject({
     pollS: z.number().positive().optional(),
     silentS: z.number().positive().optional(),
     failsafeKw: kw.optional(),
+    /** The token endpoint, when not on the VTN's origin. */
+    tokenUrl: z.url().optional(),
+    /** Accept http:// URLs (tests only). */
+    allowHttp: z.boolean().optional(),
     /** Shed fractions of the baseline for SIMPLE levels 1, 2 and 3. */
     simpleShed: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1), z.number().min(0).max(1)]).optional(),
   }).optional(),
@@ -128,6 +142,7 @@ function fromFile(f: SchedulerFile): Record<string, string> {
       openadrVtn: openadr.vtnUrl, openadrClientId: openadr.clientId, openadrClientSecret: openadr.clientSecret,
       openadrProgram: openadr.programs.join(','), openadrPollS: openadr.pollS, openadrSilentS: openadr.silentS,
       openadrFailsafeKw: openadr.failsafeKw, openadrSimpleShed: openadr.simpleShed?.join(','),
+      openadrTokenUrl: openadr.tokenUrl, openadrAllowHttp: openadr.allowHttp,
     });
   }
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
@@ -171,6 +186,8 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     openadrSilentS: pick('openadr-silent-s', 'WATTBROKER_OPENADR_SILENT_S'),
     openadrFailsafeKw: pick('openadr-failsafe-kw', 'WATTBROKER_OPENADR_FAILSAFE_KW'),
     openadrSimpleShed: pick('openadr-simple-shed', 'WATTBROKER_OPENADR_SIMPLE_SHED'),
+    openadrTokenUrl: pick('openadr-token-url', 'WATTBROKER_OPENADR_TOKEN_URL'),
+    openadrAllowHttp: pick('openadr-allow-http', 'WATTBROKER_OPENADR_ALLOW_HTTP'),
     meter: pick('meter', 'WATTBROKER_METER'),
     meterPreset: pick('meter-preset', 'WATTBROKER_METER_PRESET'),
     meterUnitId: pick('meter-unit-id', 'WATTBROKER_METER_UNIT_ID'),

@@ -11,7 +11,7 @@ const USAGE = `usage: wattbroker-scheduler [--config scheduler.json] --cap-kw N 
        [--cooling-fixed-kw N] [--cooling-fraction F] [--hysteresis-kw N] [--min-dwell-s S] [--hashprice USD_PER_TH_DAY]
        [--auth-failures-per-min 30] [--job-submissions-per-min 600] [--openadr-vtn URL --openadr-client-id ID
        --openadr-program NAME[,NAME] [--openadr-poll-s 10] [--openadr-silent-s 240] [--openadr-failsafe-kw N]
-       [--openadr-simple-shed 0.25,0.5,1]] [--meter HOST[:PORT] --meter-preset sdm630|pm5xxx [--meter-unit-id N]]
+       [--openadr-simple-shed 0.25,0.5,1] [--openadr-token-url URL] [--openadr-allow-http true]] [--meter HOST[:PORT] --meter-preset sdm630|pm5xxx [--meter-unit-id N]]
 
 Each flag also reads from the environment (WATTBROKER_REDIS_URL, WATTBROKER_CAP_KW, …), then from the config file
 (--config or WATTBROKER_CONFIG). Secrets are never flags: API token hashes come from WATTBROKER_API_TOKENS
@@ -28,7 +28,7 @@ const logger = pino({
 
 async function main(): Promise<void> {
   const names = ['config', 'redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'tick-ms', 'retention-days', 'fallback-after-s', 'hashprice', 'auth-failures-per-min', 'job-submissions-per-min',
-    'openadr-vtn', 'openadr-client-id', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw', 'openadr-simple-shed', 'meter', 'meter-preset', 'meter-unit-id', 'meter-timeout-ms'];
+    'openadr-vtn', 'openadr-client-id', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw', 'openadr-simple-shed', 'openadr-token-url', 'openadr-allow-http', 'meter', 'meter-preset', 'meter-unit-id', 'meter-timeout-ms'];
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ options: { ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])), help: { type: 'boolean' as const } }, strict: true }));
@@ -61,6 +61,8 @@ async function main(): Promise<void> {
         silentAfterMs: config.openadrSilentS * 1000,
         shedFractions: Object.fromEntries(config.openadrSimpleShed.split(',').map((f, i) => [i + 1, Number(f)])) as Record<1 | 2 | 3, number>,
         ...(config.openadrFailsafeKw !== undefined ? { failSafeCapKw: config.openadrFailsafeKw } : {}),
+        ...(config.openadrTokenUrl ? { tokenUrl: config.openadrTokenUrl } : {}),
+        allowHttp: config.openadrAllowHttp,
       },
     } : {}),
     cooling: { fixedW: config.coolingFixedKw * 1000, fractionOfIt: config.coolingFraction },
