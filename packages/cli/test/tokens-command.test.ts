@@ -31,5 +31,5 @@ describe('wattbroker tokens (real CLI process)', () => {
     expect(example.stderr).toMatch(/example token/);
     expect((await runCli(['tokens', 'generate', '--name', 'bob', '--role', 'root'])).stderr).toMatch(/--role: one of viewer, tenant, operator/);
     expect((await runCli(['tokens', 'generate', '--name', 'a:b', '--role', 'viewer'])).stderr).toMatch(/--name: /);
-  });
+  }, 60_000);
 });

@@ -18,8 +18,11 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   return out === '' ? '(root)' : out;
 }
 
+/** Field issues of a failed parse; an unknown key is named itself (`budgetw: unknown field`), not its parent. */
 export function fieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((i) => ({ field: fieldPath(i.path), message: i.message }));
+  return error.issues.flatMap((i) => i.code === 'unrecognized_keys'
+    ? i.keys.map((k) => ({ field: fieldPath([...i.path, k]), message: 'unknown field' }))
+    : [{ field: fieldPath(i.path), message: i.message }]);
 }
 
 /** A validation failure that carries the fields at fault; CLI prints it, REST maps it to 400. */

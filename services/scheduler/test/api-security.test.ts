@@ -129,6 +129,20 @@ describe('the API: named actors, audit trail, tenant isolation, authentication b
     expect(((await res.json()) as { errors: Array<{ field: string }> }).errors[0]!.field).toBe('Authorization');
   }, 30_000);
 
+  it('bounds compliance reports (an event run longer than 12 h is refused, naming the field) and validates their query', async () => {
+    const now = site.clock.now();
+    const long = await site.api<any>('/v1/grid/events', { method: 'POST', body: { capKw: 59, startsAt: new Date(now - 13 * 3_600_000).toISOString(), endsAt: new Date(now + 3_600_000).toISOString() } });
+    expect(long.status).toBe(201);
+    const r = await site.api<any>(`/v1/grid/events/${long.body.id}/report`, { token: VIEWER });
+    expect(r.status).toBe(422);
+    expect(r.body.errors[0]).toMatchObject({ field: 'id' });
+    expect(r.body.detail).toMatch(/^id: the event has run 13\.0 h; a report covers at most 12 h/);
+    const q = await site.api<any>(`/v1/grid/events/${long.body.id}/report?baseline=median&rows=200000`, { token: VIEWER });
+    expect(q.status).toBe(400);
+    expect(q.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['baseline', 'rows']);
+    expect((await site.api(`/v1/grid/events/${long.body.id}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
   it('limits job submissions per tenant with 429 problem+json, and failed authentications per client', async () => {
     await site.run(2000); // the lease, renewed on the virtual clock, after the real seconds above
     const statuses: number[] = [];

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Logger } from 'pino';
@@ -34,6 +35,8 @@ export class FencedError extends Error {
 type Cmd = Array<string | number>;
 /** Samples kept on the stream (about two days at one a second). */
 const SAMPLES_KEPT = 200_000;
+/** Samples read per round trip when reading a range. */
+const SAMPLE_PAGE = 2000;
 
 /**
  * The site's durable state in Redis (DESIGN rule 9, docs/design.md): jobs, the contract, grid
@@ -210,14 +213,24 @@ export class RedisStore implements SiteStore {
     await this.write([['XADD', SITE_SAMPLES_STREAM, 'MAXLEN', '~', SAMPLES_KEPT, '*', 'v', JSON.stringify(s)]]);
   }
 
+  /**
+   * Samples from `from` to `to`, read and parsed a page at a time with a turn of the event
+   * loop between pages: a long range never holds the control loop up for more than a page.
+   */
   async samples(from: number, to: number): Promise<SiteSample[]> {
-    const entries = await rangeStream(this.redis, SITE_SAMPLES_STREAM, String(Math.max(0, Math.floor(from))), String(Math.floor(to)));
     const out: SiteSample[] = [];
-    for (const e of entries) {
-      const r = SiteSampleSchema.safeParse(e.value);
-      if (r.success) out.push(r.data);
+    let start = String(Math.max(0, Math.floor(from)));
+    const end = String(Math.floor(to));
+    for (;;) {
+      const entries = await rangeStream(this.redis, SITE_SAMPLES_STREAM, start, end, SAMPLE_PAGE);
+      for (const e of entries) {
+        const r = SiteSampleSchema.safeParse(e.value);
+        if (r.success) out.push(r.data);
+      }
+      if (entries.length < SAMPLE_PAGE) return out;
+      start = `(${entries.at(-1)!.id}`;
+      await setImmediate();
     }
-    return out;
   }
 
   async reported(key: string): Promise<boolean> {
