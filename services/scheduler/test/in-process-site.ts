@@ -111,6 +111,8 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
 
   return {
     s, clock, hosts, url, heartbeat,
+    /** A connection to the site's Redis (for tests that read or write it directly). */
+    redis: bus,
     /** Let time pass on the scheduler's clock, the agents' telemetry arriving every second of it. */
     async run(ms: number): Promise<void> {
       for (let t = 0; t < ms; t += 1000) {

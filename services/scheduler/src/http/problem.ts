@@ -24,8 +24,10 @@ export function sendProblem(res: Response, req: Request, p: HttpProblem): void {
 export function problemHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   if (err instanceof HttpProblem) return sendProblem(res, req, err);
   if (err instanceof InputError) {
-    const first = err.issues[0]!;
-    return sendProblem(res, req, new HttpProblem(400, 'Invalid request', `${first.field}: ${first.message}`, { errors: err.issues }));
+    // A body or query that is wrong as a whole (not an object, no alternative fits) is named as such.
+    const issues = err.issues.map((i) => (i.field === '(root)' ? { ...i, field: err.source } : i));
+    const first = issues[0]!;
+    return sendProblem(res, req, new HttpProblem(400, 'Invalid request', `${first.field}: ${first.message}`, { errors: issues }));
   }
   if (err instanceof BusyError) {
     res.set('Retry-After', '2');
