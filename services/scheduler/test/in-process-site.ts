@@ -29,13 +29,14 @@ interface Device { inv: DeviceInventory; reading: DeviceReading }
  * publish telemetry on the real stream whenever the test says (`heartbeat`), so that hosts
  * are live on the virtual clock exactly when the test wants.
  */
-export async function startInProcessSite(opts: { miners: number; gpuHosts: Array<{ id: string; gpus: number }>; capW: number; coolingFraction?: number; api?: ApiOptions; logger?: Logger }) {
+export async function startInProcessSite(opts: { miners: number; gpuHosts: Array<{ id: string; gpus: number }>; capW: number; coolingFraction?: number; api?: ApiOptions; logger?: Logger; leaseTtlMs?: number }) {
   const redis: EmbeddedRedis = await startEmbeddedRedis({ appendOnly: false });
   const clock = new VirtualClock(Date.now());
   const logger = opts.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'silent' });
   const s = new Scheduler({
     redisUrl: redis.url, logger, contractCapW: opts.capW, marginW: 0, clock, tickMs: 250,
     cooling: { fixedW: 0, fractionOfIt: opts.coolingFraction ?? 0.1 }, policy: { hysteresisW: 500, minDwellMs: 2000 },
+    ...(opts.leaseTtlMs !== undefined ? { leaseTtlMs: opts.leaseTtlMs } : {}),
   });
   const hosts = new Map<string, { kind: 'asic' | 'gpu'; devices: Map<string, Device> }>();
   const asic = new Map<string, Device>();
@@ -113,6 +114,7 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
     s, clock, hosts, url, heartbeat,
     /** A connection to the site's Redis (for tests that read or write it directly). */
     redis: bus,
+    redisUrl: redis.url,
     /** Let time pass on the scheduler's clock, the agents' telemetry arriving every second of it. */
     async run(ms: number): Promise<void> {
       for (let t = 0; t < ms; t += 1000) {
