@@ -1,6 +1,6 @@
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import { LuxosError, MinerRefusedError, UnknownProfileError } from './errors.js';
-import { parseReply, payload } from './parse-reply.js';
+import { isObject, parseReply, payload } from './parse-reply.js';
 import { CODES, LUXOS_PORT, type LuxosReply } from './protocol.js';
 import { MAX_REPLY_BYTES, exchange } from './transport.js';
 
@@ -130,9 +130,12 @@ export class LuxosClient {
     const reply = await this.command('profiles');
     const list = reply.PROFILES;
     if (!Array.isArray(list)) throw new LuxosError('protocol', 'profiles: reply has no PROFILES', this.address);
-    const rows = list.map((row: Record<string, unknown>) => ({
+    const rows = list.map((row: unknown) => {
+      if (!isObject(row)) throw new LuxosError('protocol', 'profiles: a PROFILES row is not an object', this.address);
+      return row;
+    }).map((row) => ({
       name: str(row, 'Profile Name', this.address),
-      step: Number(str(row, 'Step', this.address)),
+      step: intText(row, 'Step', this.address),
       frequencyMHz: num(row, 'Frequency', this.address),
       voltageV: num(row, 'Voltage', this.address),
       powerW: num(row, 'Watts', this.address),
@@ -168,7 +171,7 @@ export class LuxosClient {
       profile: str(config, 'Profile', this.address),
       powerW: num(power, 'Watts', this.address),
       hashrateThs: num(summary, 'GHS 5s', this.address) / 1000,
-      ramping: devs.some((d: Record<string, unknown>) => d.IsRamping === true),
+      ramping: devs.some((d: unknown) => isObject(d) && d.IsRamping === true),
       sleeping: curtail !== 'None' || config.IsPowerSupplyOn === false,
       // LuxOS documents "None" while mining; the emulator reports "WakeUp" while booting after
       // a wake-up (a firmware that says nothing of it leaves the scheduler to its time bound).
@@ -289,7 +292,15 @@ export class LuxosClient {
 
 function sub(reply: LuxosReply, part: string): LuxosReply {
   const list = reply[part];
-  return (Array.isArray(list) ? list[0] : reply) as LuxosReply;
+  const first: unknown = Array.isArray(list) ? list[0] : reply;
+  return (isObject(first) ? first : {}) as LuxosReply;
+}
+
+/** A whole number the firmware sends as text (`"Step": "-3"`). */
+function intText(o: Record<string, unknown>, key: string, address: string): number {
+  const v = str(o, key, address);
+  if (!/^-?\d{1,6}$/.test(v.trim())) throw new LuxosError('protocol', `field "${key}" is ${JSON.stringify(v.slice(0, 20))}, not a whole number`, address);
+  return Number(v);
 }
 
 function str(o: Record<string, unknown>, key: string, address: string): string {
