@@ -17,7 +17,7 @@ import { startService, type Proc } from './processes.js';
 const USAGE = `usage: pnpm demo [--port 8080] [--schedulers 1|2] [--miners 120] [--asic-hosts 4] [--gpu-hosts 2] [--gpus-per-host 8]
                  [--cap-kw N] [--speed 10] [--duration S] [--no-jobs] [--seed 1] [--redis URL]
                  [--grid-at S [--grid-cap-kw N] [--grid-for S]] [--price-at S [--price USD_PER_MWH] [--hashprice USD]]
-                 [--openadr-vtn URL --openadr-client-id ID --openadr-client-secret SECRET --openadr-program NAME]
+                 [--openadr-vtn URL --openadr-client-id ID --openadr-program NAME] (secret in WATTBROKER_OPENADR_CLIENT_SECRET)
 
 A whole hybrid site on this machine. --speed scales device physics and job durations;
 --duration runs for S seconds then exits 0; Ctrl-C stops everything. --grid-at S posts a
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
         'no-jobs': { type: 'boolean', default: false }, seed: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
         'grid-at': { type: 'string' }, 'grid-cap-kw': { type: 'string' }, 'grid-for': { type: 'string' },
         'price-at': { type: 'string' }, price: { type: 'string' }, hashprice: { type: 'string' },
-        'openadr-vtn': { type: 'string' }, 'openadr-client-id': { type: 'string' }, 'openadr-client-secret': { type: 'string' }, 'openadr-program': { type: 'string' },
+        'openadr-vtn': { type: 'string' }, 'openadr-client-id': { type: 'string' }, 'openadr-program': { type: 'string' },
       },
       strict: true,
     }));
@@ -164,10 +164,11 @@ async function main(): Promise<void> {
       WATTBROKER_API_TOKENS: `${tokenEntry('demo-operator', 'operator', operatorToken)},${tokenEntry('demo-jobs', 'tenant', tenantToken)}`,
     };
     if (values['openadr-vtn']) {
-      // Passed through the environment so that the secret never shows in a process list.
       Object.assign(env, {
         WATTBROKER_OPENADR_VTN: values['openadr-vtn'], WATTBROKER_OPENADR_CLIENT_ID: values['openadr-client-id'],
-        WATTBROKER_OPENADR_CLIENT_SECRET: values['openadr-client-secret'], WATTBROKER_OPENADR_PROGRAM: values['openadr-program'],
+        // The secret only from the environment: a flag would show it in a process list.
+        WATTBROKER_OPENADR_CLIENT_SECRET: process.env.WATTBROKER_OPENADR_CLIENT_SECRET, WATTBROKER_OPENADR_PROGRAM: values['openadr-program'],
+        ...(process.env.WATTBROKER_OPENADR_ALLOW_HTTP ? { WATTBROKER_OPENADR_ALLOW_HTTP: process.env.WATTBROKER_OPENADR_ALLOW_HTTP } : {}),
       });
     }
     // One scheduler, or an active/standby pair on the same Redis (--schedulers 2): the demo

@@ -193,12 +193,18 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     meterUnitId: pick('meter-unit-id', 'WATTBROKER_METER_UNIT_ID'),
     meterTimeoutMs: pick('meter-timeout-ms', 'WATTBROKER_METER_TIMEOUT_MS'),
     meterRegisterMap: file.meterRegisterMap,
-    apiTokens: env.WATTBROKER_API_TOKENS ?? file.apiTokens,
-    apiTokensFile: env.WATTBROKER_API_TOKENS_FILE ?? file.apiTokensFile,
+    ...tokenSource(env, file),
     authFailuresPerMin: pick('auth-failures-per-min', 'WATTBROKER_AUTH_FAILURES_PER_MIN'),
     jobSubmissionsPerMin: pick('job-submissions-per-min', 'WATTBROKER_JOB_SUBMISSIONS_PER_MIN'),
   }).filter(([, v]) => v !== undefined));
   return parseInput(SchedulerConfigSchema, raw, 'scheduler config');
+}
+
+/** The one source of API token entries: the environment's entries, its file, the config file's entries, its file — the first given. */
+function tokenSource(env: NodeJS.ProcessEnv, file: Record<string, string>): { apiTokens?: string; apiTokensFile?: string } {
+  if (env.WATTBROKER_API_TOKENS !== undefined) return { apiTokens: env.WATTBROKER_API_TOKENS };
+  if (env.WATTBROKER_API_TOKENS_FILE !== undefined) return { apiTokensFile: env.WATTBROKER_API_TOKENS_FILE };
+  return { ...(file.apiTokens !== undefined ? { apiTokens: file.apiTokens } : {}), ...(file.apiTokensFile !== undefined ? { apiTokensFile: file.apiTokensFile } : {}) };
 }
 
 /** Flag name → the flat setting name (`openadr-client-id` → `openadrClientId`, `cap-kw` → `capKw`). */

@@ -1,7 +1,7 @@
 /**
  * How many generated cases the fuzz suite runs: WATTBROKER_FUZZ_RUNS (default 10,000) REST
- * requests over the write endpoints, and a fifth of that each of queue messages and LuxOS
- * replies. CI runs the default (about 50 s on two cores); `WATTBROKER_FUZZ_RUNS=100000` runs more.
+ * requests over the write endpoints; a tenth of that of each kind of queue message, a fifth
+ * of LuxOS replies (docs/security.md). `WATTBROKER_FUZZ_RUNS=100000` runs ten times as many.
  */
 export const FUZZ_RUNS = (() => {
   const v = Number(process.env.WATTBROKER_FUZZ_RUNS ?? 10_000);
