@@ -76,7 +76,9 @@ describe('commands into an agent under fuzzing (real BullMQ, emulated miners ove
     const before = await state();
     const truths = site.miners.map((m) => m.truth().profile);
     const written: string[] = [];
-    for (const m of site.miners) m.on('command', (a: { command: string }) => { if (a.command !== 'config+power+summary+devs' && a.command !== 'profiles' && a.command !== 'version+config') written.push(a.command); });
+    // Reads go on (telemetry); a write would need a session first.
+    const WRITES = new Set(['logon', 'profileset', 'curtail', 'atmset', 'logoff', 'kill']);
+    for (const m of site.miners) m.on('command', (a: { command: string }) => { if (WRITES.has(a.command)) written.push(a.command); });
     const conn = openRedis(redis.url);
     connections.push(conn);
     const q = new Queue(commandQueue('rack-1'), { connection: conn, prefix: BULL_PREFIX });

@@ -6,6 +6,7 @@ import { AgentMessageSchema, BULL_PREFIX, KEYS, RESULTS_QUEUE, TELEMETRY_STREAM,
 import { nextEvent } from '@wattbroker/testkit';
 import { startInProcessSite } from '../in-process-site.js';
 import { FUZZ_RUNS, FUZZ_SEED } from './fuzz-runs.js';
+import { canonical } from './canonical.js';
 
 /**
  * Fuzzing what agents send the scheduler, through the real bus: generated (invalid) results
@@ -40,7 +41,7 @@ describe('agent messages into the scheduler under fuzzing (real BullMQ and strea
   }, 60_000);
   afterAll(() => site?.stop(), 30_000);
 
-  const snapshot = async () => JSON.stringify(await site.redis.multi().get(KEYS.contract).hgetall(KEYS.hosts).hgetall(KEYS.jobs).hgetall(KEYS.gridEvents).hgetall(KEYS.overrides).exec());
+  const snapshot = async () => canonical(await site.redis.multi().get(KEYS.contract).hgetall(KEYS.hosts).hgetall(KEYS.jobs).hgetall(KEYS.gridEvents).hgetall(KEYS.overrides).exec());
   const hostIds = () => site.s.read.hosts().map((h) => h.hostId).sort();
 
   it(`refuses ${n} broken results-queue messages, each failing its job, and changes nothing`, async () => {
