@@ -13,6 +13,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openRedis, startEmbeddedRedis } from '@wattbroker/bus';
 import { Scheduler, createApi, parseTokens } from '@wattbroker/scheduler';
+import { tokenEntry } from '@wattbroker/contracts';
+import { randomBytes } from 'node:crypto';
 import { InstantMiners } from './instant-devices.js';
 import { machine, percentile, progress, wantsJson } from './stats.js';
 
@@ -20,7 +22,7 @@ const RATES = [
   { perSecond: 10, jobs: 100 },
   { perSecond: 100, jobs: 500 },
 ];
-const TOKEN = 'bench-operator-token';
+const TOKEN = randomBytes(24).toString('hex');
 const logger = pino({ level: 'silent' });
 
 interface Row {
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
   const capW = (minersW + 256 * 200) * 1.1;
   await scheduler.start();
   await scheduler.settings.setContract({ capKw: capW / 1000, marginKw: 0 });
-  const app = createApi(scheduler, parseTokens(`operator:${TOKEN}`), logger);
+  const app = createApi(scheduler, parseTokens(tokenEntry('bench', 'operator', TOKEN), 'bench tokens'), logger, { rateLimits: { jobSubmissions: 1_000_000 } });
   const server = await new Promise<import('node:http').Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

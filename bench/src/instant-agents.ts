@@ -15,7 +15,7 @@ const agents: Agent[] = [];
 for (let h = 0; h < count; h++) {
   const config: HostConfig = kind === 'asic'
     ? { hostId: `asic-${h}`, kind: 'asic', concurrency: 64, hostOverheadW: 0, fastWake: true, miners: [{ id: 'unused', driver: 'luxos', host: 'x', port: 1 }] }
-    : { hostId: `gpu-${h}`, kind: 'gpu', hostOverheadW: 0, gpus: [{ id: 'unused', driver: 'nvidia-smi', index: 0, model: 'h100' }] };
+    : { hostId: `gpu-${h}`, kind: 'gpu', hostOverheadW: 0, endpoints: {}, maxResponseBytes: 8 * 2 ** 20, gpus: [{ id: 'unused', driver: 'nvidia-smi', index: 0, model: 'h100' }] };
   const devices = kind === 'asic' ? new InstantMiners(200, `a${h}`, h + 1) : new InstantGpus(64, `g${h}`, 500);
   const agent = new Agent({ config, redisUrl: redisUrl!, devices, logger, telemetryIntervalMs: 1000 });
   await agent.start();

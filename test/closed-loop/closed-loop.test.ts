@@ -4,7 +4,7 @@ import { SITE_SAMPLES_STREAM, agentArmedKey } from '@wattbroker/contracts';
 import type { SiteSample } from '@wattbroker/contracts';
 import { LuxosClient } from '@wattbroker/drivers';
 import { waitFor } from '@wattbroker/testkit';
-import { api, TENANT, startTestSite, type TestSite } from '../src/site.js';
+import { api, OPERATOR, TENANT, startTestSite, type TestSite } from '../src/site.js';
 
 /**
  * The product end to end, every part a real process: private redis-server, 40 emulated
@@ -142,7 +142,7 @@ describe('closed loop (processes, private Redis)', () => {
       expect(report.samples).toBe(during.length);
       const baseline = recorded.filter((s) => s.at < startsMs);
       expect(report.baseline.kw).toBeCloseTo(baseline.reduce((a, s) => a + s.siteW, 0) / baseline.length / 1000, 2);
-      const csv = await fetch(`${site.api}/v1/grid/events/${created.body.id}/report`, { headers: { authorization: 'Bearer operator-test-token', accept: 'text/csv' } });
+      const csv = await fetch(`${site.api}/v1/grid/events/${created.body.id}/report`, { headers: { authorization: `Bearer ${OPERATOR}`, accept: 'text/csv' } });
       expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
       expect((await csv.text()).split('\r\n')[0]).toBe('at,site_kw,requested_kw,above');
       expect((await api(site, `/v1/grid/events/${created.body.id}/report?baseline=median`)).body.detail).toMatch(/^baseline: /);

@@ -6,7 +6,7 @@ describe('pnpm demo', () => {
     const demo = spawnTs('services/demo/src/main.ts', ['--duration', '25', '--miners', '24', '--asic-hosts', '2', '--gpu-hosts', '2', '--gpus-per-host', '4', '--speed', '20', '--port', '0']);
     expect(await demo.waitForLine(/started a private redis-server on 127\.0\.0\.1:\d+/)).toMatch(/ACLs on: one user per agent/);
     const apiLine = await demo.waitForLine(/scheduler API http:\/\/127\.0\.0\.1:\d+/, 30_000);
-    const token = /operator token (\w+)/.exec(await demo.waitForLine(/operator token/))![1]!;
+    const token = /operator token (\S+)/.exec(await demo.waitForLine(/operator token/))![1]!;
     const api = /API (http:\/\/\S+)/.exec(apiLine)![1]!;
     const dashboard = /dashboard (http:\/\/\S+)\/#token=(\w+)/.exec(await demo.waitForLine(/demo: dashboard /))!;
     expect(dashboard[1]).toBe(api);

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
-import { HostConfigSchema } from '@wattbroker/contracts';
+import { HostConfigSchema, generateToken, tokenEntry } from '@wattbroker/contracts';
 import { freePort, freePortRange, repoRoot, spawnProgram, waitFor, type Child } from '@wattbroker/testkit';
 
 const run = promisify(execFile);
-const TOKEN = 'operator-bundle-token';
+const TOKEN = generateToken();
 
 /** `KEY=VALUE` lines of an EnvironmentFile (comments and blank lines skipped). */
 function envFile(text: string): Record<string, string> {
@@ -126,7 +126,7 @@ describe('bundled programs from the build output alone (processes, private Redis
     const scheduler = spawnProgram(schedulerBin!, schedulerArgs, {
       cwd: dir, env: {
         ...env(), ...envFile(shipped('scheduler.env.example')), WATTBROKER_REDIS_URL: redis.url, WATTBROKER_HOST: '127.0.0.1', WATTBROKER_PORT: String(port),
-        WATTBROKER_CAP_KW: '30', WATTBROKER_MARGIN_KW: '1', WATTBROKER_API_TOKENS: `operator:${TOKEN}`, LOG_LEVEL: 'warn',
+        WATTBROKER_CAP_KW: '30', WATTBROKER_MARGIN_KW: '1', WATTBROKER_API_TOKENS: tokenEntry('bundle-test', 'operator', TOKEN), LOG_LEVEL: 'warn',
       },
     });
     children.push(scheduler);

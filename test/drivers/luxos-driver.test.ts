@@ -1,5 +1,6 @@
+import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LuxosClient, LuxosError, type LuxosClientOptions } from '@wattbroker/drivers';
+import { LuxosClient, LuxosError, ReplyTooLargeError, UnknownProfileError, type LuxosClientOptions } from '@wattbroker/drivers';
 import type { MinerEvents, SimSite } from '@wattbroker/miner-sim';
 import { nextEvent } from '@wattbroker/testkit';
 import { startSim } from '../src/sim.js';
@@ -191,5 +192,64 @@ describe('LuxOS driver against the emulator', () => {
       withFault(11, 'drop', async () => {
         expect(await kindOf(client(11, { timeoutMs: 300, retries: 1 }).telemetry())).toBe('timeout');
       }));
+  });
+
+  describe('hardened inputs', () => {
+    it('cuts a reply over the size cap with a typed error, at once and without retrying', async () => {
+      // A "miner" that streams JSON-looking bytes without end (no NUL, no close).
+      let connections = 0;
+      const sockets: Socket[] = [];
+      const server = createServer((sock) => {
+        connections++;
+        sockets.push(sock);
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        const pump = () => {
+          while (!sock.destroyed && sock.write(chunk));
+          if (!sock.destroyed) sock.once('drain', pump);
+        };
+        sock.on('error', () => undefined);
+        pump();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const port = (server.address() as { port: number }).port;
+        const started = Date.now();
+        const err = await new LuxosClient('127.0.0.1', port, { timeoutMs: 10_000, retries: 2, backoffMs: 50 }).telemetry().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ReplyTooLargeError);
+        expect(err).toMatchObject({ kind: 'too-large', limitBytes: 256 * 1024, retryable: false });
+        expect(Date.now() - started).toBeLessThan(5000);
+        expect(connections).toBe(1);
+        // A smaller cap, per client.
+        const small = await new LuxosClient('127.0.0.1', port, { maxReplyBytes: 1000, retries: 0 }).identity().catch((e: unknown) => e);
+        expect(small).toMatchObject({ kind: 'too-large', limitBytes: 1000 });
+      } finally {
+        for (const s2 of sockets) s2.destroy();
+        await new Promise((r) => server.close(r));
+      }
+    });
+
+    it('never sends a profile the miner\'s own table lacks, nor a name that would add parameters', async () => {
+      const sent: string[] = [];
+      const listen = (a: Answer) => sent.push(a.command);
+      site.miners[5]!.on('command', listen);
+      try {
+        const c = client(5);
+        for (const [profile, why] of [['640MHz,extra=1', /no commas/], ['turbo-9000', /not in the miner's profile table/], ['', /not a profile name/]] as const) {
+          const err = await c.setProfile(profile).catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(UnknownProfileError);
+          expect(err).toMatchObject({ kind: 'bad-request', retryable: false });
+          expect((err as Error).message).toMatch(why);
+          const applied = await c.applyProfile(profile).catch((e: unknown) => e);
+          expect(applied).toBeInstanceOf(UnknownProfileError);
+        }
+        expect(sent).not.toContain('profileset');
+        expect(sent).not.toContain('logon');
+        expect(site.miners[5]!.truth().profile).toBe('default');
+        // A profile of the table still goes through.
+        expect((await c.setProfile('640MHz', { deadlineMs: 10_000 })).confirmed).toBe(true);
+      } finally {
+        site.miners[5]!.off('command', listen);
+      }
+    });
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedRedis, type EmbeddedRedis } from '@wattbroker/bus';
 import { GridSchedules } from '@wattbroker/scheduler';
 import { freePort, spawnTs, waitFor, type Child } from '@wattbroker/testkit';
+import { API_TOKENS, OPERATOR } from '../src/site.js';
 
 /** Two scheduler processes on one private Redis. */
 describe('grid schedules', () => {
@@ -11,7 +12,7 @@ describe('grid schedules', () => {
   const call = async (i: number, path: string, init: { method?: string; body?: unknown } = {}) => {
     const res = await fetch(`http://127.0.0.1:${ports[i]}${path}`, {
       method: init.method ?? 'GET',
-      headers: { authorization: 'Bearer op-token-123', 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' },
       ...(init.body ? { body: JSON.stringify(init.body) } : {}),
     });
     return { status: res.status, body: (res.status === 204 ? null : await res.json()) as any };
@@ -22,7 +23,7 @@ describe('grid schedules', () => {
     for (let i = 0; i < 2; i++) {
       ports.push(await freePort());
       const s = spawnTs('services/scheduler/src/main.ts', ['--cap-kw', '100', '--port', String(ports[i])], {
-        WATTBROKER_REDIS_URL: redis.url, WATTBROKER_API_TOKENS: 'operator:op-token-123', LOG_LEVEL: 'warn',
+        WATTBROKER_REDIS_URL: redis.url, WATTBROKER_API_TOKENS: API_TOKENS, LOG_LEVEL: 'warn',
       });
       await s.waitForLine(/API on/);
       schedulers.push(s);

@@ -38,7 +38,7 @@ describe('OpenADR 3.1 VEN against a test VTN (processes, private Redis)', () => 
     configDir = await mkdtemp(join(tmpdir(), 'wb-openadr-'));
     const configFile = join(configDir, 'scheduler.json');
     await writeFile(configFile, JSON.stringify({
-      openadr: { vtnUrl: vtn.url, clientId: 'ven-1', clientSecret: 'ven-secret-1', programs: ['ERS-10'], pollS: 1, silentS: 3, failsafeKw: 30, simpleShed: [0.2, 0.4, 0.8] },
+      openadr: { vtnUrl: vtn.url, clientId: 'ven-1', clientSecret: 'ven-secret-1', programs: ['ERS-10'], pollS: 1, silentS: 3, failsafeKw: 30, simpleShed: [0.2, 0.4, 0.8], allowHttp: true },
     }));
     site = await startTestSite({ miners: 20, asicHosts: 1, gpuHosts: 0, gpusPerHost: 1, speed: 20, schedulerArgs: ['--config', configFile] });
     await waitFor('miners filled', async () => {

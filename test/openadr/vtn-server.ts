@@ -1,15 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { parse } from 'yaml';
+import { openAdrSpec } from '@wattbroker/scheduler';
 
 /**
  * A test VTN that speaks OpenADR 3.1 and checks every request it receives and every
  * response it sends against the specification (`packages/contracts/spec/openadr3/openadr3-3.1.0.yaml`).
  * Anything that does not validate is recorded in `violations` (and the request refused).
  */
-const spec = parse(readFileSync(new URL('../../packages/contracts/spec/openadr3/openadr3-3.1.0.yaml', import.meta.url), 'utf8')) as Record<string, unknown>;
+const spec = openAdrSpec();
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export function specValidator() {
@@ -39,7 +38,11 @@ export interface TestVtn {
   close(): Promise<void>;
 }
 
-export async function startTestVtn(opts: { clientId: string; clientSecret: string; programName: string }): Promise<TestVtn> {
+/**
+ * @param opts.tokenURL what `/auth/server` names as the token endpoint (default: the VTN's own)
+ * @param opts.redirectTokenTo answer the token request with a 307 to this URL (a hostile VTN)
+ */
+export async function startTestVtn(opts: { clientId: string; clientSecret: string; programName: string; tokenURL?: string; redirectTokenTo?: string }): Promise<TestVtn> {
   const validate = specValidator();
   const now = () => new Date().toISOString();
   const program = { id: 'prog-1', createdDateTime: now(), modificationDateTime: now(), objectType: 'PROGRAM', programName: opts.programName };
@@ -64,7 +67,8 @@ export async function startTestVtn(opts: { clientId: string; clientSecret: strin
   });
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://vtn');
-    if (req.method === 'GET' && url.pathname === '/auth/server') return send(res, 200, { tokenURL: `${vtn.url}/auth/token` }, 'authServerInfo');
+    if (req.method === 'GET' && url.pathname === '/auth/server') return send(res, 200, { tokenURL: opts.tokenURL ?? `${vtn.url}/auth/token` }, 'authServerInfo');
+    if (req.method === 'POST' && url.pathname === '/auth/token' && opts.redirectTokenTo) return void res.writeHead(307, { location: opts.redirectTokenTo }).end();
     if (req.method === 'POST' && url.pathname === '/auth/token') {
       const form = Object.fromEntries(new URLSearchParams(await body(req)));
       if (check('request clientCredentialRequest', 'clientCredentialRequest', form)) return problem(res, 400, 'bad token request');

@@ -3,11 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SCHEDULER_USER, aclFile, agentUser, newCredentials, startEmbeddedRedis, withCredentials, type EmbeddedRedis, type SiteCredentials } from '@wattbroker/bus';
+import { tokenEntry } from '@wattbroker/contracts';
 import { generateFleet } from '@wattbroker/core';
 import { freePort, freePortRange, spawnTs, waitFor, type Child } from '@wattbroker/testkit';
 
-export const OPERATOR = 'operator-test-token';
-export const TENANT = 'tenant-test-token';
+/** Fresh random tokens per test run (32+ characters); the scheduler gets only their hashes. */
+export const OPERATOR = `op-${randomBytes(24).toString('hex')}`;
+export const TENANT = `tenant-${randomBytes(24).toString('hex')}`;
+export const API_TOKENS = `${tokenEntry('test-operator', 'operator', OPERATOR)},${tokenEntry('test-tenant', 'tenant', TENANT)}`;
 
 export interface TestSite {
   /** The site's Redis, with ACLs on: its `url` logs in as the scheduler. */
@@ -110,7 +113,7 @@ export async function startTestSite(o: TestSiteOptions): Promise<TestSite> {
   const capKw = Math.round(((stockW + o.gpuHosts * (o.gpusPerHost * 700 + 400)) * 1.1) / 1000);
   const marginKw = Math.max(1, Math.round(capKw * 0.02));
   const port = await freePort();
-  const env = { WATTBROKER_REDIS_URL: redis.url, WATTBROKER_API_TOKENS: `operator:${OPERATOR},tenant:${TENANT}`, LOG_LEVEL: 'warn' };
+  const env = { WATTBROKER_REDIS_URL: redis.url, WATTBROKER_API_TOKENS: API_TOKENS, LOG_LEVEL: 'warn' };
   const standbys: Child[] = [];
   const site: TestSite = {
     redis, credentials, redisAcl, agentRedisUrl, adminRedisUrl, api: `http://127.0.0.1:${port}`, capKw, marginKw, sim: sim!, truth: `http://127.0.0.1:${base}/truth`, meter,

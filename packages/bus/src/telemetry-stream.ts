@@ -35,7 +35,7 @@ export async function readStream(redis: Redis, stream: string, lastId: string, b
 }
 
 /** Every entry between two ids (inclusive), for reports and tests. */
-export async function rangeStream(redis: Redis, stream: string, from = '-', to = '+'): Promise<StreamEntry[]> {
-  const rows = (await redis.xrange(stream, from, to)) as Array<[string, string[]]>;
+export async function rangeStream(redis: Redis, stream: string, from = '-', to = '+', count?: number): Promise<StreamEntry[]> {
+  const rows = (count === undefined ? await redis.xrange(stream, from, to) : await redis.xrange(stream, from, to, 'COUNT', count)) as Array<[string, string[]]>;
   return rows.map(([id, fields]) => ({ id, value: JSON.parse(fields[fields.indexOf('v') + 1] ?? 'null') as unknown }));
 }

@@ -13,6 +13,7 @@ import { meterCommand } from './meter-command.js';
 import { minerCommand } from './miner-command.js';
 import { backtestCommand } from './backtest-command.js';
 import { traceCommand } from './trace-command.js';
+import { tokensCommand } from './tokens-command.js';
 import { planCommand } from './plan-command.js';
 
 export const EXIT_CODES_HELP = `
@@ -57,6 +58,7 @@ export function buildProgram(write: Write, setExit: (code: number) => void): Com
     ['meter', 'read the site\'s power from a Modbus TCP meter (meter --help)', meterCommand],
     ['backtest', 'replay a trace against the control core and two baselines; KPIs and an HTML report (backtest --help)', backtestCommand],
     ['trace', 'generate a backtest trace: bursty inference day, 4CP afternoon, price spike (trace --help)', traceCommand],
+    ['tokens', 'make API tokens and the hashed entries the scheduler is configured with (tokens --help)', tokensCommand],
     // Loaded on use: it brings the Redis client, which the other commands do not need.
     ['acl', 'generate Redis users and passwords: the scheduler and one per agent (acl --help)', async (argv, write) => (await import('./acl-command.js')).aclCommand(argv, write)],
   ];

@@ -63,11 +63,11 @@ describe('wattbroker miner on an emulated miner (process)', () => {
     expect(r.stdout).toMatch(/NOT confirmed.*ramping/);
   });
 
-  it('a refused command exits 1 with the miner\'s reason on one line', async () => {
+  it('a profile the miner does not have exits 1 on one line, and is never sent to it', async () => {
     const r = await runCli(['miner', address, 'set-profile', 'turbo']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/profileset refused by miner \(code 404\): Unknown profile: turbo/);
+    expect(r.stderr).toMatch(/profile "turbo": not in the miner's profile table/);
   });
 });
 

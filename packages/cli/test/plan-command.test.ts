@@ -65,7 +65,8 @@ describe('wattbroker plan', () => {
     r = await runCli(['plan', '--fleet', file('small5.json', small), '--bogus']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('bogus');
-  });
+    // Five CLI processes: seconds each on a loaded two-core machine (the fuzz suite runs alongside).
+  }, 60_000);
 
   it('prints a human summary of the bundled 5 MW sample fleet', async () => {
     const r = await runCli(['plan', '--fleet', 'examples/sample-fleet-5mw.json']);

@@ -11,9 +11,9 @@ export interface CliRun {
 }
 
 /** Run the real CLI as a process, exactly as `pnpm wattbroker …` does. */
-export function runCli(args: string[], timeoutMs = 60_000): Promise<CliRun> {
+export function runCli(args: string[], timeoutMs = 60_000, stdin?: string): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       ['--conditions=development', '--import', 'tsx', main, ...args],
       { cwd: repoRoot, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
@@ -22,5 +22,7 @@ export function runCli(args: string[], timeoutMs = 60_000): Promise<CliRun> {
         resolve({ code, stdout, stderr });
       },
     );
+    // What the user would type or pipe in (a token for `tokens hash`); nothing otherwise.
+    child.stdin?.end(stdin ?? '');
   });
 }

@@ -11,3 +11,6 @@ export * from './trace.js';
 export * from './backtest-site.js';
 export * from './backtest-policy.js';
 export * from './kpis-view.js';
+export * from './api-tokens.js';
+export * from './audit.js';
+export * from './openadr-spec.js';

@@ -54,6 +54,8 @@ export const KEYS = {
   overrides: '{wb}:devices:overrides',
   /** How far the leader has handled each host's results stream (hash by host id: stream id). */
   resultsCursor: '{wb}:results-cursor',
+  /** The audit trail of every write made through the API (stream of AuditEntry). */
+  audit: '{wb}:audit',
   /** OpenADR event intervals already reported to the VTN (set). */
   openadrReported: '{wb}:openadr:reported',
 } as const;

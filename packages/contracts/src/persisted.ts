@@ -33,6 +33,8 @@ export const JobRecordSchema = z.object({
   gpuIds: z.array(IdSchema).optional(),
   limitW: z.number().positive().optional(),
   error: z.string().optional(),
+  /** The name of the token that submitted it: a tenant sees and cancels only its own jobs. */
+  owner: z.string().optional(),
   /** When each state was entered (epoch ms). */
   timestamps: z.partialRecord(JobStateSchema, ms),
 });

@@ -107,6 +107,8 @@ export const JobViewSchema = z.object({
   gpuIds: z.array(IdSchema).optional(),
   limitW: z.number().optional(),
   error: z.string().optional(),
+  /** The name of the token that submitted it. */
+  owner: z.string().optional(),
   timestamps: z.partialRecord(JobStateSchema, iso),
   /** Submission → running. */
   admissionWaitMs: z.number().optional(),

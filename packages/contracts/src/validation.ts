@@ -13,13 +13,18 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
+    // A key a person could not type as a name (a space, a dot, nothing) is shown quoted.
+    else if (!/^[A-Za-z0-9_$-]+$/.test(String(key))) out += `[${JSON.stringify(String(key))}]`;
     else out += out === '' ? String(key) : `.${String(key)}`;
   }
   return out === '' ? '(root)' : out;
 }
 
+/** Field issues of a failed parse; an unknown key is named itself (`budgetw: unknown field`), not its parent. */
 export function fieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((i) => ({ field: fieldPath(i.path), message: i.message }));
+  return error.issues.flatMap((i) => i.code === 'unrecognized_keys'
+    ? i.keys.map((k) => ({ field: fieldPath([...i.path, k]), message: 'unknown field' }))
+    : [{ field: fieldPath(i.path), message: i.message }]);
 }
 
 /** A validation failure that carries the fields at fault; CLI prints it, REST maps it to 400. */

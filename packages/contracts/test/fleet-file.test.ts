@@ -35,7 +35,7 @@ describe('fleet file', () => {
     bad.energyPricePerMWh = 40;
     bad.budgetw = 1;
     const fields = issuesOf(bad).map((i) => i.field).sort();
-    expect(fields).toEqual(['(root)', 'hashpricePerThDay', 'miners[0].profiles[2].name', 'miners[1].id', 'miners[1].pinnedProfile']);
+    expect(fields).toEqual(['budgetw', 'hashpricePerThDay', 'miners[0].profiles[2].name', 'miners[1].id', 'miners[1].pinnedProfile']);
   });
 
   it('rejects an empty fleet and negative power', () => {

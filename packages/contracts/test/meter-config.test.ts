@@ -29,7 +29,7 @@ describe('meter config', () => {
   it('refuses a bad register map naming each field', () => {
     expect(fieldsOf(MeterConfigSchema, {
       host: 'm', registerMap: { function: 'coil', address: -1, type: 'float64', wordOrder: 'middle', scale: 0, offset: 3 },
-    })).toEqual(['registerMap', 'registerMap.address', 'registerMap.function', 'registerMap.scale', 'registerMap.type', 'registerMap.wordOrder']);
+    })).toEqual(['registerMap.address', 'registerMap.function', 'registerMap.offset', 'registerMap.scale', 'registerMap.type', 'registerMap.wordOrder']);
     expect(fieldsOf(MeterRegisterMapSchema, { function: 'holding', address: 65535, type: 'float32' })).toEqual(['address']);
     expect(fieldsOf(MeterRegisterMapSchema, { function: 'holding', address: '3059', type: 'float32' })).toEqual(['address']);
   });

@@ -5,7 +5,6 @@
  * GPU agents, the scheduler with its REST API, and a generator of bursty GPU inference jobs,
  * all as separate processes; a live status line.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { parseArgs } from 'node:util';
 import {
   SCHEDULER_USER, aclFile, agentUser, freeLoopbackPort, newCredentials, REDIS_SERVER_HOWTO, redisServerOnPath, startEmbeddedRedis, withCredentials, type EmbeddedRedis,
 } from '@wattbroker/bus';
-import { GridEventViewSchema, PricesViewSchema, ProblemSchema, SiteViewSchema } from '@wattbroker/contracts';
+import { GridEventViewSchema, PricesViewSchema, ProblemSchema, SiteViewSchema, generateToken, tokenEntry } from '@wattbroker/contracts';
 import { generateFleet, mulberry32 } from '@wattbroker/core';
 import { startService, type Proc } from './processes.js';
 import { readTrace, startReplay } from './trace-replay.js';
@@ -21,7 +20,7 @@ import { readTrace, startReplay } from './trace-replay.js';
 const USAGE = `usage: pnpm demo [--port 8080] [--schedulers 1|2] [--miners 120] [--asic-hosts 4] [--gpu-hosts 2] [--gpus-per-host 8]
                  [--cap-kw N] [--speed 10] [--duration S] [--no-jobs] [--seed 1] [--redis URL]
                  [--grid-at S [--grid-cap-kw N] [--grid-for S]] [--price-at S [--price USD_PER_MWH] [--hashprice USD]]
-                 [--openadr-vtn URL --openadr-client-id ID --openadr-client-secret SECRET --openadr-program NAME]
+                 [--openadr-vtn URL --openadr-client-id ID --openadr-program NAME] (secret in WATTBROKER_OPENADR_CLIENT_SECRET)
                  [--trace FILE [--trace-delay S] [--summary-json FILE]]
 
 A whole hybrid site on this machine. --speed scales device physics and job durations;
@@ -55,7 +54,7 @@ async function main(): Promise<void> {
         'no-jobs': { type: 'boolean', default: false }, seed: { type: 'string' }, redis: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
         'grid-at': { type: 'string' }, 'grid-cap-kw': { type: 'string' }, 'grid-for': { type: 'string' },
         'price-at': { type: 'string' }, price: { type: 'string' }, hashprice: { type: 'string' },
-        'openadr-vtn': { type: 'string' }, 'openadr-client-id': { type: 'string' }, 'openadr-client-secret': { type: 'string' }, 'openadr-program': { type: 'string' },
+        'openadr-vtn': { type: 'string' }, 'openadr-client-id': { type: 'string' }, 'openadr-program': { type: 'string' },
         trace: { type: 'string' }, 'trace-delay': { type: 'string' }, 'summary-json': { type: 'string' },
       },
       strict: true,
@@ -176,14 +175,22 @@ async function main(): Promise<void> {
       }, null, 2));
       hostFiles.push({ id, file });
     }
-    const operatorToken = randomBytes(16).toString('hex');
-    const tenantToken = randomBytes(16).toString('hex');
-    const env: NodeJS.ProcessEnv = { WATTBROKER_REDIS_URL: redisUrl, WATTBROKER_API_TOKENS: `operator:${operatorToken},tenant:${tenantToken}`, LOG_LEVEL: 'info' };
+    // Fresh tokens every run; the scheduler is given only their hashes. The operator's is
+    // also written to a file only this user may read, for scripts and curl.
+    const operatorToken = generateToken();
+    const tenantToken = generateToken();
+    const tokenFile = join(runDir, 'operator.token');
+    writeFileSync(tokenFile, `${operatorToken}\n`, { mode: 0o600 });
+    const env: NodeJS.ProcessEnv = {
+      WATTBROKER_REDIS_URL: redisUrl, LOG_LEVEL: 'info',
+      WATTBROKER_API_TOKENS: `${tokenEntry('demo-operator', 'operator', operatorToken)},${tokenEntry('demo-jobs', 'tenant', tenantToken)}`,
+    };
     if (values['openadr-vtn']) {
-      // Passed through the environment so that the secret never shows in a process list.
       Object.assign(env, {
         WATTBROKER_OPENADR_VTN: values['openadr-vtn'], WATTBROKER_OPENADR_CLIENT_ID: values['openadr-client-id'],
-        WATTBROKER_OPENADR_CLIENT_SECRET: values['openadr-client-secret'], WATTBROKER_OPENADR_PROGRAM: values['openadr-program'],
+        // The secret only from the environment: a flag would show it in a process list.
+        WATTBROKER_OPENADR_CLIENT_SECRET: process.env.WATTBROKER_OPENADR_CLIENT_SECRET, WATTBROKER_OPENADR_PROGRAM: values['openadr-program'],
+        ...(process.env.WATTBROKER_OPENADR_ALLOW_HTTP ? { WATTBROKER_OPENADR_ALLOW_HTTP: process.env.WATTBROKER_OPENADR_ALLOW_HTTP } : {}),
       });
     }
     // One scheduler, or an active/standby pair on the same Redis (--schedulers 2): the demo
@@ -215,7 +222,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write([
       `demo: scheduler API ${api}${schedulerCount > 1 ? ' (the leader now; the other stands by)' : ''}  (contract ${capKw} kW, margin ${marginKw} kW; ${asicHosts} ASIC hosts, ${gpuHosts} GPU hosts × ${gpusPerHost} H100)`,
-      `demo: operator token ${operatorToken}  e.g.  curl -H 'Authorization: Bearer ${operatorToken}' ${api}/v1/site`,
+      `demo: operator token ${operatorToken} (also in ${tokenFile}, mode 600)  e.g.  curl -H "Authorization: Bearer $(cat ${tokenFile})" ${api}/v1/site`,
       // The token in the URL fragment: the browser keeps it for the page and never sends it to the server.
       `demo: dashboard ${api}/#token=${operatorToken}  (metrics: curl -H 'Authorization: Bearer ${operatorToken}' ${api}/metrics)`,
       `demo: CLI  export WATTBROKER_URL=${api} WATTBROKER_TOKEN=${operatorToken}; pnpm wattbroker site  (API reference: ${api}/v1/reference)`,

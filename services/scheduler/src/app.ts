@@ -192,7 +192,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   async start(): Promise<void> {
     if (this.redis.status !== 'ready') await new Promise<void>((resolve) => this.redis.once('ready', () => resolve()));
-    this.schedules = new GridSchedules(this.redis, () => openRedis(this.opts.redisUrl), (cmds) => this.store.write(cmds), async (sch, firedAt) => {
+    this.schedules = new GridSchedules(this.redis, () => openRedis(this.opts.redisUrl), (cmds, audit) => this.store.write(cmds, audit), async (sch, firedAt) => {
       await this.grid.add({
         startsAt: new Date(firedAt).toISOString(), endsAt: new Date(firedAt + sch.durationMinutes * 60_000).toISOString(),
         mandatory: sch.mandatory, program: sch.program ?? sch.name,

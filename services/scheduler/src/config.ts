@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InputError, METER_PRESET_NAMES, MeterConfigSchema, MeterRegisterMapSchema, parseInput, type MeterConfigInput } from '@wattbroker/contracts';
+import { ApiTokenListSchema, InputError, METER_PRESET_NAMES, formatTokenEntry, MeterConfigSchema, MeterRegisterMapSchema, parseInput, type MeterConfigInput } from '@wattbroker/contracts';
 
 /**
  * The scheduler's settings, read once at start from flags and environment and validated;
@@ -39,6 +39,10 @@ export const SchedulerConfigSchema = z.strictObject({
   openadrPollS: z.coerce.number().positive().default(10),
   openadrSilentS: z.coerce.number().positive().default(240),
   openadrFailsafeKw: z.coerce.number().nonnegative().optional(),
+  /** The VTN's token endpoint when it is not on the VTN's origin (the client secret is sent there). */
+  openadrTokenUrl: z.url().optional(),
+  /** Accept http:// VTN and token URLs (tests on loopback); otherwise https only. */
+  openadrAllowHttp: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').default(false),
   /** Shed fractions of the baseline for OpenADR SIMPLE levels 1, 2, 3. */
   openadrSimpleShed: z.string().regex(/^(0(\.\d+)?|1(\.0+)?)(,(0(\.\d+)?|1(\.0+)?)){2}$/, 'three fractions from 0 to 1, e.g. 0.25,0.5,1').default('0.25,0.5,1'),
   /** Site meter at the point of connection (Modbus TCP), `host[:port]`. */
@@ -50,10 +54,27 @@ export const SchedulerConfigSchema = z.strictObject({
   meterTimeoutMs: z.coerce.number().int().min(10).max(60_000).optional(),
   /** Plan, explain and report, but command nothing (a trial beside the site's current tooling). */
   observe: z.enum(['true', 'false', '1', '0']).transform((x) => x === 'true' || x === '1').default(false),
-  apiTokens: z.string().min(1, 'set WATTBROKER_API_TOKENS or --tokens ("operator:TOKEN,viewer:TOKEN")'),
+  /** `name:role:sha256hex` entries (never raw tokens, never from a flag: see docs/security.md). */
+  apiTokens: z.string().optional(),
+  /** A file of such entries, or a JSON list of {name, role, sha256}. */
+  apiTokensFile: z.string().min(1).optional(),
+  /** Failed authentications allowed per client address and minute, then 429. */
+  authFailuresPerMin: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** Job submissions allowed per tenant (token name) and minute, then 429. */
+  jobSubmissionsPerMin: z.coerce.number().int().min(1).max(1_000_000).default(600),
 }).refine((c) => c.marginKw < c.capKw, { path: ['marginKw'], message: 'must be below capKw' })
+  .refine((c) => (c.apiTokens !== undefined && c.apiTokens.trim() !== '') || c.apiTokensFile !== undefined, {
+    path: ['apiTokens'], message: 'set WATTBROKER_API_TOKENS ("name:role:sha256hex,…") or WATTBROKER_API_TOKENS_FILE, or apiTokens in the config file',
+  })
+  .refine((c) => c.apiTokens === undefined || c.apiTokensFile === undefined, { path: ['apiTokensFile'], message: 'give the tokens or a tokens file, not both' })
   .refine((c) => !c.meter || c.meterPreset !== undefined || c.meterRegisterMap !== undefined, {
     path: ['meterPreset'], message: `a meter needs a preset (${METER_PRESET_NAMES.join(', ')}) or a register map`,
+  })
+  .refine((c) => !c.openadrVtn || c.openadrAllowHttp || c.openadrVtn.startsWith('https://'), {
+    path: ['openadrVtn'], message: 'must be https:// (http only with openadr.allowHttp / WATTBROKER_OPENADR_ALLOW_HTTP=1, for tests)',
+  })
+  .refine((c) => !c.openadrTokenUrl || c.openadrAllowHttp || c.openadrTokenUrl.startsWith('https://'), {
+    path: ['openadrTokenUrl'], message: 'must be https:// (http only with openadr.allowHttp, for tests)',
   })
   .refine((c) => !c.openadrVtn || (c.openadrClientId && c.openadrClientSecret && c.openadrProgram), {
     path: ['openadrVtn'], message: 'an OpenADR VTN needs a client id, a client secret and a program',
@@ -87,6 +108,11 @@ export const SchedulerFileSchema = z.strictObject({
   fallbackAfterS: z.number().optional(),
   hashpricePerThDay: z.number().optional(),
   observe: z.boolean().optional(),
+  /** Hashes of the API tokens (a hash is safe to keep in a file; the token is not). */
+  apiTokens: ApiTokenListSchema.optional(),
+  apiTokensFile: z.string().min(1).optional(),
+  authFailuresPerMin: z.number().int().optional(),
+  jobSubmissionsPerMin: z.number().int().optional(),
   openadr: z.strictObject({
     vtnUrl: z.url(),
     clientId: z.string().min(1),
@@ -95,6 +121,10 @@ export const SchedulerFileSchema = z.strictObject({
     pollS: z.number().positive().optional(),
     silentS: z.number().positive().optional(),
     failsafeKw: kw.optional(),
+    /** The token endpoint, when not on the VTN's origin. */
+    tokenUrl: z.url().optional(),
+    /** Accept http:// URLs (tests only). */
+    allowHttp: z.boolean().optional(),
     /** Shed fractions of the baseline for SIMPLE levels 1, 2 and 3. */
     simpleShed: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1), z.number().min(0).max(1)]).optional(),
   }).optional(),
@@ -113,8 +143,8 @@ export type SchedulerFile = z.infer<typeof SchedulerFileSchema>;
 
 /** The file's settings under the flat names the flags use. */
 function fromFile(f: SchedulerFile): Record<string, string> {
-  const { openadr, meter, ...flat } = f;
-  const out: Record<string, unknown> = { ...flat };
+  const { openadr, meter, apiTokens, ...flat } = f;
+  const out: Record<string, unknown> = { ...flat, apiTokens: apiTokens?.map(formatTokenEntry).join(',') };
   if (meter) {
     Object.assign(out, {
       meter: meter.port === undefined ? meter.host : `${meter.host}:${meter.port}`, meterPreset: meter.preset, meterUnitId: meter.unitId,
@@ -126,6 +156,7 @@ function fromFile(f: SchedulerFile): Record<string, string> {
       openadrVtn: openadr.vtnUrl, openadrClientId: openadr.clientId, openadrClientSecret: openadr.clientSecret,
       openadrProgram: openadr.programs.join(','), openadrPollS: openadr.pollS, openadrSilentS: openadr.silentS,
       openadrFailsafeKw: openadr.failsafeKw, openadrSimpleShed: openadr.simpleShed?.join(','),
+      openadrTokenUrl: openadr.tokenUrl, openadrAllowHttp: openadr.allowHttp,
     });
   }
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
@@ -164,21 +195,33 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     hashpricePerThDay: pick('hashprice', 'WATTBROKER_HASHPRICE'),
     openadrVtn: pick('openadr-vtn', 'WATTBROKER_OPENADR_VTN'),
     openadrClientId: pick('openadr-client-id', 'WATTBROKER_OPENADR_CLIENT_ID'),
-    openadrClientSecret: pick('openadr-client-secret', 'WATTBROKER_OPENADR_CLIENT_SECRET'),
+    // Secrets never come from flags (a process list shows them): environment or file only.
+    openadrClientSecret: env.WATTBROKER_OPENADR_CLIENT_SECRET ?? file.openadrClientSecret,
     openadrProgram: pick('openadr-program', 'WATTBROKER_OPENADR_PROGRAM'),
     openadrPollS: pick('openadr-poll-s', 'WATTBROKER_OPENADR_POLL_S'),
     openadrSilentS: pick('openadr-silent-s', 'WATTBROKER_OPENADR_SILENT_S'),
     openadrFailsafeKw: pick('openadr-failsafe-kw', 'WATTBROKER_OPENADR_FAILSAFE_KW'),
     openadrSimpleShed: pick('openadr-simple-shed', 'WATTBROKER_OPENADR_SIMPLE_SHED'),
+    openadrTokenUrl: pick('openadr-token-url', 'WATTBROKER_OPENADR_TOKEN_URL'),
+    openadrAllowHttp: pick('openadr-allow-http', 'WATTBROKER_OPENADR_ALLOW_HTTP'),
     meter: pick('meter', 'WATTBROKER_METER'),
     meterPreset: pick('meter-preset', 'WATTBROKER_METER_PRESET'),
     meterUnitId: pick('meter-unit-id', 'WATTBROKER_METER_UNIT_ID'),
     meterTimeoutMs: pick('meter-timeout-ms', 'WATTBROKER_METER_TIMEOUT_MS'),
     meterRegisterMap: file.meterRegisterMap,
     observe: flags.observe ?? env.WATTBROKER_OBSERVE ?? file.observe,
-    apiTokens: flags.tokens ?? env.WATTBROKER_API_TOKENS ?? '',
+    ...tokenSource(env, file),
+    authFailuresPerMin: pick('auth-failures-per-min', 'WATTBROKER_AUTH_FAILURES_PER_MIN'),
+    jobSubmissionsPerMin: pick('job-submissions-per-min', 'WATTBROKER_JOB_SUBMISSIONS_PER_MIN'),
   }).filter(([, v]) => v !== undefined));
   return parseInput(SchedulerConfigSchema, raw, 'scheduler config');
+}
+
+/** The one source of API token entries: the environment's entries, its file, the config file's entries, its file — the first given. */
+function tokenSource(env: NodeJS.ProcessEnv, file: Record<string, string>): { apiTokens?: string; apiTokensFile?: string } {
+  if (env.WATTBROKER_API_TOKENS !== undefined) return { apiTokens: env.WATTBROKER_API_TOKENS };
+  if (env.WATTBROKER_API_TOKENS_FILE !== undefined) return { apiTokensFile: env.WATTBROKER_API_TOKENS_FILE };
+  return { ...(file.apiTokens !== undefined ? { apiTokens: file.apiTokens } : {}), ...(file.apiTokensFile !== undefined ? { apiTokensFile: file.apiTokensFile } : {}) };
 }
 
 /** Flag name → the flat setting name (`openadr-client-id` → `openadrClientId`, `cap-kw` → `capKw`). */

@@ -10,3 +10,4 @@ export * from './grid/schedules.js';
 export * from './use-cases/grid-events.js';
 export * from './openadr/map-events.js';
 export * from './openadr/ven.js';
+export * from './openadr/spec-validator.js';

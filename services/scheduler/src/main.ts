@@ -11,24 +11,27 @@ import { Scheduler } from './app.js';
 const USAGE = `usage: wattbroker-scheduler [--config scheduler.json] --cap-kw N [--redis URL] [--port 8080] [--host 127.0.0.1] [--margin-kw N]
        [--cooling-fixed-kw N] [--cooling-fraction F] [--hysteresis-kw N] [--min-dwell-s S] [--hashprice USD_PER_TH_DAY]
        [--gpu-draw off|peak|mean [--gpu-draw-starts-in-margin true|false]]
-       [--tokens role:token,...] [--openadr-vtn URL --openadr-client-id ID --openadr-client-secret SECRET
+       [--auth-failures-per-min 30] [--job-submissions-per-min 600] [--openadr-vtn URL --openadr-client-id ID
        --openadr-program NAME[,NAME] [--openadr-poll-s 10] [--openadr-silent-s 240] [--openadr-failsafe-kw N]
-       [--openadr-simple-shed 0.25,0.5,1]] [--meter HOST[:PORT] --meter-preset sdm630|pm5xxx [--meter-unit-id N]]
+       [--openadr-simple-shed 0.25,0.5,1] [--openadr-token-url URL] [--openadr-allow-http true]] [--meter HOST[:PORT] --meter-preset sdm630|pm5xxx [--meter-unit-id N]]
        [--observe]   plan, explain and report, but send no command (WATTBROKER_OBSERVE=true)
 
-Each flag also reads from the environment (WATTBROKER_REDIS_URL, WATTBROKER_CAP_KW, WATTBROKER_API_TOKENS, …),
-then from the config file (--config or WATTBROKER_CONFIG; JSON, the OpenADR VEN under "openadr":
-see infra/scheduler.config.example.json). Flags win over the environment, which wins over the file.`;
+Each flag also reads from the environment (WATTBROKER_REDIS_URL, WATTBROKER_CAP_KW, …), then from the config file
+(--config or WATTBROKER_CONFIG). Secrets are never flags: API token hashes come from WATTBROKER_API_TOKENS
+("name:role:sha256hex,…"), WATTBROKER_API_TOKENS_FILE or the config file; the OpenADR client secret from
+WATTBROKER_OPENADR_CLIENT_SECRET or the config file. Make a token with \`wattbroker tokens generate\`.
+The config file is JSON, the OpenADR VEN under "openadr":
+see infra/scheduler.config.example.json. Flags win over the environment, which wins over the file.`;
 
 const logger = pino({
   name: 'scheduler',
   level: process.env.LOG_LEVEL ?? 'info',
-  redact: { paths: ['req.headers.authorization', 'apiTokens', 'redisUrl', '*.apiTokens', '*.redisUrl', 'openadrClientSecret', '*.clientSecret', '*.openadrClientSecret'], censor: '[redacted]' },
+  redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'apiTokens', 'redisUrl', '*.apiTokens', '*.redisUrl', 'openadrClientSecret', '*.clientSecret', '*.openadrClientSecret'], censor: '[redacted]' },
 });
 
 async function main(): Promise<void> {
-  const names = ['config', 'redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'gpu-draw', 'gpu-draw-starts-in-margin', 'tick-ms', 'retention-days', 'fallback-after-s', 'hashprice', 'tokens',
-    'openadr-vtn', 'openadr-client-id', 'openadr-client-secret', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw', 'openadr-simple-shed', 'meter', 'meter-preset', 'meter-unit-id', 'meter-timeout-ms'];
+  const names = ['config', 'redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'gpu-draw', 'gpu-draw-starts-in-margin', 'tick-ms', 'retention-days', 'fallback-after-s', 'hashprice', 'auth-failures-per-min', 'job-submissions-per-min',
+    'openadr-vtn', 'openadr-client-id', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw', 'openadr-simple-shed', 'openadr-token-url', 'openadr-allow-http', 'meter', 'meter-preset', 'meter-unit-id', 'meter-timeout-ms'];
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ options: { ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])), help: { type: 'boolean' as const }, observe: { type: 'boolean' as const } }, strict: true }));
@@ -44,7 +47,9 @@ async function main(): Promise<void> {
     const file = (values.config as string | undefined) ?? process.env.WATTBROKER_CONFIG;
     const flags = { ...values, observe: values.observe === true ? 'true' : undefined } as Record<string, string | undefined>;
     config = loadConfig(flags, process.env, file ? parseConfigFile(await readFile(file, 'utf8'), file) : {});
-    tokens = parseTokens(config.apiTokens);
+    tokens = config.apiTokensFile
+      ? parseTokens(await readFile(config.apiTokensFile, 'utf8'), config.apiTokensFile)
+      : parseTokens(config.apiTokens!, 'WATTBROKER_API_TOKENS');
     meter = meterConfig(config);
     redisTls(config.redisUrl); // unreadable TLS files stop it here, named
   } catch (e) {
@@ -61,6 +66,8 @@ async function main(): Promise<void> {
         silentAfterMs: config.openadrSilentS * 1000,
         shedFractions: Object.fromEntries(config.openadrSimpleShed.split(',').map((f, i) => [i + 1, Number(f)])) as Record<1 | 2 | 3, number>,
         ...(config.openadrFailsafeKw !== undefined ? { failSafeCapKw: config.openadrFailsafeKw } : {}),
+        ...(config.openadrTokenUrl ? { tokenUrl: config.openadrTokenUrl } : {}),
+        allowHttp: config.openadrAllowHttp,
       },
     } : {}),
     cooling: { fixedW: config.coolingFixedKw * 1000, fractionOfIt: config.coolingFraction },
@@ -76,7 +83,7 @@ async function main(): Promise<void> {
     },
   });
   // The API listens first, so that the leader can advertise where it answers.
-  const app = createApi(scheduler, tokens, logger);
+  const app = createApi(scheduler, tokens, logger, { rateLimits: { authFailures: config.authFailuresPerMin, jobSubmissions: config.jobSubmissionsPerMin } });
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const srv = app.listen(config.port, config.host, () => resolve(srv));
     srv.once('error', reject);

@@ -1,5 +1,5 @@
 import type {
-  AgentCommand, AgentMessage, ArmCommand, FallbackCommand, ContractRecord, DeviceOverride, EnergyPriceRecord, GridEventRecord, JobRecord, JobState,
+  AuditEntry, AuditView, AgentCommand, AgentMessage, ArmCommand, FallbackCommand, ContractRecord, DeviceOverride, EnergyPriceRecord, GridEventRecord, JobRecord, JobState,
   PriorityClass, Registration, SiteSample, TelemetryBatch,
 } from '@wattbroker/contracts';
 
@@ -22,30 +22,32 @@ export const systemClock: Clock = {
 
 /** The site's durable state (Redis): every record is parsed with its schema on the way back. */
 export interface SiteStore {
-  saveJobs(jobs: readonly JobRecord[]): Promise<void>;
+  saveJobs(jobs: readonly JobRecord[], audit?: AuditEntry): Promise<void>;
   job(id: string): Promise<JobRecord | undefined>;
   activeJobs(): Promise<JobRecord[]>;
   /** Newest first, filtered before the limit; `before` is a cursor (the queue time of the last one seen). */
-  jobs(q: { limit: number; state?: JobState; after?: { score: number; id: string }; live?: (j: JobRecord) => JobRecord }): Promise<JobRecord[]>;
+  jobs(q: { limit: number; state?: JobState; after?: { score: number; id: string }; live?: (j: JobRecord) => JobRecord; owner?: string }): Promise<JobRecord[]>;
   contract(): Promise<ContractRecord | undefined>;
-  saveContract(c: ContractRecord): Promise<void>;
+  saveContract(c: ContractRecord, audit?: AuditEntry): Promise<void>;
   gridEvents(): Promise<GridEventRecord[]>;
-  saveGridEvent(e: GridEventRecord): Promise<void>;
-  deleteGridEvent(id: string): Promise<boolean>;
+  saveGridEvent(e: GridEventRecord, audit?: AuditEntry): Promise<void>;
+  deleteGridEvent(id: string, audit?: AuditEntry): Promise<boolean>;
   energyPrice(): Promise<EnergyPriceRecord | undefined>;
-  saveEnergyPrice(p: EnergyPriceRecord): Promise<void>;
+  saveEnergyPrice(p: EnergyPriceRecord, audit?: AuditEntry): Promise<void>;
   hashprice(): Promise<number | undefined>;
-  saveHashprice(v: number): Promise<void>;
+  saveHashprice(v: number, audit?: AuditEntry): Promise<void>;
   priorities(): Promise<PriorityClass[] | undefined>;
-  savePriorities(list: readonly PriorityClass[]): Promise<void>;
+  savePriorities(list: readonly PriorityClass[], audit?: AuditEntry): Promise<void>;
   overrides(): Promise<Map<string, DeviceOverride>>;
-  saveOverride(id: string, o: DeviceOverride): Promise<void>;
+  saveOverride(id: string, o: DeviceOverride, audit?: AuditEntry): Promise<void>;
   registrations(): Promise<Registration[]>;
   saveRegistration(r: Registration): Promise<void>;
   appendSample(s: SiteSample): Promise<void>;
   samples(from: number, to: number): Promise<SiteSample[]>;
   reported(key: string): Promise<boolean>;
   markReported(key: string): Promise<void>;
+  /** The audit trail, newest first; `before` = the id of the last entry seen. */
+  audit(q: { limit: number; before?: string }): Promise<AuditView[]>;
   ping(): Promise<boolean>;
 }
 

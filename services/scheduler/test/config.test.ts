@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { InputError, loadConfig, parseConfigFile } from '../src/config.js';
 
 const example = readFileSync(new URL('../../../infra/scheduler.config.example.json', import.meta.url), 'utf8');
-const env = { WATTBROKER_API_TOKENS: 'operator:op-token-123456', WATTBROKER_OPENADR_CLIENT_SECRET: 's3cret-from-env' };
+const env = { WATTBROKER_API_TOKENS: `ops:operator:${'a'.repeat(64)}`, WATTBROKER_OPENADR_CLIENT_SECRET: 's3cret-from-env' };
 
 describe('scheduler config file', () => {
   it('reads the example, with the VEN settings under openadr and the secret from the environment', () => {
@@ -41,6 +41,22 @@ describe('scheduler config file', () => {
     expect(() => parseConfigFile('{"capKw": 5,', 'site.json')).toThrow(/^site\.json: \(file\): not JSON/);
     // A VTN without its secret anywhere is refused when the settings are put together.
     const noSecret = parseConfigFile(example, 'scheduler.json');
-    expect(() => loadConfig({}, { WATTBROKER_API_TOKENS: 'operator:op-token-123456' }, noSecret)).toThrow(/openadrVtn: an OpenADR VTN needs a client id, a client secret and a program/);
+    expect(() => loadConfig({}, { WATTBROKER_API_TOKENS: `ops:operator:${'a'.repeat(64)}` }, noSecret)).toThrow(/openadrVtn: an OpenADR VTN needs a client id, a client secret and a program/);
+  });
+
+  it('takes token entries from the environment, a tokens file or the config file, never a flag; the VTN over https unless allowed', () => {
+    const file = parseConfigFile(example, 'scheduler.json');
+    const secret = { WATTBROKER_OPENADR_CLIENT_SECRET: 's' };
+    expect(loadConfig({}, { ...env }, file)).toMatchObject({ apiTokens: env.WATTBROKER_API_TOKENS });
+    expect(loadConfig({}, secret, file)).toMatchObject({ apiTokensFile: '/etc/wattbroker/api-tokens' });
+    expect(loadConfig({}, { ...secret, WATTBROKER_API_TOKENS_FILE: '/run/t' }, file).apiTokensFile).toBe('/run/t');
+    const inFile = parseConfigFile(JSON.stringify({ redisUrl: 'redis://127.0.0.1:1', capKw: 10, apiTokens: [{ name: 'ops', role: 'operator', sha256: 'b'.repeat(64) }] }), 'site.json');
+    expect(loadConfig({}, {}, inFile).apiTokens).toBe(`ops:operator:${'b'.repeat(64)}`);
+    expect(() => parseConfigFile(JSON.stringify({ apiTokens: [{ name: 'ops', role: 'root', sha256: 'x' }] }), 'site.json')).toThrow(/apiTokens\[0\]\.role/);
+    expect(() => loadConfig({ redis: 'redis://127.0.0.1:1', 'cap-kw': '10' }, {})).toThrow(/apiTokens: set WATTBROKER_API_TOKENS/);
+    expect(() => loadConfig({ redis: 'redis://127.0.0.1:1', tokens: `ops:operator:${'a'.repeat(64)}`, 'cap-kw': '10' }, {})).toThrow(/apiTokens: set/);
+    const http = parseConfigFile(JSON.stringify({ redisUrl: 'redis://127.0.0.1:1', capKw: 10, openadr: { vtnUrl: 'http://127.0.0.1:1/oadr', clientId: 'x', programs: ['p'] } }), 'site.json');
+    expect(() => loadConfig({}, { ...env, ...secret }, http)).toThrow(/openadrVtn: must be https:\/\//);
+    expect(loadConfig({}, { ...env, ...secret, WATTBROKER_OPENADR_ALLOW_HTTP: '1' }, http).openadrAllowHttp).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { Worker } from 'bullmq';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,14 +8,22 @@ import {
   SCHEDULER_USER, aclFile, agentUser, appendToStream, newCredentials, openRedis, startEmbeddedRedis, withCredentials, type EmbeddedRedis,
 } from '@wattbroker/bus';
 import {
-  AgentCommandSchema, BULL_PREFIX, commandQueue, resultsStream, telemetryStream, type AgentMessage, type DeviceInventory, type DeviceReading, type Registration,
+  AgentCommandSchema, BULL_PREFIX, tokenEntry, commandQueue, resultsStream, telemetryStream, type AgentMessage, type DeviceInventory, type DeviceReading, type Registration,
 } from '@wattbroker/contracts';
 import { GPU_MODELS, generateFleet, plannerProfiles } from '@wattbroker/core';
 import { VirtualClock, nextEvent } from '@wattbroker/testkit';
-import { Scheduler, createApi, parseTokens } from '../src/index.js';
+import { Scheduler, createApi, parseTokens, type ApiOptions } from '../src/index.js';
 
 export const OPERATOR = 'operator-test-token-000000000000';
 export const TENANT = 'tenant-test-token-0000000000000000';
+/** A second tenant: sees and cancels none of the first one's jobs. */
+export const TENANT_B = 'tenant-b-test-token-00000000000000';
+export const VIEWER = 'viewer-test-token-0000000000000000';
+/** The entries the API is configured with (the tokens' names are the actors of the audit trail). */
+export const TEST_TOKENS = [
+  tokenEntry('ops', 'operator', OPERATOR), tokenEntry('tenant-a', 'tenant', TENANT),
+  tokenEntry('tenant-b', 'tenant', TENANT_B), tokenEntry('watcher', 'viewer', VIEWER),
+].join(',');
 
 interface Device { inv: DeviceInventory; reading: DeviceReading }
 
@@ -26,7 +34,7 @@ interface Device { inv: DeviceInventory; reading: DeviceReading }
  * publish telemetry on the real streams whenever the test says (`heartbeat`), so that hosts
  * are live on the virtual clock exactly when the test wants.
  */
-export async function startInProcessSite(opts: { miners: number; gpuHosts: Array<{ id: string; gpus: number }>; capW: number; coolingFraction?: number }) {
+export async function startInProcessSite(opts: { miners: number; gpuHosts: Array<{ id: string; gpus: number }>; capW: number; coolingFraction?: number; api?: ApiOptions; logger?: Logger; leaseTtlMs?: number }) {
   // ACLs on, as in production: the scheduler and each played agent log in as their own users.
   const hostIds = ['asic-1', ...opts.gpuHosts.map((g) => g.id)];
   const credentials = newCredentials(hostIds);
@@ -35,10 +43,11 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
   const redis: EmbeddedRedis = await startEmbeddedRedis({ appendOnly: false, acl: { file: join(aclDir, 'users.acl'), user: SCHEDULER_USER, password: credentials.scheduler } });
   const agentConnection = (hostId: string) => openRedis(withCredentials(`redis://127.0.0.1:${redis.port}`, agentUser(hostId), credentials.agents.get(hostId)!));
   const clock = new VirtualClock(Date.now());
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+  const logger = opts.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'silent' });
   const s = new Scheduler({
     redisUrl: redis.url, logger, contractCapW: opts.capW, marginW: 0, clock, tickMs: 250,
     cooling: { fixedW: 0, fractionOfIt: opts.coolingFraction ?? 0.1 }, policy: { hysteresisW: 500, minDwellMs: 2000 },
+    ...(opts.leaseTtlMs !== undefined ? { leaseTtlMs: opts.leaseTtlMs } : {}),
   });
   const hosts = new Map<string, { kind: 'asic' | 'gpu'; devices: Map<string, Device> }>();
   const asic = new Map<string, Device>();
@@ -67,7 +76,8 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
   const bus = new Map(hostIds.map((h) => [h, agentConnection(h)]));
   const send = (msg: AgentMessage) => appendToStream(bus.get(msg.hostId)!, resultsStream(msg.hostId), msg);
   const workers: Worker[] = [];
-  const connections = [...bus.values()];
+  const admin = openRedis(redis.url);
+  const connections = [...bus.values(), admin];
   /** Jobs running on the test's GPUs, ending at a time of the virtual clock. */
   const running = new Map<string, { hostId: string; endsAt: number }>();
   const heartbeat = async () => {
@@ -106,7 +116,7 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
   const registered = Promise.all([...hosts.keys()].map((id) => nextEvent<{ hostId: string }>(s, 'registered', (e) => e.hostId === id)));
   await s.start();
   await registered;
-  const app = createApi(s, parseTokens(`operator:${OPERATOR},tenant:${TENANT}`), logger);
+  const app = createApi(s, parseTokens(TEST_TOKENS, 'test tokens'), logger, opts.api);
   const server = await new Promise<Server>((resolve) => {
     const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
   });
@@ -114,6 +124,11 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
 
   return {
     s, clock, hosts, url, heartbeat,
+    /** A connection to the site's Redis as the scheduler's user (for tests that read or write the store directly). */
+    redis: admin,
+    redisUrl: redis.url,
+    /** A host's own connection (its agent's Redis user): what that agent may write, and nothing more. */
+    agentRedis: (hostId: string) => bus.get(hostId)!,
     /** Let time pass on the scheduler's clock, the agents' telemetry arriving every second of it. */
     async run(ms: number): Promise<void> {
       for (let t = 0; t < ms; t += 1000) {
@@ -131,7 +146,7 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
         ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       });
       const text = await res.text();
-      return { status: res.status, body: (text ? JSON.parse(text) : null) as T, type: res.headers.get('content-type') };
+      return { status: res.status, body: (text ? JSON.parse(text) : null) as T, type: res.headers.get('content-type'), headers: new Map<string, string>(res.headers.entries()) };
     },
     async stop(): Promise<void> {
       server.close();

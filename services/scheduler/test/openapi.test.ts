@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, parseTokens } from '../src/index.js';
 import { OPERATIONS } from '../src/http/openapi/operations.js';
 import { openApiPath } from '../src/http/openapi/document.js';
-import { OPERATOR, TENANT, startInProcessSite } from './in-process-site.js';
+import { OPERATOR, TENANT, TEST_TOKENS, startInProcessSite } from './in-process-site.js';
 
 /** Every `METHOD path` the express app routes, found by walking its router stack (nested routers included). */
 function routesOf(app: Express): string[] {
@@ -42,7 +42,7 @@ describe('OpenAPI 3.1 document and list paging (scheduler in-process, real Redis
   });
 
   it('documents every route the app serves, and nothing it does not', () => {
-    const app = createApi(site.s, parseTokens(`operator:${OPERATOR}`), pino({ level: 'silent' }));
+    const app = createApi(site.s, parseTokens(TEST_TOKENS, 'test tokens'), pino({ level: 'silent' }));
     const served = routesOf(app).sort();
     expect(served.length).toBeGreaterThan(20);
     const documented = OPERATIONS.map((o) => `${o.method} ${o.path}`).sort();

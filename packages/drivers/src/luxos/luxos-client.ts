@@ -1,8 +1,8 @@
 import { setTimeout as sleepMs } from 'node:timers/promises';
-import { LuxosError, MinerRefusedError } from './errors.js';
-import { parseReply, payload } from './parse-reply.js';
+import { LuxosError, MinerRefusedError, UnknownProfileError } from './errors.js';
+import { isObject, parseReply, payload } from './parse-reply.js';
 import { CODES, LUXOS_PORT, type LuxosReply } from './protocol.js';
-import { exchange } from './transport.js';
+import { MAX_REPLY_BYTES, exchange } from './transport.js';
 
 export interface LuxosClientOptions {
   /** Per exchange. @defaultValue 3000 */
@@ -23,6 +23,8 @@ export interface LuxosClientOptions {
    * 0 never ends another's session. @defaultValue 0
    */
   readonly endStaleSessionAfterMs?: number;
+  /** Reply size cap (ReplyTooLargeError beyond it). @defaultValue MAX_REPLY_BYTES (256 KiB) */
+  readonly maxReplyBytes?: number;
 }
 
 export interface Identity {
@@ -80,6 +82,8 @@ export class LuxosClient {
   private readonly opts: Required<LuxosClientOptions>;
   /** Since when every logon has been refused because another client holds the session. */
   private busySince: number | undefined;
+  /** The miner's profile names, from the latest `profiles` read. */
+  private profileNames: Set<string> | undefined;
 
   constructor(
     readonly host: string,
@@ -88,7 +92,7 @@ export class LuxosClient {
   ) {
     this.address = `${host}:${port}`;
     this.opts = {
-      timeoutMs: 3000, retries: 2, backoffMs: 200, sessionAttempts: 8, pollMs: 500, sleepConfirmW: 100, endStaleSessionAfterMs: 0,
+      timeoutMs: 3000, retries: 2, backoffMs: 200, sessionAttempts: 8, pollMs: 500, sleepConfirmW: 100, endStaleSessionAfterMs: 0, maxReplyBytes: MAX_REPLY_BYTES,
       ...options,
     };
   }
@@ -99,7 +103,7 @@ export class LuxosClient {
     let attempt = 0;
     for (;;) {
       try {
-        const text = await exchange(this.host, this.port, request, { timeoutMs: this.opts.timeoutMs });
+        const text = await exchange(this.host, this.port, request, { timeoutMs: this.opts.timeoutMs, maxReplyBytes: this.opts.maxReplyBytes });
         return parseReply(text, command, this.address);
       } catch (e) {
         if (!(e instanceof LuxosError) || !e.retryable || attempt >= this.opts.retries) throw e;
@@ -126,14 +130,32 @@ export class LuxosClient {
     const reply = await this.command('profiles');
     const list = reply.PROFILES;
     if (!Array.isArray(list)) throw new LuxosError('protocol', 'profiles: reply has no PROFILES', this.address);
-    return list.map((row: Record<string, unknown>) => ({
+    const rows = list.map((row: unknown) => {
+      if (!isObject(row)) throw new LuxosError('protocol', 'profiles: a PROFILES row is not an object', this.address);
+      return row;
+    }).map((row) => ({
       name: str(row, 'Profile Name', this.address),
-      step: Number(str(row, 'Step', this.address)),
+      step: intText(row, 'Step', this.address),
       frequencyMHz: num(row, 'Frequency', this.address),
       voltageV: num(row, 'Voltage', this.address),
       powerW: num(row, 'Watts', this.address),
       hashrateThs: num(row, 'Hashrate', this.address),
     }));
+    this.profileNames = new Set(rows.map((r) => r.name));
+    return rows;
+  }
+
+  /**
+   * A profile is written only if the miner's own table has it (read once, again on a miss):
+   * the name goes into `profileset SESSION,NAME`, where a comma would add parameters.
+   */
+  private async checkProfile(profile: string): Promise<void> {
+    // eslint-disable-next-line no-control-regex
+    if (profile.length === 0 || profile.length > 64 || /[,=\x00-\x1f\x7f"\\]/.test(profile)) {
+      throw new UnknownProfileError(this.address, profile, 'not a profile name (1 to 64 characters, no commas, = or control characters)');
+    }
+    if (!this.profileNames?.has(profile)) await this.profiles();
+    if (!this.profileNames!.has(profile)) throw new UnknownProfileError(this.address, profile, 'not in the miner\'s profile table');
   }
 
   async telemetry(): Promise<Telemetry> {
@@ -149,7 +171,7 @@ export class LuxosClient {
       profile: str(config, 'Profile', this.address),
       powerW: num(power, 'Watts', this.address),
       hashrateThs: num(summary, 'GHS 5s', this.address) / 1000,
-      ramping: devs.some((d: Record<string, unknown>) => d.IsRamping === true),
+      ramping: devs.some((d: unknown) => isObject(d) && d.IsRamping === true),
       sleeping: curtail !== 'None' || config.IsPowerSupplyOn === false,
       // LuxOS documents "None" while mining; the emulator reports "WakeUp" while booting after
       // a wake-up (a firmware that says nothing of it leaves the scheduler to its time bound).
@@ -201,6 +223,7 @@ export class LuxosClient {
   async applyProfile(profile: string, opts: { known?: Telemetry; unsafeWake?: boolean } = {}): Promise<boolean> {
     const t = opts.known ?? (await this.telemetry());
     if (!t.sleeping && !t.atmEnabled && t.profile === profile) return false;
+    if (t.profile !== profile) await this.checkProfile(profile);
     await this.withSession(async (sid) => {
       if (t.atmEnabled) await this.command('atmset', `${sid},enabled=false`);
       if (t.profile !== profile) await this.command('profileset', `${sid},${profile}`);
@@ -224,6 +247,7 @@ export class LuxosClient {
   async setProfile(profile: string, opts: ChangeOptions = {}): Promise<ChangeResult> {
     const started = Date.now();
     const before = await this.telemetry();
+    if (before.profile !== profile) await this.checkProfile(profile);
     if (before.atmEnabled || before.profile !== profile) {
       await this.withSession(async (sid) => {
         if (before.atmEnabled) await this.command('atmset', `${sid},enabled=false`);
@@ -268,7 +292,15 @@ export class LuxosClient {
 
 function sub(reply: LuxosReply, part: string): LuxosReply {
   const list = reply[part];
-  return (Array.isArray(list) ? list[0] : reply) as LuxosReply;
+  const first: unknown = Array.isArray(list) ? list[0] : reply;
+  return (isObject(first) ? first : {}) as LuxosReply;
+}
+
+/** A whole number the firmware sends as text (`"Step": "-3"`). */
+function intText(o: Record<string, unknown>, key: string, address: string): number {
+  const v = str(o, key, address);
+  if (!/^-?\d{1,6}$/.test(v.trim())) throw new LuxosError('protocol', `field "${key}" is ${JSON.stringify(v.slice(0, 20))}, not a whole number`, address);
+  return Number(v);
 }
 
 function str(o: Record<string, unknown>, key: string, address: string): string {

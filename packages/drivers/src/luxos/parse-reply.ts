@@ -41,13 +41,15 @@ export function parseReply(text: string, command: string, address: string): Luxo
       throw new LuxosError('protocol', `${command}: reply is not JSON (${(e as Error).message}): ${shown}`, address);
     }
   }
+  // Anything but an object (null, a number, a list) is no LuxOS reply; nothing below may touch it.
+  if (!isObject(value)) throw new LuxosError('protocol', `${command}: reply is not a JSON object`, address);
   const reply = value as Partial<LuxosReply>;
   const multi = command.includes('+');
   if (multi) {
     // Joined commands: each part carries its own full reply.
     for (const part of command.split('+')) {
       const sub = (reply as Record<string, unknown>)[part];
-      if (!Array.isArray(sub) || sub.length === 0) throw new LuxosError('protocol', `${command}: no "${part}" in reply`, address);
+      if (!Array.isArray(sub) || sub.length === 0 || !isObject(sub[0])) throw new LuxosError('protocol', `${command}: no "${part}" in reply`, address);
       checkStatus(sub[0] as LuxosReply, part, address);
     }
     return reply as LuxosReply;
@@ -69,8 +71,13 @@ function checkStatus(reply: Partial<LuxosReply>, command: string, address: strin
 /** The first element of a payload list, or a protocol error naming the missing key. */
 export function payload<T = Record<string, unknown>>(reply: LuxosReply, key: string, command: string, address: string): T {
   const list = reply[key];
-  if (!Array.isArray(list) || list.length === 0 || typeof list[0] !== 'object') {
+  if (!Array.isArray(list) || list.length === 0 || !isObject(list[0])) {
     throw new LuxosError('protocol', `${command}: reply has no ${key}[0]`, address);
   }
   return list[0] as T;
+}
+
+/** A JSON object (not null, not a list). */
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -2,7 +2,8 @@ import { Queue, Worker } from 'bullmq';
 import { CronExpressionParser } from 'cron-parser';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { BULL_PREFIX, GRID_SCHEDULE_QUEUE, GridScheduleBodySchema, KEYS, type GridScheduleBody } from '@wattbroker/contracts';
+import { BULL_PREFIX, GRID_SCHEDULE_QUEUE, GridScheduleBodySchema, KEYS, type AuditEntry, type GridScheduleBody } from '@wattbroker/contracts';
+import { audited, type AuditStamp } from '../audit.js';
 
 const KEY = KEYS.gridSchedules;
 
@@ -21,7 +22,7 @@ export class GridSchedules {
   constructor(
     private readonly redis: Redis,
     private readonly workerRedis: () => Redis,
-    private readonly write: (cmds: Array<Array<string | number>>) => Promise<void>,
+    private readonly write: (cmds: Array<Array<string | number>>, audit?: AuditEntry) => Promise<void>,
     private readonly fire: (schedule: GridScheduleBody, firedAt: number) => Promise<void>,
     private readonly log: Logger,
   ) {
@@ -65,9 +66,10 @@ export class GridSchedules {
     }
   }
 
-  async upsert(body: GridScheduleBody): Promise<void> {
+  async upsert(body: GridScheduleBody, stamp?: AuditStamp): Promise<void> {
     GridSchedules.nextFire(body);
-    await this.write([['HSET', KEY, body.name, JSON.stringify(body)]]);
+    const before = stamp ? parseSchedule(await this.redis.hget(KEY, body.name)) : undefined;
+    await this.write([['HSET', KEY, body.name, JSON.stringify(body)]], audited(stamp, before, body, Date.now()));
     await this.queue.upsertJobScheduler(body.name, { pattern: body.cron, tz: body.tz }, { name: 'window', data: { name: body.name } });
   }
 
@@ -76,9 +78,10 @@ export class GridSchedules {
     return all.map((s) => ({ ...s, nextFireAt: GridSchedules.nextFire(s).toISOString() }));
   }
 
-  async remove(name: string): Promise<boolean> {
+  async remove(name: string, stamp?: AuditStamp): Promise<boolean> {
+    const before = parseSchedule(await this.redis.hget(KEY, name));
     const existed = (await this.redis.hexists(KEY, name)) === 1;
-    if (existed) await this.write([['HDEL', KEY, name]]);
+    if (existed) await this.write([['HDEL', KEY, name]], audited(stamp, before, null, Date.now()));
     await this.queue.removeJobScheduler(name);
     return existed;
   }

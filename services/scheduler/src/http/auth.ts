@@ -1,47 +1,58 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { MIN_TOKEN_LENGTH, hashToken, type ApiToken, type Role } from '@wattbroker/contracts';
 import { HttpProblem } from './problem.js';
 
-/**
- * API tokens with roles. `viewer` reads; `tenant` also submits and cancels GPU jobs;
- * `operator` may do everything (contract, grid events). Tokens come from configuration
- * (`WATTBROKER_API_TOKENS="operator:secret1,viewer:secret2"`), never from code, and are
- * never logged (pino redacts the Authorization header).
- */
-export const ROLES = ['viewer', 'tenant', 'operator'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, parseTokenEntries as parseTokens, type Role } from '@wattbroker/contracts';
 
-export function parseTokens(spec: string): Map<string, Role> {
-  const tokens = new Map<string, Role>();
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [role, token] = part.split(':', 2) as [string, string | undefined];
-    if (!(ROLES as readonly string[]).includes(role) || !token || token.length < 8) {
-      throw new Error(`API tokens: expected role:token with role one of ${ROLES.join(', ')} and a token of 8+ characters, got "${role}:…"`);
-    }
-    tokens.set(token, role as Role);
-  }
-  return tokens;
+/** Who made a request: the name and role of the token it presented. */
+export interface Actor {
+  readonly name: string;
+  readonly role: Role;
 }
 
 const rank: Record<Role, number> = { viewer: 0, tenant: 1, operator: 2 };
 
-function lookup(tokens: Map<string, Role>, presented: string): Role | undefined {
-  const p = Buffer.from(presented);
-  for (const [token, role] of tokens) {
-    const t = Buffer.from(token);
-    if (t.length === p.length && timingSafeEqual(t, p)) return role;
-  }
-  return undefined;
+/** The actor that authenticate() put on the response (routes run only after it). */
+export function actorOf(res: Response): Actor {
+  const a = res.locals.actor as Actor | undefined;
+  if (!a) throw new Error('route reached without authentication');
+  return a;
 }
 
-export function requireRole(tokens: Map<string, Role>, needed: Role) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
+/** Compare the presented token's hash with every configured one, in constant time per entry. */
+function lookup(tokens: readonly ApiToken[], presented: string): Actor | undefined {
+  if (presented.length < MIN_TOKEN_LENGTH || presented.length > 512) return undefined;
+  const p = Buffer.from(hashToken(presented), 'hex');
+  let found: Actor | undefined;
+  for (const t of tokens) {
+    if (timingSafeEqual(Buffer.from(t.sha256, 'hex'), p) && !found) found = { name: t.name, role: t.role };
+  }
+  return found;
+}
+
+/**
+ * Authentication, mounted before any body parser: a request without a known token is
+ * answered 401 before a byte of its body is read or parsed (an unauthenticated client cannot
+ * make the scheduler parse megabytes of JSON). The actor goes on `res.locals` for the role
+ * checks, the audit trail and the access log.
+ */
+export function authenticate(tokens: readonly ApiToken[]) {
+  return (req: Request, res: Response, next: NextFunction): void => {
     const header = req.get('authorization') ?? '';
-    const m = /^Bearer\s+(.+)$/i.exec(header);
-    if (!m) return next(new HttpProblem(401, 'Unauthorized', 'Authorization: send "Bearer <token>"'));
-    const role = lookup(tokens, m[1]!.trim());
-    if (!role) return next(new HttpProblem(401, 'Unauthorized', 'Authorization: unknown token'));
-    if (rank[role] < rank[needed]) return next(new HttpProblem(403, 'Forbidden', `this needs the ${needed} role; the token has ${role}`));
+    const m = /^Bearer +(\S+) *$/i.exec(header);
+    if (!m) return next(new HttpProblem(401, 'Unauthorized', 'Authorization: send "Bearer <token>"', { errors: [{ field: 'Authorization', message: 'send "Bearer <token>"' }] }));
+    const actor = lookup(tokens, m[1]!);
+    if (!actor) return next(new HttpProblem(401, 'Unauthorized', 'Authorization: unknown token', { errors: [{ field: 'Authorization', message: 'unknown token' }] }));
+    res.locals.actor = actor;
+    next();
+  };
+}
+
+export function requireRole(needed: Role) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    const actor = actorOf(res);
+    if (rank[actor.role] < rank[needed]) return next(new HttpProblem(403, 'Forbidden', `Authorization: this needs the ${needed} role; the token has ${actor.role}`, { errors: [{ field: 'Authorization', message: `needs the ${needed} role` }] }));
     next();
   };
 }

@@ -12,6 +12,7 @@ export function jobView(j: JobRecord, waitReason?: string): JobView {
     ...(j.durationS !== undefined ? { durationS: j.durationS } : {}),
     ...(j.hostId ? { hostId: j.hostId, gpuIds: j.gpuIds ?? [], ...(j.limitW !== undefined ? { limitW: j.limitW } : {}) } : {}),
     ...(j.error ? { error: j.error } : {}),
+    ...(j.owner !== undefined ? { owner: j.owner } : {}),
     timestamps: Object.fromEntries(Object.entries(ts).map(([k, v]) => [k, iso(v)])),
     ...(ts.running !== undefined && ts.queued !== undefined ? { admissionWaitMs: ts.running - ts.queued } : {}),
     ...(j.state === 'queued' && waitReason ? { waitReason } : {}),

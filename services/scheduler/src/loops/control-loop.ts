@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { AgentCommand } from '@wattbroker/contracts';
+import type { AgentCommand, AuditEntry } from '@wattbroker/contracts';
 import type { Controller, JobTransition, StepOutput } from '@wattbroker/core';
 import type { SchedulerEvents, SentCommand } from '../events.js';
 import type { Clock, CommandSink, Leadership, SiteStore } from '../ports.js';
@@ -128,16 +128,16 @@ export class ControlLoop {
    * Transitions made outside a step (a cancel, a job's end): written in the same ordered chain
    * as the steps' writes, so a later state never lands in Redis before an earlier one.
    */
-  record(transitions: readonly JobTransition[]): Promise<void> {
-    const done = this.io.then(() => this.persist(transitions));
+  record(transitions: readonly JobTransition[], audit?: AuditEntry): Promise<void> {
+    const done = this.io.then(() => this.persist(transitions, audit));
     this.io = done.catch((e: unknown) => this.fail(e));
     return done;
   }
 
   /** Job transitions reach Redis before anything acts on them; then logs and listeners hear of them. */
-  private async persist(transitions: readonly JobTransition[]): Promise<void> {
+  private async persist(transitions: readonly JobTransition[], audit?: AuditEntry): Promise<void> {
     if (transitions.length === 0) return;
-    await this.d.store.saveJobs(transitions.map((t) => t.job));
+    await this.d.store.saveJobs(transitions.map((t) => t.job), audit);
     for (const t of transitions) {
       this.d.log.info({ jobId: t.job.id, from: t.from, to: t.to }, 'job');
       this.d.events.emit('job:transition', t);

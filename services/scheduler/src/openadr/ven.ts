@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
-import type { SiteSample } from '@wattbroker/contracts';
+import { InputError, type SiteSample } from '@wattbroker/contracts';
 import { mapEvent, type MappedCap, type MappedPrice, type OadrEvent } from './map-events.js';
+import { OadrSpecValidator, type OadrSchema } from './spec-validator.js';
+
+/** Longest VTN reply read (a page of events with their intervals is a few hundred kB at most). */
+const MAX_VTN_REPLY_BYTES = 4 * 1024 * 1024;
 
 export interface VenConfig {
   readonly vtnUrl: string;
@@ -18,6 +22,26 @@ export interface VenConfig {
   readonly shedFractions?: Record<1 | 2 | 3, number>;
   /** Our name in reports. */
   readonly clientName?: string;
+  /**
+   * The token endpoint, when it is not on the VTN's own origin. Without it the VEN sends its
+   * client secret only to a `tokenURL` on the VTN's origin (a VTN cannot send it elsewhere).
+   */
+  readonly tokenUrl?: string;
+  /** Accept `http://` VTN and token URLs (tests on loopback only); otherwise only `https://`. @defaultValue false */
+  readonly allowHttp?: boolean;
+}
+
+/** Why a VTN or token URL may not be used, or undefined. */
+export function venUrlProblem(url: string, allowHttp: boolean): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return 'not a URL';
+  }
+  if (u.protocol === 'https:') return undefined;
+  if (u.protocol === 'http:') return allowHttp ? undefined : 'must be https:// (http is allowed only with allowHttp, for tests)';
+  return 'must be https://';
 }
 
 export interface VenActions {
@@ -44,6 +68,7 @@ export class OpenAdrVen {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private known = new Map<string, MappedCap & { program: string }>();
+  private readonly spec = new OadrSpecValidator();
   readonly base: string;
 
   constructor(
@@ -52,6 +77,17 @@ export class OpenAdrVen {
     private readonly log: Logger,
   ) {
     this.base = cfg.vtnUrl.replace(/\/+$/, '');
+    for (const [field, url] of [['vtnUrl', cfg.vtnUrl], ['tokenUrl', cfg.tokenUrl]] as const) {
+      const problem = url === undefined ? undefined : venUrlProblem(url, cfg.allowHttp ?? false);
+      if (problem) throw new InputError('OpenADR VEN', [{ field, message: problem }]);
+    }
+  }
+
+  /** A VTN object used only once it validates against the 3.1.0 schema; the error names the field. */
+  private valid<T>(schema: OadrSchema, data: unknown, root: string, array = false): T {
+    const issues = this.spec.check(schema, data, root, array);
+    if (issues.length) throw new InputError('OpenADR VTN reply', issues);
+    return data as T;
   }
 
   start(): void {
@@ -89,13 +125,13 @@ export class OpenAdrVen {
   }
 
   private async round(): Promise<void> {
-    const programs = (await this.get('/programs')) as Array<{ id: string; programName: string }>;
+    const programs = this.valid<Array<{ id: string; programName: string }>>('program', await this.get('/programs'), 'programs', true);
     const followed = programs.filter((p) => this.cfg.programs.includes(p.programName));
     const now = Date.now();
     const seen = new Set<string>();
     const prices: MappedPrice[] = [];
     for (const p of followed) {
-      const events = (await this.get(`/events?programID=${encodeURIComponent(p.id)}`)) as OadrEvent[];
+      const events = this.valid<OadrEvent[]>('event', await this.get(`/events?programID=${encodeURIComponent(p.id)}`), 'events', true);
       for (const e of events) {
         const mapped = mapEvent(e, this.cfg.shedFractions ?? { 1: 0.25, 2: 0.5, 3: 1 }, now);
         prices.push(...mapped.prices);
@@ -154,16 +190,31 @@ export class OpenAdrVen {
 
   private async bearer(): Promise<string> {
     if (this.token && Date.now() < this.token.until) return this.token.value;
-    const info = (await (await this.fetchOk(`${this.base}/auth/server`, { method: 'GET' })).json()) as { tokenURL: string };
-    const tokenUrl = new URL(info.tokenURL, `${this.base}/`).toString();
+    const tokenUrl = this.cfg.tokenUrl ?? (await this.askTokenUrl());
     const res = await this.fetchOk(tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: this.cfg.clientId, client_secret: this.cfg.clientSecret }).toString(),
     });
-    const t = (await res.json()) as { access_token: string; expires_in?: number };
+    const t = this.valid<{ access_token: string; expires_in?: number }>('clientCredentialResponse', parseJson(await readCapped(res), 'token'), 'token');
     this.token = { value: t.access_token, until: Date.now() + Math.max(30, (t.expires_in ?? 3600) - 30) * 1000 };
     return t.access_token;
+  }
+
+  /**
+   * The VTN's token endpoint, from `/auth/server`: the client secret goes there, so it must
+   * be on the VTN's own origin (a configured `tokenUrl` is the way to trust another one).
+   */
+  private async askTokenUrl(): Promise<string> {
+    const res = await this.fetchOk(`${this.base}/auth/server`, { method: 'GET' });
+    const info = this.valid<{ tokenURL: string }>('authServerInfo', parseJson(await readCapped(res), 'authServerInfo'), 'authServerInfo');
+    const url = new URL(info.tokenURL, `${this.base}/`);
+    if (url.origin !== new URL(this.base).origin) {
+      throw new InputError('OpenADR VTN reply', [{ field: 'authServerInfo.tokenURL', message: `origin ${url.origin} is not the VTN's (${new URL(this.base).origin}); configure openadr.tokenUrl to trust it` }]);
+    }
+    const problem = venUrlProblem(url.toString(), this.cfg.allowHttp ?? false);
+    if (problem) throw new InputError('OpenADR VTN reply', [{ field: 'authServerInfo.tokenURL', message: problem }]);
+    return url.toString();
   }
 
   private async get(path: string): Promise<unknown> {
@@ -178,16 +229,46 @@ export class OpenAdrVen {
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
     if (res.status === 401) this.token = undefined;
-    const text = await res.text();
-    return text ? JSON.parse(text) : null;
+    const text = await readCapped(res);
+    return text ? parseJson(text, path) : null;
   }
 
   private async fetchOk(url: string, init: RequestInit): Promise<Response> {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+    // No redirects: a VTN must not steer the VEN (and its client secret) to another address.
+    const res = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(10_000) });
     if (!res.ok) {
       if (res.status === 401) this.token = undefined;
       throw new Error(`${init.method} ${url}: ${res.status} ${res.statusText}`);
     }
     return res;
+  }
+}
+
+/** A VTN reply's text, refused past MAX_VTN_REPLY_BYTES (read no further). */
+async function readCapped(res: Response): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? '0');
+  if (declared > MAX_VTN_REPLY_BYTES) {
+    await res.body?.cancel();
+    throw new Error(`VTN reply of ${declared} bytes exceeds ${MAX_VTN_REPLY_BYTES}`);
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > MAX_VTN_REPLY_BYTES) {
+      await res.body.cancel().catch(() => undefined);
+      throw new Error(`VTN reply exceeds ${MAX_VTN_REPLY_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InputError('OpenADR VTN reply', [{ field: what, message: 'not JSON' }]);
   }
 }

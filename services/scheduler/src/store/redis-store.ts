@@ -1,11 +1,12 @@
+import { setImmediate } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import { rangeStream } from '@wattbroker/bus';
 import {
   ContractRecordSchema, DeviceOverrideSchema, EnergyPriceRecordSchema, GridEventRecordSchema, JobRecordSchema, KEYS, PrioritiesRecordSchema,
-  RegistrationSchema, SITE_SAMPLES_STREAM, SiteSampleSchema, fieldPath,
-  type ContractRecord, type DeviceOverride, type EnergyPriceRecord, type GridEventRecord, type JobRecord, type JobState, type PriorityClass,
+  RegistrationSchema, SITE_SAMPLES_STREAM, SiteSampleSchema, fieldPath, AUDIT_KEPT, AuditEntrySchema,
+  type AuditEntry, type AuditView, type ContractRecord, type DeviceOverride, type EnergyPriceRecord, type GridEventRecord, type JobRecord, type JobState, type PriorityClass,
   type Registration, type SiteSample,
 } from '@wattbroker/contracts';
 import type { SiteStore } from '../ports.js';
@@ -34,6 +35,8 @@ export class FencedError extends Error {
 type Cmd = Array<string | number>;
 /** Samples kept on the stream (about two days at one a second). */
 const SAMPLES_KEPT = 200_000;
+/** Samples read per round trip when reading a range. */
+const SAMPLE_PAGE = 2000;
 
 /**
  * The site's durable state in Redis (DESIGN rule 9, docs/design.md): jobs, the contract, grid
@@ -53,9 +56,13 @@ export class RedisStore implements SiteStore {
     private readonly epoch: () => number,
   ) {}
 
-  /** Run writes only if this process's epoch is still the site's. */
-  async write(cmds: Cmd[]): Promise<void> {
+  /**
+   * Run writes only if this process's epoch is still the site's. An audit entry, when given,
+   * is appended to the trail in the same script: both happen or neither.
+   */
+  async write(cmds: Cmd[], audit?: AuditEntry): Promise<void> {
     if (cmds.length === 0) return;
+    if (audit) cmds = [...cmds, ['XADD', KEYS.audit, 'MAXLEN', '~', AUDIT_KEPT, '*', 'v', JSON.stringify(audit)]];
     const epoch = this.epoch();
     const keys = [KEYS.epoch, ...new Set(cmds.map((c) => String(c[1])))];
     try {
@@ -92,14 +99,14 @@ export class RedisStore implements SiteStore {
     return out;
   }
 
-  async saveJobs(jobs: readonly JobRecord[]): Promise<void> {
+  async saveJobs(jobs: readonly JobRecord[], audit?: AuditEntry): Promise<void> {
     const cmds: Cmd[] = [];
     for (const job of jobs) {
       cmds.push(['HSET', KEYS.jobs, job.id, JSON.stringify(job)]);
       cmds.push(TERMINAL.has(job.state) ? ['SREM', KEYS.activeJobs, job.id] : ['SADD', KEYS.activeJobs, job.id]);
       cmds.push(['ZADD', KEYS.jobOrder, 'NX', job.timestamps.queued ?? 0, job.id]);
     }
-    await this.write(cmds);
+    await this.write(cmds, audit);
   }
 
   async job(id: string): Promise<JobRecord | undefined> {
@@ -116,9 +123,9 @@ export class RedisStore implements SiteStore {
    * Jobs newest first (by submission time, then id), filtered before the limit. `after` is the
    * last job of the previous page (its queued time and id), so jobs submitted in the same
    * millisecond are neither skipped nor repeated. `live` maps a stored job to its state now
-   * (unfinished jobs live in memory), so the filter sees what the answer will show.
+   * (unfinished jobs live in memory), so the filter sees what the answer will show; `owner`, a tenant's own jobs only.
    */
-  async jobs(q: { limit: number; state?: JobState; after?: { score: number; id: string }; live?: (j: JobRecord) => JobRecord }): Promise<JobRecord[]> {
+  async jobs(q: { limit: number; state?: JobState; after?: { score: number; id: string }; live?: (j: JobRecord) => JobRecord; owner?: string }): Promise<JobRecord[]> {
     const out: JobRecord[] = [];
     const after = q.after;
     let max = after === undefined ? '+inf' : String(after.score);
@@ -135,7 +142,7 @@ export class RedisStore implements SiteStore {
         const jobs = this.parseAll(JobRecordSchema, await this.redis.hmget(KEYS.jobs, ...fresh.map((e) => e.id)), 'job');
         for (const stored of jobs) {
           const j = q.live ? q.live(stored) : stored;
-          if (!q.state || j.state === q.state) out.push(j);
+          if ((!q.state || j.state === q.state) && (q.owner === undefined || j.owner === q.owner)) out.push(j);
         }
       }
       if (entries.length < 500) break;
@@ -150,21 +157,21 @@ export class RedisStore implements SiteStore {
     return this.parse(ContractRecordSchema, await this.redis.get(KEYS.contract), 'contract');
   }
 
-  async saveContract(c: ContractRecord): Promise<void> {
-    await this.write([['SET', KEYS.contract, JSON.stringify(c)]]);
+  async saveContract(c: ContractRecord, audit?: AuditEntry): Promise<void> {
+    await this.write([['SET', KEYS.contract, JSON.stringify(c)]], audit);
   }
 
   async gridEvents(): Promise<GridEventRecord[]> {
     return this.parseAll(GridEventRecordSchema, await this.redis.hvals(KEYS.gridEvents), 'grid event').sort((a, b) => a.startsAt - b.startsAt);
   }
 
-  async saveGridEvent(e: GridEventRecord): Promise<void> {
-    await this.write([['HSET', KEYS.gridEvents, e.id, JSON.stringify(e)]]);
+  async saveGridEvent(e: GridEventRecord, audit?: AuditEntry): Promise<void> {
+    await this.write([['HSET', KEYS.gridEvents, e.id, JSON.stringify(e)]], audit);
   }
 
-  async deleteGridEvent(id: string): Promise<boolean> {
+  async deleteGridEvent(id: string, audit?: AuditEntry): Promise<boolean> {
     if (!(await this.redis.hexists(KEYS.gridEvents, id))) return false;
-    await this.write([['HDEL', KEYS.gridEvents, id]]);
+    await this.write([['HDEL', KEYS.gridEvents, id]], audit);
     return true;
   }
 
@@ -172,8 +179,8 @@ export class RedisStore implements SiteStore {
     return this.parse(EnergyPriceRecordSchema, await this.redis.get(KEYS.energyPrice), 'energy price');
   }
 
-  async saveEnergyPrice(p: EnergyPriceRecord): Promise<void> {
-    await this.write([['SET', KEYS.energyPrice, JSON.stringify(p)]]);
+  async saveEnergyPrice(p: EnergyPriceRecord, audit?: AuditEntry): Promise<void> {
+    await this.write([['SET', KEYS.energyPrice, JSON.stringify(p)]], audit);
   }
 
   async hashprice(): Promise<number | undefined> {
@@ -187,16 +194,16 @@ export class RedisStore implements SiteStore {
     return v;
   }
 
-  async saveHashprice(v: number): Promise<void> {
-    await this.write([['SET', KEYS.hashprice, String(v)]]);
+  async saveHashprice(v: number, audit?: AuditEntry): Promise<void> {
+    await this.write([['SET', KEYS.hashprice, String(v)]], audit);
   }
 
   async priorities(): Promise<PriorityClass[] | undefined> {
     return this.parse(PrioritiesRecordSchema, await this.redis.get(KEYS.priorities), 'priorities');
   }
 
-  async savePriorities(list: readonly PriorityClass[]): Promise<void> {
-    await this.write([['SET', KEYS.priorities, JSON.stringify(list)]]);
+  async savePriorities(list: readonly PriorityClass[], audit?: AuditEntry): Promise<void> {
+    await this.write([['SET', KEYS.priorities, JSON.stringify(list)]], audit);
   }
 
   async overrides(): Promise<Map<string, DeviceOverride>> {
@@ -208,8 +215,8 @@ export class RedisStore implements SiteStore {
     return out;
   }
 
-  async saveOverride(id: string, o: DeviceOverride): Promise<void> {
-    await this.write([o.pinnedProfile === undefined && !o.maintenance ? ['HDEL', KEYS.overrides, id] : ['HSET', KEYS.overrides, id, JSON.stringify(o)]]);
+  async saveOverride(id: string, o: DeviceOverride, audit?: AuditEntry): Promise<void> {
+    await this.write([o.pinnedProfile === undefined && !o.maintenance ? ['HDEL', KEYS.overrides, id] : ['HSET', KEYS.overrides, id, JSON.stringify(o)]], audit);
   }
 
   async registrations(): Promise<Registration[]> {
@@ -224,14 +231,24 @@ export class RedisStore implements SiteStore {
     await this.write([['XADD', SITE_SAMPLES_STREAM, 'MAXLEN', '~', SAMPLES_KEPT, '*', 'v', JSON.stringify(s)]]);
   }
 
+  /**
+   * Samples from `from` to `to`, read and parsed a page at a time with a turn of the event
+   * loop between pages: a long range never holds the control loop up for more than a page.
+   */
   async samples(from: number, to: number): Promise<SiteSample[]> {
-    const entries = await rangeStream(this.redis, SITE_SAMPLES_STREAM, String(Math.max(0, Math.floor(from))), String(Math.floor(to)));
     const out: SiteSample[] = [];
-    for (const e of entries) {
-      const r = SiteSampleSchema.safeParse(e.value);
-      if (r.success) out.push(r.data);
+    let start = String(Math.max(0, Math.floor(from)));
+    const end = String(Math.floor(to));
+    for (;;) {
+      const entries = await rangeStream(this.redis, SITE_SAMPLES_STREAM, start, end, SAMPLE_PAGE);
+      for (const e of entries) {
+        const r = SiteSampleSchema.safeParse(e.value);
+        if (r.success) out.push(r.data);
+      }
+      if (entries.length < SAMPLE_PAGE) return out;
+      start = `(${entries.at(-1)!.id}`;
+      await setImmediate();
     }
-    return out;
   }
 
   async reported(key: string): Promise<boolean> {
@@ -240,6 +257,17 @@ export class RedisStore implements SiteStore {
 
   async markReported(key: string): Promise<void> {
     await this.write([['SADD', KEYS.openadrReported, key]]);
+  }
+
+  /** The audit trail, newest first; `before` is a cursor (the id of the last entry seen). */
+  async audit(q: { limit: number; before?: string }): Promise<AuditView[]> {
+    const entries = await this.redis.xrevrange(KEYS.audit, q.before === undefined ? '+' : `(${q.before}`, '-', 'COUNT', q.limit);
+    const out: AuditView[] = [];
+    for (const [id, fields] of entries) {
+      const e = this.parse(AuditEntrySchema, fields[1], `audit entry ${id}`);
+      if (e) out.push({ id, ...e, at: new Date(e.at).toISOString() });
+    }
+    return out;
   }
 
   async ping(): Promise<boolean> {

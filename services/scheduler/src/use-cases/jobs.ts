@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { RefusedError, type JobBody, type JobMessage, type JobRecord, type JobState } from '@wattbroker/contracts';
+import { audited, type AuditStamp } from '../audit.js';
 import type { UseCaseDeps } from './deps.js';
 
 /** GPU jobs: submit (refused at once when it can never run), cancel, look up, and the agents' reports of their end. */
 export class Jobs {
   constructor(private readonly d: UseCaseDeps) {}
 
-  async submit(body: JobBody): Promise<JobRecord> {
+  /** @param owner the submitting token's name (tenants see and cancel only their own jobs) */
+  async submit(body: JobBody, owner?: string, stamp?: AuditStamp): Promise<JobRecord> {
     const { controller, clock, store, loop, events } = this.d;
     const refusal = controller.refusal(body);
     if (refusal) throw new RefusedError('Job cannot run on this site', refusal);
@@ -17,17 +19,20 @@ export class Jobs {
       ...(body.powerLimitW !== undefined ? { powerLimitW: body.powerLimitW } : {}),
       ...(body.durationS !== undefined ? { durationS: body.durationS } : {}),
       ...(body.workload !== undefined ? { workload: body.workload } : {}),
+      ...(owner !== undefined ? { owner } : {}),
     };
-    await store.saveJobs([job]);
+    await store.saveJobs([job], audited(stamp, null, job, now));
     controller.addJob(job);
     events.emit('job:transition', { job, from: 'queued', to: 'queued', at: now });
     loop.tick();
     return job;
   }
 
-  async cancel(id: string): Promise<JobRecord | undefined> {
-    const t = this.d.controller.cancelJob(id, this.d.clock.now());
-    if (t) await this.d.loop.record([t]);
+  async cancel(id: string, stamp?: AuditStamp): Promise<JobRecord | undefined> {
+    const before = this.d.controller.job(id);
+    const now = this.d.clock.now();
+    const t = this.d.controller.cancelJob(id, now);
+    if (t) await this.d.loop.record([t], audited(stamp, before && { ...before }, t.job, now));
     this.d.loop.tick();
     return t?.job ?? (await this.get(id));
   }
@@ -38,7 +43,7 @@ export class Jobs {
   }
 
   /** Newest first, filtered on the state each job has now, before the limit. */
-  list(q: { limit: number; state?: JobState; after?: { score: number; id: string } }): Promise<JobRecord[]> {
+  list(q: { limit: number; state?: JobState; after?: { score: number; id: string }; owner?: string }): Promise<JobRecord[]> {
     return this.d.store.jobs({ ...q, live: (j) => this.d.controller.job(j.id) ?? j });
   }
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DevicePatchSchema, DeviceStatusSchema, IdSchema, parseInput } from '@wattbroker/contracts';
+import { stampOf } from '../audit-stamp.js';
 import { PageQueryShape, pageOf, setNextCursor } from '../paging.js';
+import { idParam, noQuery } from '../params.js';
 import { notFound } from '../problem.js';
 import type { RouteContext } from './context.js';
 
@@ -21,14 +23,16 @@ export function deviceRoutes({ r, s, view, operator }: RouteContext): void {
     res.json(page);
   });
   r.get('/v1/devices/:id', view, (req, res) => {
-    const d = s.read.devices(req.params.id as string)[0];
+    noQuery(req);
+    const d = s.read.devices(idParam(req))[0];
     if (!d) throw notFound('id', `device "${req.params.id}"`);
     res.json(d);
   });
   r.patch('/v1/devices/:id', operator, async (req, res) => {
-    const id = req.params.id as string;
+    noQuery(req);
+    const id = idParam(req);
     if (!s.read.devices(id).length) throw notFound('id', `device "${id}"`);
-    const override = await s.settings.patchDevice(id, parseInput(DevicePatchSchema, req.body, 'body'));
+    const override = await s.settings.patchDevice(id, parseInput(DevicePatchSchema, req.body, 'body'), stampOf(req, res));
     res.json({ ...s.read.devices(id)[0], override });
   });
 }

@@ -1,6 +1,10 @@
+import type { Response } from 'express';
 import { z } from 'zod';
-import { JobBodySchema, JobStateSchema, parseInput } from '@wattbroker/contracts';
+import { JobBodySchema, JobStateSchema, parseInput, type JobRecord } from '@wattbroker/contracts';
+import { stampOf } from '../audit-stamp.js';
+import { actorOf } from '../auth.js';
 import { CursorSchema, setNextCursor } from '../paging.js';
+import { idParam, noQuery } from '../params.js';
 import { badField, notFound } from '../problem.js';
 import { jobView } from '../views.js';
 import type { RouteContext } from './context.js';
@@ -19,26 +23,44 @@ function jobCursor(text: string): { score: number; id: string } {
   return { score: Number(m[1]), id: m[2]! };
 }
 
-export function jobRoutes({ r, s, view, tenant }: RouteContext): void {
-  r.post('/v1/jobs', tenant, async (req, res) => {
-    const job = await s.jobs.submit(parseInput(JobBodySchema, req.body, 'body'));
+/** Tenants see only the jobs their token submitted; viewers and operators see every job. */
+function ownerFilter(res: Response): string | undefined {
+  const actor = actorOf(res);
+  return actor.role === 'tenant' ? actor.name : undefined;
+}
+
+/** A job the caller may see: another tenant's job is "not found", not "forbidden" (its existence is not told). */
+function visible(job: JobRecord | undefined, res: Response): JobRecord | undefined {
+  const owner = ownerFilter(res);
+  return job && (owner === undefined || job.owner === owner) ? job : undefined;
+}
+
+export function jobRoutes({ r, s, view, tenant, jobLimit }: RouteContext): void {
+  r.post('/v1/jobs', tenant, jobLimit, async (req, res) => {
+    noQuery(req);
+    const job = await s.jobs.submit(parseInput(JobBodySchema, req.body, 'body'), actorOf(res).name, stampOf(req, res));
     res.status(202).location(`/v1/jobs/${job.id}`).json({ id: job.id, state: job.state });
   });
   r.get('/v1/jobs', view, async (req, res) => {
     const q = parseInput(JobListQuerySchema, req.query, 'query');
-    const jobs = await s.jobs.list({ limit: q.limit, ...(q.state ? { state: q.state } : {}), ...(q.cursor !== undefined ? { after: jobCursor(q.cursor) } : {}) });
+    const owner = ownerFilter(res);
+    const jobs = await s.jobs.list({ limit: q.limit, ...(q.state ? { state: q.state } : {}), ...(q.cursor !== undefined ? { after: jobCursor(q.cursor) } : {}), ...(owner !== undefined ? { owner } : {}) });
     const last = jobs.at(-1);
     if (jobs.length === q.limit && last) setNextCursor(res, req.originalUrl, `${last.timestamps.queued ?? 0}:${last.id}`);
     res.json(jobs.map((j) => jobView(j, s.jobs.waitReason(j.id))));
   });
   r.get('/v1/jobs/:id', view, async (req, res) => {
-    const job = await s.jobs.get(req.params.id as string);
+    noQuery(req);
+    const job = visible(await s.jobs.get(idParam(req)), res);
     if (!job) throw notFound('id', `job "${req.params.id}"`);
     res.json(jobView(job, s.jobs.waitReason(job.id)));
   });
   r.delete('/v1/jobs/:id', tenant, async (req, res) => {
-    const job = await s.jobs.cancel(req.params.id as string);
-    if (!job) throw notFound('id', `job "${req.params.id}"`);
+    noQuery(req);
+    const id = idParam(req);
+    if (!visible(await s.jobs.get(id), res)) throw notFound('id', `job "${id}"`);
+    const job = await s.jobs.cancel(id, stampOf(req, res));
+    if (!job) throw notFound('id', `job "${id}"`);
     res.json(jobView(job));
   });
 }
