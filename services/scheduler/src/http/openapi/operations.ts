@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import {
-  ComplianceReportSchema, ContractBodySchema, DevicePatchSchema, DeviceViewSchema, EnergyPriceBodySchema, GridEventBodySchema,
+  AuditViewSchema, ComplianceReportSchema, ContractBodySchema, DevicePatchSchema, DeviceViewSchema, EnergyPriceBodySchema, GridEventBodySchema,
   GridEventViewSchema, GridScheduleBodySchema, GridScheduleViewSchema, HashpriceBodySchema, HealthSchema, HostViewSchema,
   JobAcceptedSchema, JobBodySchema, JobViewSchema, KpisQuerySchema, KpisViewSchema, PlanExplanationSchema, PricesViewSchema, PrioritiesBodySchema,
   PrioritiesViewSchema, ReadinessSchema, SiteViewSchema,
 } from '@wattbroker/contracts';
 import type { Role } from '../auth.js';
+import { AuditQuerySchema } from '../routes/audit.js';
 import { DeviceListQuerySchema } from '../routes/devices.js';
 import { GridEventListQuerySchema, ReportQuerySchema } from '../routes/grid-events.js';
 import { GridScheduleListQuerySchema } from '../routes/grid-schedules.js';
@@ -68,6 +69,7 @@ export const OPERATIONS: readonly Operation[] = [
   { method: 'get', path: '/v1/prices', tag: 'settings', role: 'viewer', summary: 'Energy price and hashprice in use', ok: { 200: PricesViewSchema } },
   { method: 'put', path: '/v1/prices/energy', tag: 'settings', role: 'operator', summary: 'Set the energy price, now or as a schedule', body: EnergyPriceBodySchema, ok: { 200: PricesViewSchema } },
   { method: 'put', path: '/v1/prices/hash', tag: 'settings', role: 'operator', summary: 'Set the hashprice', body: HashpriceBodySchema, ok: { 200: PricesViewSchema } },
+  { method: 'get', path: '/v1/audit', tag: 'settings', role: 'operator', summary: 'The audit trail of every write made through the API, newest first (actor, role, route, request id, body, before, after)', query: AuditQuerySchema, ok: { 200: z.array(AuditViewSchema) }, paged: true },
   { method: 'get', path: '/v1/kpis', tag: 'site', role: 'viewer', summary: 'The backtest\'s KPIs, live, over a window of the recorded site samples (default 1h, at most 24h)', query: KpisQuerySchema, ok: { 200: KpisViewSchema } },
   { method: 'get', path: '/v1/bus', tag: 'site', role: 'viewer', summary: 'Agent messages refused since this scheduler started: naming another host than their sender, invalid, or an epoch above the site\'s', ok: { 200: BusViewSchema } },
   { method: 'get', path: '/v1/stream', tag: 'site', role: 'viewer', summary: 'Server-Sent Events: `history` (the last 10 minutes of site samples), then one `sample` a second', ok: { 200: null }, alsoServes: 'text/event-stream' },

@@ -3,7 +3,7 @@ import { parseInput } from '@wattbroker/contracts';
 import type { RouteContext } from './context.js';
 
 /** `GET /v1/audit` query: newest first; `cursor` = `X-Next-Cursor` of the previous page (a stream id). */
-const AuditQuerySchema = z.strictObject({
+export const AuditQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().regex(/^\d{1,20}-\d{1,20}$/, 'a cursor from X-Next-Cursor (digits-digits)').optional(),
 });
