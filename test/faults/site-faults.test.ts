@@ -106,6 +106,7 @@ describe('faults: one running site under event, agent, miner and Redis faults (p
       expect(r.status).toBeLessThan(300);
     }
     const watch = watchTrueSite(site);
+    const watchFrom = Date.now();
     try {
       // A burst that makes the site shed and, once it ends, refill (wake included).
       const ids = await submit(4, 15);
@@ -117,12 +118,14 @@ describe('faults: one running site under event, agent, miner and Redis faults (p
       console.log(`miner faults: statuses of the drop/refuse/garble miners: ${unreachable.join(', ')}`);
       // Refilled around them (the three unreachable are budgeted at their maximum).
       await waitFor('the site refilled to ≥ 85 % with four miners faulty', () => filled(0.85), { timeoutMs: 120_000, intervalMs: 250 });
+      // The truth is watched for at least 15 s with the faults in place (the burst can be over sooner).
+      await new Promise((r) => setTimeout(r, Math.max(0, watchFrom + 15_000 - Date.now())));
     } finally {
       await fetch(`${site.truth.replace(/\/truth$/, '')}/faults?miner=all`, { method: 'DELETE' });
     }
     const { peakW, samples } = await watch.stop();
     console.log(`miner faults: true site peak ${(peakW / 1000).toFixed(1)} kW over ${samples} samples, cap ${site.capKw} kW`);
-    expect(samples).toBeGreaterThan(50);
+    expect(samples).toBeGreaterThan(30);
     expect(peakW).toBeLessThanOrEqual(site.capKw * 1000);
   }, 240_000);
 

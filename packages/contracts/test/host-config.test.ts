@@ -25,7 +25,7 @@ describe('GPU host file', () => {
     expect(parseInput(HostConfigSchema, gpuHost({}), 'gpu-1.json')).toMatchObject({ endpoints: {} });
     expect(issues(gpuHost({ endpoints: { x: 'file:///etc/passwd' } })).map((i) => i.field)).toEqual(['endpoints.x']);
     expect(issues(gpuHost({ endpoints: { x: 'http://u:p@127.0.0.1:8000' } }))).toEqual([{ field: 'endpoints.x', message: 'a base URL without credentials, query or fragment' }]);
-    expect(issues(gpuHost({ endpoints: { 'a b': 'http://127.0.0.1:8000' } })).map((i) => i.field)).toEqual(['endpoints.a b']);
+    expect(issues(gpuHost({ endpoints: { 'a b': 'http://127.0.0.1:8000' } })).map((i) => i.field)).toEqual(['endpoints["a b"]']);
     const real = [{ id: 'g0', driver: 'nvidia-smi', index: 0 }];
     expect(parseInput(HostConfigSchema, gpuHost({ emulatorUrl: undefined, powerLimitHelper: '/usr/local/lib/wattbroker/set-gpu-power-limit' }, real), 'gpu-1.json'))
       .toMatchObject({ powerLimitHelper: '/usr/local/lib/wattbroker/set-gpu-power-limit' });
