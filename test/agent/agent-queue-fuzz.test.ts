@@ -8,6 +8,7 @@ import {
   AgentCommandSchema, ArmCommandSchema, BULL_PREFIX, FallbackCommandSchema, agentArmedKey, agentEpochKey, agentFallbackKey, commandQueue, type HostConfig,
 } from '@wattbroker/contracts';
 import type { SimSite } from '@wattbroker/miner-sim';
+import { FUZZ_RUNS, FUZZ_SEED, brokenMessage, junkValues } from '@wattbroker/testkit';
 import { startSim } from '../src/sim.js';
 
 /**
@@ -17,24 +18,14 @@ import { startSim } from '../src/sim.js';
  * Every one fails its job and changes nothing: no miner is written, the agent's epoch, armed
  * sheds and fallback in Redis stay as they were.
  */
-const RUNS = Math.max(30, Math.round(Number(process.env.WATTBROKER_FUZZ_RUNS ?? 10_000) / 10));
-const SEED = process.env.WATTBROKER_FUZZ_SEED ? { seed: Number(process.env.WATTBROKER_FUZZ_SEED) } : {};
+const RUNS = Math.max(30, Math.round(FUZZ_RUNS / 10));
+const SEED = FUZZ_SEED !== undefined ? { seed: FUZZ_SEED } : {};
 
-const junk: fc.Arbitrary<unknown> = fc.oneof(
-  fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(null, -1, 2 ** 53, 1e308, '', 'sleep', 'default', '640MHz,x=1', [], {}, 'rack-1', 'm0'), fc.integer(), fc.string({ maxLength: 12 }),
-);
-
-function broken(template: Record<string, unknown>): fc.Arbitrary<unknown> {
-  const keys = Object.keys(template);
-  return fc.oneof(
-    { weight: 1, arbitrary: junk },
-    { weight: 5, arbitrary: fc.record({ k: fc.constantFrom(...keys), v: junk }).map(({ k, v }) => ({ ...template, [k]: v })) },
-    { weight: 1, arbitrary: fc.constantFrom(...keys).map((k) => Object.fromEntries(Object.entries(template).filter(([x]) => x !== k))) },
-    { weight: 1, arbitrary: fc.record({ k: fc.constantFrom('extra', 'hostid'), v: junk }).map(({ k, v }) => ({ ...template, [k]: v })) },
-    // A device entry broken instead (an unknown kind, a profile that is not a string, …).
-    { weight: 2, arbitrary: junk.map((v) => ({ ...template, devices: { m0: v } })) },
-  );
-}
+const junk = junkValues('sleep', 'default', '640MHz,x=1', 'rack-1', 'm0');
+const broken = (template: Record<string, unknown>) => brokenMessage(template, junk, ['extra', 'hostid'], [
+  // A device entry broken instead (an unknown kind, a profile that is not a string, …).
+  { weight: 2, arbitrary: junk.map((v) => ({ ...template, devices: { m0: v } })) },
+]);
 
 describe('commands into an agent under fuzzing (real BullMQ, emulated miners over TCP)', () => {
   let redis: EmbeddedRedis;

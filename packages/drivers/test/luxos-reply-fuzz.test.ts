@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUZZ_RUNS, FUZZ_SEED } from '@wattbroker/testkit';
 import { LuxosClient, LuxosError } from '../src/index.js';
 
 /**
@@ -11,8 +12,8 @@ import { LuxosClient, LuxosError } from '../src/index.js';
  * either returns a well-typed reading or throws a LuxosError; never anything else, never a
  * NaN or a wrong type in what it returns.
  */
-const RUNS = Math.max(20, Math.round(Number(process.env.WATTBROKER_FUZZ_RUNS ?? 10_000) / 5));
-const SEED = process.env.WATTBROKER_FUZZ_SEED ? { seed: Number(process.env.WATTBROKER_FUZZ_SEED) } : {};
+const RUNS = Math.max(20, Math.round(FUZZ_RUNS / 5));
+const SEED = FUZZ_SEED !== undefined ? { seed: FUZZ_SEED } : {};
 const dir = new URL('../../../test/fixtures/luxos/', import.meta.url);
 const recordings = new Map<string, unknown>(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => [f.replace('.json', ''), JSON.parse(readFileSync(new URL(f, dir), 'utf8'))]));
 

@@ -6,3 +6,4 @@ export * from './replay-server.js';
 export * from './virtual-clock.js';
 export * from './next-event.js';
 export * from './tcp-proxy.js';
+export * from './fuzz.js';

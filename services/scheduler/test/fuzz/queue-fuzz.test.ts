@@ -2,9 +2,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendToStream } from '@wattbroker/bus';
 import { AgentMessageSchema, KEYS, TelemetryBatchSchema, resultsStream, telemetryStream } from '@wattbroker/contracts';
-import { nextEvent, waitFor } from '@wattbroker/testkit';
+import { FUZZ_RUNS, FUZZ_SEED, brokenMessage, junkValues, nextEvent, waitFor } from '@wattbroker/testkit';
 import { startInProcessSite } from '../in-process-site.js';
-import { FUZZ_RUNS, FUZZ_SEED } from './fuzz-runs.js';
 import { canonical } from './canonical.js';
 
 /**
@@ -14,20 +13,8 @@ import { canonical } from './canonical.js';
  * scheduler in this process. Every one is refused (counted in `/v1/bus`) and changes nothing:
  * no host appears or goes, the stored state is as before, the scheduler still leads and answers.
  */
-const junk: fc.Arbitrary<unknown> = fc.oneof(
-  fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(null, -1, 1e308, '', 'x'.repeat(200), [], {}, 2 ** 53, 'asic-1', 'gpu-1'), fc.integer(), fc.string({ maxLength: 12 }),
-);
-
-/** A valid message broken in one place: a key set to junk, dropped, or added; or replaced outright. */
-function broken(template: Record<string, unknown>): fc.Arbitrary<unknown> {
-  const keys = Object.keys(template);
-  return fc.oneof(
-    { weight: 1, arbitrary: junk },
-    { weight: 5, arbitrary: fc.record({ k: fc.constantFrom(...keys), v: junk }).map(({ k, v }) => ({ ...template, [k]: v })) },
-    { weight: 1, arbitrary: fc.constantFrom(...keys).map((k) => Object.fromEntries(Object.entries(template).filter(([x]) => x !== k))) },
-    { weight: 1, arbitrary: fc.record({ k: fc.constantFrom('extra', 'hostid', 'epochs'), v: junk }).map(({ k, v }) => ({ ...template, [k]: v })) },
-  );
-}
+const junk = junkValues('x'.repeat(200), 'asic-1', 'gpu-1');
+const broken = (template: Record<string, unknown>) => brokenMessage(template, junk, ['extra', 'hostid', 'epochs']);
 
 describe('agent messages into the scheduler under fuzzing (real BullMQ and stream)', () => {
   let site: Awaited<ReturnType<typeof startInProcessSite>>;

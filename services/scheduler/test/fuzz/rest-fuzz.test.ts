@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS } from '@wattbroker/contracts';
 import { OPERATOR, TENANT, VIEWER, startInProcessSite } from '../in-process-site.js';
 import { canonical } from './canonical.js';
-import { FUZZ_RUNS, FUZZ_SEED } from './fuzz-runs.js';
+import { FUZZ_RUNS, FUZZ_SEED } from '@wattbroker/testkit';
 
 /**
  * Fuzzing every write endpoint of the REST API, in this process against the real express
