@@ -42,6 +42,9 @@ describe('faults: leader killed with a standby (processes, private Redis)', () =
 
   it('takes over within seconds of a SIGKILL, keeps the grid cap on the true meter, and finishes every job', async () => {
     // A grid event in force, complied with, and jobs running on the GPUs.
+    // From a filled site (right after start the miners may still be booting), to 75 % of what it draws.
+    const budgetKw = site.capKw - site.marginKw;
+    await waitFor('the site filled to ≥ 90 % of cap − margin (truth)', async () => (await trueSiteW(site)) >= 0.9 * budgetKw * 1000, { timeoutMs: 60_000, intervalMs: 250 });
     const before = (await api<{ power: { siteKw: number } }>(site, '/v1/site')).body;
     const capKw = Math.round(before.power.siteKw * 0.75);
     const ev = await api<{ id: string }>(site, '/v1/grid/events', { method: 'POST', body: { capKw, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 300_000).toISOString() } });
