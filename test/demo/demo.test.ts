@@ -8,7 +8,7 @@ describe('pnpm demo', () => {
     const apiLine = await demo.waitForLine(/scheduler API http:\/\/127\.0\.0\.1:\d+/, 30_000);
     const token = /operator token (\S+)/.exec(await demo.waitForLine(/operator token/))![1]!;
     const api = /API (http:\/\/\S+)/.exec(apiLine)![1]!;
-    const dashboard = /dashboard (http:\/\/\S+)\/#token=(\w+)/.exec(await demo.waitForLine(/demo: dashboard /))!;
+    const dashboard = /dashboard (http:\/\/\S+)\/#token=(\S+)/.exec(await demo.waitForLine(/demo: dashboard /))!;
     expect(dashboard[1]).toBe(api);
     expect(dashboard[2]).toBe(token);
     const page = await fetch(`${api}/`);
