@@ -4,9 +4,9 @@ import type { Redis } from 'ioredis';
 import { appendToStream, openRedis } from '@wattbroker/bus';
 import { BULL_PREFIX, KEYS, agentEpochKey, commandQueue, resultsStream, telemetryStream } from '@wattbroker/contracts';
 import { waitFor } from '@wattbroker/testkit';
-import { api, liveHosts, startTestSite, type TestSite } from '../src/site.js';
+import { TENANT, api, liveHosts, startTestSite, type TestSite } from '../src/site.js';
 
-interface BusView { refused: { foreignHost: number; invalid: number; forgedEpoch: number } }
+interface BusView { refused: { foreignHost: number; invalid: number; foreignDevice: number; foreignJob: number; forgedEpoch: number } }
 
 /** The Redis error of `p` (it must fail). */
 async function refusal(p: Promise<unknown>): Promise<string> {
@@ -88,6 +88,31 @@ describe('security: the agents\' bus (processes, private Redis with ACLs)', () =
     expect(devices.filter((d) => d.id.startsWith('gpu-1-')).length).toBe(2);
     // The scheduler's log names the refusal.
     expect(await site.scheduler.waitForLine(/hostId names another host than its sender/, 5_000)).toMatch(/"claimed":"asic-2"/);
+  });
+
+  it('well-formed messages from its own streams that speak for another host\'s devices or jobs are refused and counted', async () => {
+    const before = (await api<BusView>(site, '/v1/bus')).body.refused;
+    // asic-1 registers itself again, with one of asic-2's miners in its list (to be sent its commands).
+    const stored = await scheduler.hgetall(KEYS.hosts);
+    const own = JSON.parse(stored['asic-1']!) as { devices: Array<{ id: string }> };
+    const theirs = JSON.parse(stored['asic-2']!) as { devices: Array<{ id: string }> };
+    const stolen = theirs.devices[0]!;
+    await appendToStream(asic1, resultsStream('asic-1'), { type: 'register', ...own, hostId: 'asic-1', devices: [...own.devices, stolen], sentAt: Date.now() });
+    // And ends a GPU job that runs on gpu-1.
+    const job = await api<{ id: string }>(site, '/v1/jobs', { method: 'POST', token: TENANT, body: { gpus: 1, durationS: 600 } });
+    expect(job.status).toBe(202);
+    await waitFor('the job running on gpu-1', async () => (await api<{ state: string; hostId?: string }>(site, `/v1/jobs/${job.body.id}`)).body.state === 'running', { timeoutMs: 30_000, intervalMs: 200 });
+    await appendToStream(asic1, resultsStream('asic-1'), { type: 'job', hostId: 'asic-1', jobId: job.body.id, state: 'done', sentAt: Date.now() });
+    const after = await waitFor('both refused', async () => {
+      const v = (await api<BusView>(site, '/v1/bus')).body.refused;
+      return v.foreignDevice >= before.foreignDevice + 1 && v.foreignJob >= before.foreignJob + 1 ? v : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
+    expect(after.foreignDevice).toBe(before.foreignDevice + 1);
+    expect(after.foreignJob).toBe(before.foreignJob + 1);
+    // Nothing moved: the miner is still asic-2's, the job still runs.
+    expect((await api<{ hostId: string }>(site, `/v1/devices/${stolen.id}`)).body.hostId).toBe('asic-2');
+    expect((await api<{ state: string }>(site, `/v1/jobs/${job.body.id}`)).body.state).toBe('running');
+    await api(site, `/v1/jobs/${job.body.id}`, { method: 'DELETE', token: TENANT });
   });
 
   it('an epoch jump from outside is refused: by the leader (telemetry) and by the agent (a command on its own queue)', async () => {

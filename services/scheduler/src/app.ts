@@ -146,8 +146,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     },
     devices: (id?: string) => this.controller.deviceViews(this.clock.now(), id),
     plan: () => this.controller.explain(),
+    /** Who submitted a job not yet finished (the token's name), for what each caller may see. */
+    jobOwner: (id: string) => this.controller.job(id)?.owner,
     /** Agent messages refused since this process started: a body naming another host than its sender, a failed schema, an epoch above the site's. */
-    bus: () => ({ refused: { ...this.inbox.counters, forgedEpoch: this.forgedEpochs } }),
+    bus: () => ({ refused: { ...this.inbox.counters, ...this.agents.refused, forgedEpoch: this.forgedEpochs } }),
     /** The scheduler's clock (virtual in tests): what "now" is for upcoming/active/past. */
     now: () => this.clock.now(),
   };
@@ -263,8 +265,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     // Only leaders write the site's epoch (agents may only read it), and agents adopt no
     // epoch above it: a report of a higher one is forged (a compromised host pushing every
     // later leader's epoch up), so it is refused rather than obeyed.
+    // An epoch that cannot be checked (the key unreadable or gone) is not believed either: the
+    // lease loop finds out on its own whether another leader holds the site.
     const siteEpoch = Number(await this.redis.get(KEYS.epoch).catch(() => null));
-    if (siteEpoch > 0 && aboveEpoch > siteEpoch) {
+    if (!(Number.isSafeInteger(siteEpoch) && siteEpoch > 0) || aboveEpoch > siteEpoch) {
       this.forgedEpochs++;
       this.log.error({ epoch: this.lease.epoch, siteEpoch, aboveEpoch, refused: this.forgedEpochs }, `not stepping down: epoch ${aboveEpoch} is above the site's (${why})`);
       return;

@@ -113,6 +113,28 @@ describe('the API: named actors, audit trail, tenant isolation, authentication b
     await site.api(`/v1/jobs/${b.body.id}`, { method: 'DELETE', token: TENANT_B });
   });
 
+  it('shows a job\'s workload to operators only, and its id to no other tenant, in the device views', async () => {
+    const secret = 'prompt-of-tenant-a-' + Math.random().toString(36).slice(2);
+    const a = await site.api<any>('/v1/jobs', { method: 'POST', token: TENANT, body: { class: 'critical', gpus: 1, durationS: 3600, workload: { endpoint: 'vllm', path: '/v1/completions', body: { prompt: secret } } } });
+    expect(a.status).toBe(202);
+    for (let t = 0; t < 10_000 && (await site.api<any>(`/v1/jobs/${a.body.id}`)).body.state !== 'running'; t += 1000) await site.run(1000);
+    expect((await site.api<any>(`/v1/jobs/${a.body.id}`)).body.state).toBe('running');
+    const seen = async (token: string) => JSON.stringify((await site.api('/v1/devices', { token })).body);
+    const asOperator = await seen(OPERATOR);
+    expect(asOperator).toContain(secret);
+    expect(asOperator).toContain(a.body.id);
+    const asViewer = await seen(VIEWER);
+    expect(asViewer).not.toContain(secret);
+    expect(asViewer).toContain(a.body.id);
+    const asOtherTenant = await seen(TENANT_B);
+    expect(asOtherTenant).not.toContain(secret);
+    expect(asOtherTenant).not.toContain(a.body.id);
+    const asOwner = await seen(TENANT);
+    expect(asOwner).not.toContain(secret);
+    expect(asOwner).toContain(a.body.id);
+    await site.api(`/v1/jobs/${a.body.id}`, { method: 'DELETE', token: TENANT });
+  });
+
   it('answers an unauthenticated 3 MB body with 401 before reading it, and parses it only for a known token', async () => {
     const announced = 3 * 1024 * 1024;
     // Only 16 kB of the 3 MB are ever sent: an answer proves the server did not wait for the body.
@@ -163,13 +185,16 @@ describe('the API: named actors, audit trail, tenant isolation, authentication b
     for (const id of ids) await site.api(`/v1/jobs/${id}`, { method: 'DELETE', token: TENANT_B });
 
     // Failed authentications: 5 per window per client address (the earlier 401s of this file, and
-    // the request abandoned before its body was sent, count too), then 429 for that client.
+    // the request abandoned before its body was sent, count too), then 429 for its refusals.
     const fails: number[] = [];
     for (let i = 0; i < 6; i++) fails.push((await site.api('/v1/site', { token: `guess-${i}-${'y'.repeat(40)}` })).status);
     expect(fails[0]).toBe(401);
     expect(fails.slice(-3)).toEqual([429, 429, 429]);
-    const blocked = await site.api<any>('/v1/site', { token: OPERATOR });
+    const blocked = await site.api<any>('/v1/site', { token: `guess-7-${'y'.repeat(40)}` });
     expect(blocked.status).toBe(429);
     expect(blocked.body.detail).toMatch(/^Authorization: too many/);
+    // Only failures count: a valid token from the same address (a colleague behind the same
+    // NAT) still gets in, and its requests, streams included, never count against it.
+    expect((await site.api('/v1/site', { token: OPERATOR })).status).toBe(200);
   });
 });

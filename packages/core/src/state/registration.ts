@@ -8,6 +8,18 @@ function tableSignature(inv: Registration['devices'][number]): string {
 }
 
 /**
+ * Devices a registration names that another host still lists as its own: a host may not take
+ * over another's devices (a compromised agent would then be sent their commands and speak for
+ * them). A device moves only once its old host's registration no longer lists it.
+ */
+export function devicesOfOtherHosts(state: SiteState, r: Registration): string[] {
+  return r.devices.map((d) => d.id).filter((id) => {
+    const owner = state.devices.get(id)?.hostId;
+    return owner !== undefined && owner !== r.hostId && (state.hosts.get(owner)?.deviceIds.includes(id) ?? false);
+  });
+}
+
+/**
  * Reducer: a host's inventory. Agents re-register every 30 s; only a new device, a moved
  * device or a changed table makes the planner rebuild.
  */

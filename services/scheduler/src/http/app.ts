@@ -63,12 +63,13 @@ export function createApi(s: Scheduler, tokens: readonly ApiToken[], logger: Log
   openApiRoutes(meta, API_VERSION);
   app.use(meta);
   const failures = authFailureLimiter(opts.rateLimits);
-  app.use('/v1', failures, authenticate(tokens), standbyGuard(s));
+  app.use('/v1', authenticate(tokens, failures), standbyGuard(s));
   // Prometheus scrapes with a token too (a standby answers: it is outside /v1).
-  app.use('/metrics', failures, authenticate(tokens));
+  app.use('/metrics', authenticate(tokens, failures));
   // Priority lists may name a hosting client's thousands of miners; every other body is small.
   app.use('/v1/priorities', express.json({ limit: '4mb' }));
-  app.use(express.json({ limit: '64kb' }));
+  // Bodies are read under /v1 only, after authentication: nothing else takes one.
+  app.use('/v1', express.json({ limit: '64kb' }));
   const r = Router();
   const ctx = {
     r, s, view: requireRole('viewer'), tenant: requireRole('tenant'), operator: requireRole('operator'),

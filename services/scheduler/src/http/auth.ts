@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MIN_TOKEN_LENGTH, hashToken, type ApiToken, type Role } from '@wattbroker/contracts';
 import { HttpProblem } from './problem.js';
 
@@ -37,13 +37,15 @@ function lookup(tokens: readonly ApiToken[], presented: string): Actor | undefin
  * make the scheduler parse megabytes of JSON). The actor goes on `res.locals` for the role
  * checks, the audit trail and the access log.
  */
-export function authenticate(tokens: readonly ApiToken[]) {
+export function authenticate(tokens: readonly ApiToken[], failures?: RequestHandler) {
   return (req: Request, res: Response, next: NextFunction): void => {
+    // A refusal goes through the failure limiter first, which answers 429 past its limit.
+    const refuse = (problem: HttpProblem) => (failures ? void failures(req, res, () => next(problem)) : next(problem));
     const header = req.get('authorization') ?? '';
     const m = /^Bearer +(\S+) *$/i.exec(header);
-    if (!m) return next(new HttpProblem(401, 'Unauthorized', 'Authorization: send "Bearer <token>"', { errors: [{ field: 'Authorization', message: 'send "Bearer <token>"' }] }));
+    if (!m) return refuse(new HttpProblem(401, 'Unauthorized', 'Authorization: send "Bearer <token>"', { errors: [{ field: 'Authorization', message: 'send "Bearer <token>"' }] }));
     const actor = lookup(tokens, m[1]!);
-    if (!actor) return next(new HttpProblem(401, 'Unauthorized', 'Authorization: unknown token', { errors: [{ field: 'Authorization', message: 'unknown token' }] }));
+    if (!actor) return refuse(new HttpProblem(401, 'Unauthorized', 'Authorization: unknown token', { errors: [{ field: 'Authorization', message: 'unknown token' }] }));
     res.locals.actor = actor;
     next();
   };

@@ -5,7 +5,7 @@ import { HttpProblem, sendProblem } from './problem.js';
 
 /** Requests allowed per client per window. */
 export interface RateLimits {
-  /** Failed authentications (401) per client address; over it, every request from there gets 429 until the window ends. @defaultValue 30 */
+  /** Failed authentications (401) per client address; over it, the refusals are 429 until the window ends. @defaultValue 30 */
   readonly authFailures?: number;
   /** Job submissions per token name. @defaultValue 600 */
   readonly jobSubmissions?: number;
@@ -21,14 +21,15 @@ function tooMany(what: string) {
 }
 
 /**
- * Counts only the requests that fail authentication (a 401), per client address: a guesser
- * is slowed to a handful of tries a minute; clients with a valid token are not counted.
- * Mounted before authentication, so that a blocked client costs no hashing either.
+ * Failed authentications (401) per client address: authentication calls it for a request it
+ * refuses, so only failures count (a long-lived stream or an aborted request of a valid
+ * token never does); past the limit the refusal is a 429 instead of a 401 until the window
+ * ends. A guesser gets a handful of tries a minute; clients with a valid token behind the
+ * same address (a NAT, a proxy) are not locked out by it.
  */
 export function authFailureLimiter(l: RateLimits = {}) {
   return rateLimit({
     windowMs: l.windowMs ?? 60_000, limit: l.authFailures ?? 30, standardHeaders: 'draft-8', legacyHeaders: false,
-    skipSuccessfulRequests: true, requestWasSuccessful: (_req, res) => res.statusCode !== 401,
     keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
     handler: tooMany('Authorization'),
   });

@@ -1,4 +1,5 @@
 import type { AgentMessage, TelemetryBatch } from '@wattbroker/contracts';
+import { devicesOfOtherHosts } from '@wattbroker/core';
 import type { UseCaseDeps } from './deps.js';
 import type { Jobs } from './jobs.js';
 
@@ -8,6 +9,12 @@ import type { Jobs } from './jobs.js';
  * (which let the reconciliation judge readings) and job ends.
  */
 export class AgentReports {
+  /**
+   * Well-formed messages refused for what they claim (shown in `/v1/bus`): a registration
+   * naming devices another host still lists, a job end for a job that runs on another host.
+   */
+  readonly refused = { foreignDevice: 0, foreignJob: 0 };
+
   /** Hosts whose latest telemetry says they run their fallback (they heard no leader). */
   private readonly onFallback = new Set<string>();
 
@@ -48,12 +55,24 @@ export class AgentReports {
   async message(msg: AgentMessage): Promise<void> {
     const now = this.d.clock.now();
     if (msg.type === 'register') {
+      const claimed = devicesOfOtherHosts(this.d.controller.state, msg);
+      if (claimed.length > 0) {
+        this.refused.foreignDevice++;
+        this.d.log.warn({ hostId: msg.hostId, devices: claimed.slice(0, 5), count: claimed.length, refused: this.refused.foreignDevice }, 'registration refused: it names devices another host lists');
+        return;
+      }
       const { type: _t, sentAt: _s, ...registration } = msg;
       await this.d.store.saveRegistration(registration);
       this.d.controller.register(registration, now);
       this.d.events.emit('registered', { hostId: msg.hostId, devices: msg.devices.length });
       this.d.loop.tick();
     } else if (msg.type === 'job') {
+      const runsOn = this.d.controller.job(msg.jobId)?.hostId;
+      if (runsOn !== undefined && runsOn !== msg.hostId) {
+        this.refused.foreignJob++;
+        this.d.log.warn({ hostId: msg.hostId, jobId: msg.jobId, runsOn, refused: this.refused.foreignJob }, 'job report refused: the job runs on another host');
+        return;
+      }
       await this.d.jobs.ended(msg);
     } else {
       this.d.controller.result(msg, now);

@@ -114,6 +114,10 @@ describe('REST write endpoints under fuzzing (in-process, real Redis)', () => {
   /** One case: send it, then check the answer and (for a refusal) that nothing changed. */
   async function check(c: Case): Promise<void> {
     tally.cases++;
+    // The state just before this request: what a refusal must leave as it was (a step that ran
+    // after the previous case may have written since, which is not this request's doing).
+    await site.s.loop.idle();
+    baseline = await snapshot();
     const r = await send(c);
     const what = `${c.method} ${c.path}${c.query} ${c.raw ?? JSON.stringify(c.body)?.slice(0, 200)} → ${r.status} ${r.text.slice(0, 300)}`;
     expect(r.status, what).toBeLessThan(500);
@@ -134,6 +138,7 @@ describe('REST write endpoints under fuzzing (in-process, real Redis)', () => {
       expect(field, what).toMatch(/^\S/);
       expect(p.detail.startsWith(`${field}: `), what).toBe(true);
     }
+    await site.s.loop.idle();
     expect(await snapshot(), `${what}: state changed by a refused request`).toBe(baseline);
   }
 

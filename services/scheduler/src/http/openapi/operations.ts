@@ -40,7 +40,7 @@ export interface Operation {
 }
 
 const ContractViewSchema = z.object({ capKw: z.number(), marginKw: z.number() });
-const BusViewSchema = z.object({ refused: z.object({ foreignHost: z.number().int(), invalid: z.number().int(), forgedEpoch: z.number().int() }) });
+const BusViewSchema = z.object({ refused: z.object({ foreignHost: z.number().int(), invalid: z.number().int(), foreignDevice: z.number().int(), foreignJob: z.number().int(), forgedEpoch: z.number().int() }) });
 
 export const OPERATIONS: readonly Operation[] = [
   { method: 'get', path: '/healthz', tag: 'health', role: null, summary: 'Liveness: the process answers', ok: { 200: HealthSchema } },

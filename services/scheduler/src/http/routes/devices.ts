@@ -4,6 +4,7 @@ import { stampOf } from '../audit-stamp.js';
 import { PageQueryShape, pageOf, setNextCursor } from '../paging.js';
 import { idParam, noQuery } from '../params.js';
 import { notFound } from '../problem.js';
+import { devicesFor } from '../visibility.js';
 import type { RouteContext } from './context.js';
 
 /** `GET /v1/devices` query: filters first, then the page (sorted by id when paged). */
@@ -20,13 +21,13 @@ export function deviceRoutes({ r, s, view, operator }: RouteContext): void {
     const all = s.read.devices().filter((d) => (!q.kind || d.kind === q.kind) && (!q.hostId || d.hostId === q.hostId) && (!q.status || d.status === q.status));
     const { page, next } = pageOf(all, (d) => d.id, q);
     setNextCursor(res, req.originalUrl, next);
-    res.json(page);
+    res.json(devicesFor(res, page, s.read.jobOwner));
   });
   r.get('/v1/devices/:id', view, (req, res) => {
     noQuery(req);
     const d = s.read.devices(idParam(req))[0];
     if (!d) throw notFound('id', `device "${req.params.id}"`);
-    res.json(d);
+    res.json(devicesFor(res, [d], s.read.jobOwner)[0]);
   });
   r.patch('/v1/devices/:id', operator, async (req, res) => {
     noQuery(req);

@@ -2,6 +2,7 @@ import { EnergyPriceBodySchema, HashpriceBodySchema, PrioritiesBodySchema, parse
 import { stampOf } from '../audit-stamp.js';
 import { noQuery } from '../params.js';
 import { HttpProblem } from '../problem.js';
+import { planFor } from '../visibility.js';
 import type { RouteContext } from './context.js';
 
 /** Priorities, prices, and the plan the latest step made with them. */
@@ -34,6 +35,6 @@ export function settingsRoutes({ r, s, view, operator }: RouteContext): void {
     noQuery(req);
     const plan = s.read.plan();
     if (!plan) throw new HttpProblem(503, 'No plan yet', 'the scheduler has not planned yet (no leader, or no devices registered)');
-    res.json(plan);
+    res.json(planFor(res, plan, s.read.jobOwner));
   });
 }

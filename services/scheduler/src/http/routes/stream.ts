@@ -26,10 +26,16 @@ export function streamRoutes({ r, s, view }: RouteContext): void {
       s.off('sample', onSample);
       s.setMaxListeners(s.getMaxListeners() - 1);
     };
-    req.on('close', close);
+    // The response's close (the client went away), not the request's: a request closes as soon
+    // as its body has been read, which for a GET with a body would be at once.
+    res.on('close', close);
     const now = Date.now();
     const history = await s.store.samples(now - HISTORY_MS, now).catch(() => [] as SiteSample[]);
-    if (res.writableEnded || req.destroyed) return close();
+    if (res.writableEnded || res.destroyed) {
+      close();
+      if (!res.writableEnded) res.end();
+      return;
+    }
     send('history', history);
     // One listener per open dashboard: many are expected, not a leak.
     s.setMaxListeners(s.getMaxListeners() + 1);
