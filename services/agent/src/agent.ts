@@ -232,6 +232,9 @@ export class Agent extends EventEmitter<AgentEvents> {
   private async fireArmed(eventId: string): Promise<void> {
     const a = this.armed.get(eventId);
     if (!a) return;
+    // Timers run on the monotonic clock and may fire a millisecond before the wall clock's
+    // start: never shed before it, wait out the rest.
+    if (Date.now() < a.cmd.startsAt) return this.arm(a.cmd);
     this.armed.delete(eventId);
     const at = Date.now();
     const results = this.opts.devices.applyIfLower ? await this.opts.devices.applyIfLower(a.cmd.devices) : {};
