@@ -116,6 +116,8 @@ describe('faults: one running site under event, agent, miner and Redis faults (p
       const devices = (await api<Array<{ id: string; status: string }>>(site, '/v1/devices')).body;
       const unreachable = victims.slice(0, 3).map((v) => devices.find((d) => d.id === v.id)?.status);
       console.log(`miner faults: statuses of the drop/refuse/garble miners: ${unreachable.join(', ')}`);
+      // None of them passes for a miner on target: each is unread (budgeted at its maximum) or off target.
+      for (const st of unreachable) expect(['silent', 'unreachable', 'unknown', 'off-target', 'disobedient']).toContain(st);
       // Refilled around them (the three unreachable are budgeted at their maximum).
       await waitFor('the site refilled to ≥ 85 % with four miners faulty', () => filled(0.85), { timeoutMs: 120_000, intervalMs: 250 });
       // The truth is watched for at least 15 s with the faults in place (the burst can be over sooner).

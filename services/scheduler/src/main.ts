@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { redisTls } from '@wattbroker/bus';
@@ -8,7 +9,7 @@ import { parseTokens } from './http/auth.js';
 import { InputError, loadConfig, meterConfig, parseConfigFile } from './config.js';
 import { Scheduler } from './app.js';
 
-const USAGE = `usage: wattbroker-scheduler [--config scheduler.json] --cap-kw N [--redis URL] [--port 8080] [--host 127.0.0.1] [--margin-kw N]
+const USAGE = `usage: wattbroker-scheduler [--config scheduler.json] --cap-kw N [--redis URL] [--port 8080] [--host 127.0.0.1] [--advertise-url URL] [--margin-kw N]
        [--cooling-fixed-kw N] [--cooling-fraction F] [--hysteresis-kw N] [--min-dwell-s S] [--hashprice USD_PER_TH_DAY]
        [--gpu-draw off|peak|mean [--gpu-draw-starts-in-margin true|false]]
        [--auth-failures-per-min 30] [--job-submissions-per-min 600] [--openadr-vtn URL --openadr-client-id ID
@@ -30,7 +31,7 @@ const logger = pino({
 });
 
 async function main(): Promise<void> {
-  const names = ['config', 'redis', 'host', 'port', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'gpu-draw', 'gpu-draw-starts-in-margin', 'tick-ms', 'retention-days', 'fallback-after-s', 'hashprice', 'auth-failures-per-min', 'job-submissions-per-min',
+  const names = ['config', 'redis', 'host', 'port', 'advertise-url', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'gpu-draw', 'gpu-draw-starts-in-margin', 'tick-ms', 'retention-days', 'fallback-after-s', 'hashprice', 'auth-failures-per-min', 'job-submissions-per-min',
     'openadr-vtn', 'openadr-client-id', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw', 'openadr-simple-shed', 'openadr-token-url', 'openadr-allow-http', 'meter', 'meter-preset', 'meter-unit-id', 'meter-timeout-ms'];
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -89,7 +90,11 @@ async function main(): Promise<void> {
     srv.once('error', reject);
   });
   const addr = server.address();
-  const url = `http://${config.host}:${typeof addr === 'object' && addr ? addr.port : config.port}`;
+  // Where clients reach this API (a standby names the leader's): the configured URL, else the
+  // address it listens on; a wildcard address is nobody's to reach, so this host's name instead.
+  const listenPort = typeof addr === 'object' && addr ? addr.port : config.port;
+  const wildcard = config.host === '0.0.0.0' || config.host === '::';
+  const url = config.advertiseUrl?.replace(/\/$/, '') ?? `http://${wildcard ? hostname() : config.host}:${listenPort}`;
   scheduler.advertise(url);
   await scheduler.start();
   logger.info({ url, role: scheduler.isLeader ? 'leader' : 'standby' }, 'API listening');

@@ -59,4 +59,9 @@ describe('scheduler config file', () => {
     expect(() => loadConfig({}, { ...env, ...secret }, http)).toThrow(/openadrVtn: must be https:\/\//);
     expect(loadConfig({}, { ...env, ...secret, WATTBROKER_OPENADR_ALLOW_HTTP: '1' }, http).openadrAllowHttp).toBe(true);
   });
+  it('takes the URL a standby names the leader by, and refuses one that is not http(s), naming the field', () => {
+    const base = { redis: 'redis://127.0.0.1:1', 'cap-kw': '10' };
+    expect(loadConfig({ ...base, 'advertise-url': 'https://scheduler-1.site.lan:8080' }, { ...env }).advertiseUrl).toBe('https://scheduler-1.site.lan:8080');
+    expect(() => loadConfig({ ...base, 'advertise-url': 'ftp://x' }, { ...env })).toThrow(/advertiseUrl/);
+  });
 });
