@@ -21,7 +21,7 @@ describe('pnpm demo', () => {
     // Every agent got through on its own Redis user: registered, and no message refused.
     await waitFor('4 hosts registered', async () => ((await (await fetch(`${api}/v1/hosts`, { headers: { authorization: `Bearer ${token}` } })).json()) as unknown[]).length === 4, { timeoutMs: 15_000, intervalMs: 200 });
     const bus = await (await fetch(`${api}/v1/bus`, { headers: { authorization: `Bearer ${token}` } })).json() as { refused: Record<string, number> };
-    expect(bus.refused).toEqual({ foreignHost: 0, invalid: 0, forgedEpoch: 0 });
+    expect(bus.refused).toEqual({ foreignHost: 0, invalid: 0, foreignDevice: 0, foreignJob: 0, forgedEpoch: 0 });
     expect(await demo.exited).toBe(0);
     expect(demo.lines.at(-1)).toMatch(/demo: stopped/);
   }, 90_000);
