@@ -104,34 +104,29 @@ wb_deps() {
 wb_redis() {
   local name=$1 hint=$2
   command -v redis-server >/dev/null 2>&1 && return 0
-  local sudo=
-  if ! command -v apt-get >/dev/null 2>&1; then
-    wb_fail "$name" "$wb_redis_howto$hint"
-  elif [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo='sudo -n'; else wb_fail "$name" "$wb_redis_howto$hint"; fi
-  fi
-  wb_note "$name" 'installing redis-server (apt-get install -y redis-server)'
-  { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } >&2 ||
-    wb_fail "$name" "apt-get could not install redis-server (see above); $wb_redis_howto$hint"
-  hash -r
-  command -v redis-server >/dev/null 2>&1 || wb_fail "$name" "$wb_redis_howto$hint"
+  wb_apt_install "$name" redis-server "$wb_redis_howto$hint"
 }
 
 # Chromium for the dashboard's browser test; exports CHROMIUM (its path) for the test.
 wb_chromium() {
   local name=$1
   if [ -n "${CHROMIUM:-}" ] && [ -x "$CHROMIUM" ]; then return 0; fi
-  if command -v chromium >/dev/null 2>&1; then export CHROMIUM; CHROMIUM=$(command -v chromium); return 0; fi
-  local sudo=
-  if ! command -v apt-get >/dev/null 2>&1; then
-    wb_fail "$name" "$wb_chromium_howto"
-  elif [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo='sudo -n'; else wb_fail "$name" "$wb_chromium_howto"; fi
-  fi
-  wb_note "$name" 'installing chromium (apt-get install -y chromium)'
-  { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >&2 ||
-    wb_fail "$name" "apt-get could not install chromium (see above); $wb_chromium_howto"
-  hash -r
-  command -v chromium >/dev/null 2>&1 || wb_fail "$name" "$wb_chromium_howto"
+  command -v chromium >/dev/null 2>&1 || wb_apt_install "$name" chromium "$wb_chromium_howto"
   export CHROMIUM; CHROMIUM=$(command -v chromium)
+}
+
+# Install the Debian package PKG, which provides the command of the same name, with apt-get
+# (as root, or through passwordless sudo); otherwise stop with HOWTO.
+wb_apt_install() {
+  local name=$1 pkg=$2 howto=$3 sudo=
+  if ! command -v apt-get >/dev/null 2>&1; then
+    wb_fail "$name" "$howto"
+  elif [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo='sudo -n'; else wb_fail "$name" "$howto"; fi
+  fi
+  wb_note "$name" "installing $pkg (apt-get install -y $pkg)"
+  { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg"; } >&2 ||
+    wb_fail "$name" "apt-get could not install $pkg (see above); $howto"
+  hash -r
+  command -v "$pkg" >/dev/null 2>&1 || wb_fail "$name" "$howto"
 }

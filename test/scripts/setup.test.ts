@@ -61,6 +61,24 @@ describe('set-up of a fresh machine (scripts/lib/setup.sh)', () => {
     expect(ok.stdout).toBe(`${join(dir, 'chromium')}\n`);
   });
 
+  it('installs a missing package with apt-get (a stand-in here) and finds its command afterwards', () => {
+    const dir = barePath();
+    for (const tool of ['id', 'env']) symlinkSync(`/usr/bin/${tool}`, join(dir, tool));
+    // apt-get as the real one behaves for `install -y -qq PKG`: afterwards PKG is a command on PATH.
+    writeFileSync(join(dir, 'apt-get'), `#!/bin/sh\n[ "$1" = install ] || exit 0\nfor p; do :; done\nprintf '#!/bin/sh\\n' > "${dir}/$p" && /bin/chmod +x "${dir}/$p"\n`);
+    chmodSync(join(dir, 'apt-get'), 0o755);
+    const r = setupStep('wb_chromium test && echo "$CHROMIUM"', dir);
+    if (process.getuid?.() === 0) {
+      expect(r.stderr).toBe('test: installing chromium (apt-get install -y chromium)\n');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(`${join(dir, 'chromium')}\n`);
+    } else {
+      // Not root and no sudo on this PATH: the how-to, not an attempt.
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/chromium not found on PATH/);
+    }
+  });
+
   it('reads the pinned pnpm version and accepts this Node', () => {
     const r = setupStep('wb_node test && echo "$wb_pnpm_version"', `${dirname(process.execPath)}:/usr/bin:/bin`);
     expect(r.stderr).toBe('');
