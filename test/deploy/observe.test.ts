@@ -51,5 +51,5 @@ describe('scheduler --observe (processes, private Redis)', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     expect((await api<{ state: string }>(site, `/v1/jobs/${job.body.id}`)).body.state).not.toBe('running');
-  });
+  }, 90_000); // its waits alone allow 54 s
 });
