@@ -1,5 +1,5 @@
 import type { DesiredState, DeviceReading, GridEventRecord, JobRecord, PriorityClass, Trace } from '@wattbroker/contracts';
-import { Controller, FleetPlanner, itBudgetW, makePolicy, plannerProfiles, seedFrom, sitePowerW, type JobTransition, type Plan, type StepOutput } from '@wattbroker/core';
+import { Controller, estimateW, FleetPlanner, itBudgetW, makePolicy, plannerProfiles, seedFrom, sitePowerW, type JobTransition, type Plan, type StepOutput } from '@wattbroker/core';
 import { EmulatedGpu, MinerPhysics } from '@wattbroker/miner-sim';
 import { EventQueue } from './event-queue.js';
 import type { SimSite } from './site.js';
@@ -208,6 +208,8 @@ export class SiteSimulation {
   private lastActive = true;
   private lastStepAt = Number.NEGATIVE_INFINITY;
   private lastPlan: Plan | undefined;
+  /** A job of the last step waits for power (not for GPUs): any reading may admit it. */
+  private waitsForPower = false;
   private steps = 0;
   private skipped = 0;
   private commands = 0;
@@ -440,12 +442,13 @@ export class SiteSimulation {
       this.q.push(t + this.site.agents.latencyMs, () => this.apply(cmd.hostId, cmd.commandId, cmd.devices));
     }
     const p = out.plan;
+    this.waitsForPower = false;
     for (const [id, w] of p.waiting) {
       // The admission's words for "no GPUs free" (admission/backfill.ts): the wait is the GPUs', not the power's.
       if (/GPU host has \d+ free GPUs|free GPUs are reserved/.test(w.reason)) {
         const j = this.jobs.get(id);
         if (j) j.gpuBound = true;
-      }
+      } else this.waitsForPower = true;
     }
     // (Waiting jobs alone do not keep the loop busy: what admits them — GPUs or power freed, a
     // cap that ends — arrives as an event that asks for a step.)
@@ -674,8 +677,9 @@ export class SiteSimulation {
 
   /**
    * One telemetry batch from an ASIC agent: readings of `ids` now (a read-back after a write,
-   * or the heartbeat with whatever is still moving). Any reading may change a decision (the
-   * next tick steps); one that shows a device reach or leave its target asks for a step now.
+   * or the heartbeat with whatever is still moving). One that shows a device reach or leave
+   * its target asks for a step now; one that may change a decision otherwise (below) makes
+   * the next tick step.
    */
   private sendAsic(h: AsicHostSim, ids: readonly number[], heartbeat = false): void {
     const t = this.now;
@@ -704,8 +708,26 @@ export class SiteSimulation {
     }
     if (!heartbeat && devices.length === 0) return;
     const version = this.c.state.fleetVersion;
+    // Readings of miners on their way down (a shed ramping, a miner falling asleep) change no
+    // decision by themselves unless something waits for power: a raise held by break before
+    // make or a job admitting keeps the loop stepping anyway (`lastActive`), a queued job is
+    // checked here. A reading that rose may have put the site over its cap, and one that moved
+    // a learned draw may move the plan: those make the next tick step.
+    let rose = devices.length > 0 && this.waitsForPower;
+    for (const r of devices) {
+      if (rose) break;
+      const d = this.c.state.devices.get(r.id);
+      const before = d?.reading?.powerW;
+      // Above what the miner was counted at: its reading before, or its target's estimate.
+      // (Even meter noise above it is news: the worst case counts a settled miner's reading.)
+      const counted = before === undefined ? undefined : Math.max(before, d!.desired?.kind === 'asic' ? estimateW(d!, d!.desired.profile) : 0);
+      if (counted === undefined || r.powerW! > counted) {
+        rose = true;
+        break;
+      }
+    }
     if (this.c.telemetry({ hostId: h.id, hostOverheadW: 0, devices }, this.epoch(t))) this.request();
-    else if (devices.length || this.c.state.fleetVersion !== version) this.dirty = true;
+    else if (rose || this.c.state.fleetVersion !== version) this.dirty = true;
   }
 
   private gpuHeartbeat(h: GpuHostSim): void {

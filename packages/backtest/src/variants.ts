@@ -27,7 +27,7 @@ export function variants(site: SimSite, p: BacktestPolicy): Variant[] {
   // The baselines differ from wattbroker only in how power goes to the miners; the GPU side
   // (priorities, preemption of preemptible work) is the same, so the comparison is the miners'.
   // Neither baseline spends the margin on GPU draws (the GPU draw credit is wattbroker's).
-  const plain = { ...core, headroom: { mode: 'off' as const }, gpuDraw: { mode: 'off' as const } };
+  const plain = { ...core, headroom: { mode: 'off' as const }, gpuDraw: { mode: 'off' as const }, moves: { mode: 'optimal' as const } };
   return [
     main,
     { key: 'onoff', label: 'on/off curtailment', policy: plain, priorities, onOff: true, tickMs: p.tickMs },
@@ -53,17 +53,27 @@ export function corePolicy(site: SimSite, p: BacktestPolicy): PolicyInit {
     // The backtest's defaults turn the control-quality hooks on (the core's defaults keep them off).
     preemption: p.preemption ?? true,
     alignEstimates: p.alignEstimates ?? true,
+    // No learned head-room by default: with the GPU draw credit's job starts into the margin and
+    // the fewest-moves follower, jobs start at once and the miners do not follow every job
+    // without it (docs/backtest.md, "Meeting all four targets").
     headroom: {
-      mode: p.headroom?.mode ?? 'learned',
+      mode: p.headroom?.mode ?? 'off',
       ...(p.headroom?.windowS !== undefined ? { windowMs: p.headroom.windowS * 1000 } : {}),
       ...(p.headroom?.quantile !== undefined ? { quantile: p.headroom.quantile } : {}),
       ...(p.headroom?.maxPct !== undefined ? { maxFraction: p.headroom.maxPct / 100 } : {}),
     },
     gpuDraw: {
-      mode: p.gpuDraw?.mode ?? 'off',
+      mode: p.gpuDraw?.mode ?? 'mean',
       ...(p.gpuDraw?.windowS !== undefined ? { windowMs: p.gpuDraw.windowS * 1000 } : {}),
       ...(p.gpuDraw?.marginPct !== undefined ? { marginShare: p.gpuDraw.marginPct / 100 } : {}),
-      ...(p.gpuDraw?.startsInMargin !== undefined ? { startsInMargin: p.gpuDraw.startsInMargin } : {}),
+      startsInMargin: p.gpuDraw?.startsInMargin ?? true,
+    },
+    moves: {
+      mode: p.moves?.mode ?? 'fewest',
+      ...(p.moves?.deadbandPct !== undefined ? { deadbandFraction: p.moves.deadbandPct / 100 } : {}),
+      ...(p.moves?.driftPct !== undefined ? { driftFraction: p.moves.driftPct / 100 } : {}),
+      ...(p.moves?.maxRaises !== undefined ? { maxRaises: p.moves.maxRaises } : {}),
+      ...(p.moves?.wholePct !== undefined ? { wholeFraction: p.moves.wholePct / 100 } : {}),
     },
   };
 }

@@ -31,14 +31,15 @@ describe('backtest', () => {
     expect({ ...a, sim: null }).toEqual({ ...b, sim: null });
   }, 120_000);
 
-  it('with the GPU draw credit on: the miners get more of the contract, the cap holds, and skipping steps still changes no KPI', () => {
-    const on = BacktestPolicySchema.parse({ gpuDraw: { mode: 'mean', startsInMargin: true }, baselines: false });
-    const skip = runBacktest({ trace, site, policy: on, warmupS: 120 });
-    const every = runBacktest({ trace, site, policy: on, warmupS: 120, maxQuietMs: 0 });
-    const off = runBacktest({ trace, site, policy: { ...policy, baselines: false }, warmupS: 120 });
-    const a = skip.summary.policies[0]!;
-    expect({ ...a, sim: null }).toEqual({ ...every.summary.policies[0]!, sim: null });
+  it('the default spends the margin on the GPU draw credit: the miners get more of the contract than with the margin kept, the cap holds, and skipping steps still changes no KPI', () => {
+    const kept = BacktestPolicySchema.parse({ headroom: { mode: 'learned' }, gpuDraw: { mode: 'off' }, moves: { mode: 'optimal' }, baselines: false });
+    const off = runBacktest({ trace, site, policy: kept, warmupS: 120 });
+    const keptEvery = runBacktest({ trace, site, policy: kept, warmupS: 120, maxQuietMs: 0 });
+    const on = runBacktest({ trace, site, policy: { ...policy, baselines: false }, warmupS: 120 });
+    const a = on.summary.policies[0]!;
+    expect({ ...off.summary.policies[0]!, sim: null }).toEqual({ ...keptEvery.summary.policies[0]!, sim: null });
     expect(a.secondsOverCap).toBe(0);
+    expect(a.unusedPct.gpuCredited).toBeLessThan(0);
     expect(a.contractEnergyUsedPct).toBeGreaterThan(off.summary.policies[0]!.contractEnergyUsedPct);
   }, 180_000);
 
@@ -52,7 +53,7 @@ describe('backtest', () => {
       expect(p.contractEnergyUsedPct).toBeLessThan(100);
       // The parts of the unused contract add up.
       const u = p.unusedPct;
-      expect(p.contractEnergyUsedPct + u.gpuBelowLimit + u.heldForGpus + u.hysteresis + u.other).toBeCloseTo(100, 2);
+      expect(p.contractEnergyUsedPct + u.gpuBelowLimit + u.gpuCredited + u.heldForGpus + u.hysteresis + u.other).toBeCloseTo(100, 2);
     }
     // On/off runs whole miners: less hashrate for the same power.
     const [wb, onoff] = run.summary.policies;

@@ -39,6 +39,23 @@ export const GpuDrawSettingsSchema = z.strictObject({
   startsInMargin: z.boolean().optional(),
 });
 
+export const MovesSettingsSchema = z.strictObject({
+  /**
+   * `optimal`: the miners take the planner's answer for every budget (today's behaviour).
+   * `fewest`: budget changes are met by moving as few miners as possible from where they
+   * are heading (packages/core/src/policy/fewest-moves.ts).
+   */
+  mode: z.enum(['optimal', 'fewest']).optional(),
+  /** Unused budget below which no miner is raised, % of the miners' budget. */
+  deadbandPct: z.number().finite().min(0).max(10).optional(),
+  /** Hashrate this far below the planner's answer for the same budget takes that answer whole, %. */
+  driftPct: z.number().finite().min(0).max(50).optional(),
+  /** Raising moves per control step. */
+  maxRaises: z.number().int().min(1).max(1000).optional(),
+  /** A budget change larger than this (% of the budget; a grid event, a new contract) takes the planner's answer whole. */
+  wholePct: z.number().finite().min(0).max(100).optional(),
+});
+
 export const BacktestPolicySchema = z.strictObject({
   name: z.string().min(1).max(64).optional(),
   priorities: PrioritiesBodySchema.optional(),
@@ -59,6 +76,8 @@ export const BacktestPolicySchema = z.strictObject({
   alignEstimates: z.boolean().optional(),
   /** Budget settled GPUs at what they draw instead of their limits, within the safety margin. */
   gpuDraw: GpuDrawSettingsSchema.optional(),
+  /** Follow budget changes with as few miner moves as possible. */
+  moves: MovesSettingsSchema.optional(),
   /** The control loop's tick on the virtual clock (the scheduler: 200 ms); steps also run on every event that asks for one. */
   tickMs: z.number().int().positive().max(60_000).default(1000),
   /** Run the two baselines (on/off curtailment, static reserve) beside this policy. */
@@ -68,3 +87,4 @@ export const BacktestPolicySchema = z.strictObject({
 export type BacktestPolicy = z.infer<typeof BacktestPolicySchema>;
 export type HeadroomSettings = z.infer<typeof HeadroomSettingsSchema>;
 export type GpuDrawSettings = z.infer<typeof GpuDrawSettingsSchema>;
+export type MovesSettings = z.infer<typeof MovesSettingsSchema>;

@@ -20,6 +20,7 @@ export * from './policy/class-zones.js';
 export * from './policy/validate.js';
 export * from './policy/gpu-headroom.js';
 export * from './policy/gpu-draw-credit.js';
+export * from './policy/fewest-moves.js';
 export * from './policy/estimate-gap.js';
 export * from './state/site-state.js';
 export * from './state/device-draws.js';

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { openRedis } from '@wattbroker/bus';
 import { KEYS, type MeterConfigInput, type Readiness } from '@wattbroker/contracts';
 import { ModbusMeter } from '@wattbroker/drivers';
-import { Controller, type CoolingModel, type GpuDrawPolicy, type Policy, type ReconcilePolicy } from '@wattbroker/core';
+import { Controller, type CoolingModel, type GpuDrawPolicy, type MovesPolicy, type Policy, type ReconcilePolicy } from '@wattbroker/core';
 import { RedisAgentInbox } from './bus/agent-inbox.js';
 import { BullCommandSink } from './bus/command-sink.js';
 import { LocalDeadlineLease } from './bus/lease.js';
@@ -36,7 +36,9 @@ export interface SchedulerOptions {
   readonly marginW: number;
   /** Site power = IT + fixed + fraction × IT. */
   readonly cooling?: CoolingModel;
-  readonly policy?: Partial<Omit<Policy, 'reconcile' | 'commandIdPrefix' | 'gpuDraw'>> & { reconcile?: Partial<ReconcilePolicy>; gpuDraw?: Partial<GpuDrawPolicy> };
+  readonly policy?: Partial<Omit<Policy, 'reconcile' | 'commandIdPrefix' | 'gpuDraw' | 'moves'>> & {
+    reconcile?: Partial<ReconcilePolicy>; gpuDraw?: Partial<GpuDrawPolicy>; moves?: Partial<MovesPolicy>;
+  };
   /** Hashprice from configuration ($/TH/day); one set through the API wins. */
   readonly hashpricePerThDay?: number;
   /** OpenADR 3 VEN settings; the leader polls the VTN. */

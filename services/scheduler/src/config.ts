@@ -27,6 +27,12 @@ export const SchedulerConfigSchema = z.strictObject({
   gpuDraw: z.enum(['off', 'peak', 'mean']).default('off'),
   /** With the credit on, GPU jobs may also start into the rest of the margin, the miners shedding after. */
   gpuDrawStartsInMargin: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
+   * How the miners follow a changing budget (packages/core/src/policy/fewest-moves.ts):
+   * `optimal` re-plans the fleet for each budget; `fewest` meets the change by moving as few
+   * miners as possible (fewer profile transitions; hashrate within 0.5 % of the planner's).
+   */
+  minerMoves: z.enum(['optimal', 'fewest']).default('optimal'),
   tickMs: z.coerce.number().int().min(20).max(10_000).default(200),
   /** An agent that hears no leader this long applies the fallback it was armed with. */
   fallbackAfterS: z.coerce.number().min(1).max(3600).default(30),
@@ -106,6 +112,7 @@ export const SchedulerFileSchema = z.strictObject({
   silentAfterS: z.number().optional(),
   gpuDraw: z.enum(['off', 'peak', 'mean']).optional(),
   gpuDrawStartsInMargin: z.boolean().optional(),
+  minerMoves: z.enum(['optimal', 'fewest']).optional(),
   tickMs: z.number().int().optional(),
   retentionDays: z.number().optional(),
   fallbackAfterS: z.number().optional(),
@@ -193,6 +200,7 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
     silentAfterS: pick('silent-after-s', 'WATTBROKER_SILENT_AFTER_S'),
     gpuDraw: pick('gpu-draw', 'WATTBROKER_GPU_DRAW'),
     gpuDrawStartsInMargin: pick('gpu-draw-starts-in-margin', 'WATTBROKER_GPU_DRAW_STARTS_IN_MARGIN'),
+    minerMoves: pick('miner-moves', 'WATTBROKER_MINER_MOVES'),
     tickMs: pick('tick-ms', 'WATTBROKER_TICK_MS'),
     retentionDays: pick('retention-days', 'WATTBROKER_RETENTION_DAYS'),
     fallbackAfterS: pick('fallback-after-s', 'WATTBROKER_FALLBACK_AFTER_S'),

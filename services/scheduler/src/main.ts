@@ -11,7 +11,7 @@ import { Scheduler } from './app.js';
 
 const USAGE = `usage: wattbroker-scheduler [--config scheduler.json] --cap-kw N [--redis URL] [--port 8080] [--host 127.0.0.1] [--advertise-url URL] [--margin-kw N]
        [--cooling-fixed-kw N] [--cooling-fraction F] [--hysteresis-kw N] [--min-dwell-s S] [--hashprice USD_PER_TH_DAY]
-       [--gpu-draw off|peak|mean [--gpu-draw-starts-in-margin true|false]]
+       [--gpu-draw off|peak|mean [--gpu-draw-starts-in-margin true|false]] [--miner-moves optimal|fewest]
        [--auth-failures-per-min 30] [--job-submissions-per-min 600] [--openadr-vtn URL --openadr-client-id ID
        --openadr-program NAME[,NAME] [--openadr-poll-s 10] [--openadr-silent-s 240] [--openadr-failsafe-kw N]
        [--openadr-simple-shed 0.25,0.5,1] [--openadr-token-url URL] [--openadr-allow-http true]] [--meter HOST[:PORT] --meter-preset sdm630|pm5xxx [--meter-unit-id N]]
@@ -31,7 +31,7 @@ const logger = pino({
 });
 
 async function main(): Promise<void> {
-  const names = ['config', 'redis', 'host', 'port', 'advertise-url', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'gpu-draw', 'gpu-draw-starts-in-margin', 'tick-ms', 'retention-days', 'fallback-after-s', 'hashprice', 'auth-failures-per-min', 'job-submissions-per-min',
+  const names = ['config', 'redis', 'host', 'port', 'advertise-url', 'cap-kw', 'margin-kw', 'cooling-fixed-kw', 'cooling-fraction', 'hysteresis-kw', 'min-dwell-s', 'silent-after-s', 'gpu-draw', 'gpu-draw-starts-in-margin', 'miner-moves', 'tick-ms', 'retention-days', 'fallback-after-s', 'hashprice', 'auth-failures-per-min', 'job-submissions-per-min',
     'openadr-vtn', 'openadr-client-id', 'openadr-program', 'openadr-poll-s', 'openadr-silent-s', 'openadr-failsafe-kw', 'openadr-simple-shed', 'openadr-token-url', 'openadr-allow-http', 'meter', 'meter-preset', 'meter-unit-id', 'meter-timeout-ms'];
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -81,6 +81,7 @@ async function main(): Promise<void> {
       minDwellMs: config.minDwellS * 1000,
       silentAfterMs: config.silentAfterS * 1000,
       gpuDraw: { mode: config.gpuDraw, startsInMargin: config.gpuDrawStartsInMargin },
+      moves: { mode: config.minerMoves },
     },
   });
   // The API listens first, so that the leader can advertise where it answers.

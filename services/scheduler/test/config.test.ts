@@ -30,6 +30,16 @@ describe('scheduler config file', () => {
     expect(() => parseConfigFile(JSON.stringify({ gpuDrawStartsInMargin: 'yes' }), 'f.json')).toThrow(/^f\.json: gpuDrawStartsInMargin: /);
   });
 
+  it('follows budgets with the planner\'s answer unless fewest moves is asked for, and refuses an unknown mode naming the field', () => {
+    const file = parseConfigFile(example, 'scheduler.json');
+    expect(loadConfig({}, env, file).minerMoves).toBe('optimal');
+    expect(loadConfig({ 'miner-moves': 'fewest' }, env, file).minerMoves).toBe('fewest');
+    expect(loadConfig({}, { ...env, WATTBROKER_MINER_MOVES: 'fewest' }, file).minerMoves).toBe('fewest');
+    expect(loadConfig({}, env, parseConfigFile(JSON.stringify({ ...JSON.parse(example), minerMoves: 'fewest' }), 'f.json')).minerMoves).toBe('fewest');
+    expect(() => loadConfig({ 'miner-moves': 'least' }, env, file)).toThrow(/minerMoves/);
+    expect(() => parseConfigFile(JSON.stringify({ minerMoves: 3 }), 'f.json')).toThrow(/^f\.json: minerMoves: /);
+  });
+
   it('names the file and the field on bad input', () => {
     const bad = (o: unknown) => () => parseConfigFile(JSON.stringify(o), 'site.json');
     expect(bad({ capKw: -1 })).toThrow(/^site\.json: capKw: /);

@@ -63,7 +63,8 @@ export class FleetPlanner {
   readonly prepared: PreparedFleet;
   readonly tables: FleetTables;
   private readonly zoneNames: string[];
-  private last: { key: string; result: PlanResult } | undefined;
+  /** The last two answers: a controller asks for its budget every tick, and hooks ask a what-if between (policy/fewest-moves.ts). */
+  private recent: Array<{ key: string; result: PlanResult }> = [];
 
   constructor(readonly miners: readonly PlanMiner[]) {
     const n = miners.length;
@@ -101,9 +102,10 @@ export class FleetPlanner {
       : 0;
     // A controller asks again every tick, mostly with the same budget: same question, same answer.
     const key = `${req.budgetW}|${zoneBudgetW.join(',')}|${minThPerW}`;
-    if (this.last?.key === key) return this.last.result;
+    const hit = this.recent.find((e) => e.key === key);
+    if (hit) return hit.result;
     const result = this.result(solve(this.prepared, { budgetW: req.budgetW, zoneBudgetW, minThPerW }));
-    this.last = { key, result };
+    this.recent = [{ key, result }, ...this.recent.slice(0, 1)];
     return result;
   }
 

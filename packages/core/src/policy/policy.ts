@@ -1,6 +1,7 @@
 import type { PriorityClass } from '@wattbroker/contracts';
 import { DEFAULT_GPU_DRAW, type GpuDrawPolicy } from './gpu-draw-credit.js';
 import { DEFAULT_HEADROOM, type HeadroomPolicy } from './gpu-headroom.js';
+import { DEFAULT_MOVES, type MovesPolicy } from './fewest-moves.js';
 
 /**
  * How the site is run: the settings of the control step that do not change while it runs
@@ -35,6 +36,8 @@ export interface Policy {
   readonly alignEstimates: boolean;
   /** Plan the miners into what settled GPUs leave below their limits, within the safety margin (policy/gpu-draw-credit.ts). Default off. */
   readonly gpuDraw: GpuDrawPolicy;
+  /** Follow budget changes with as few miner moves as possible instead of the planner's whole answer (policy/fewest-moves.ts). Default off. */
+  readonly moves: MovesPolicy;
 }
 
 /** Level-triggered reconciliation: when a device counts as off its target, and how it is re-commanded. */
@@ -77,14 +80,18 @@ export const DEFAULT_POLICY: Policy = {
   preemption: false,
   alignEstimates: false,
   gpuDraw: DEFAULT_GPU_DRAW,
+  moves: DEFAULT_MOVES,
 };
 
 /** A policy from partial settings (nested reconcile and head-room settings merge too). */
 export function makePolicy(
-  p: Partial<Omit<Policy, 'reconcile' | 'headroom' | 'gpuDraw'>> & { reconcile?: Partial<ReconcilePolicy>; headroom?: Partial<HeadroomPolicy>; gpuDraw?: Partial<GpuDrawPolicy> } = {},
+  p: Partial<Omit<Policy, 'reconcile' | 'headroom' | 'gpuDraw' | 'moves'>> & {
+    reconcile?: Partial<ReconcilePolicy>; headroom?: Partial<HeadroomPolicy>; gpuDraw?: Partial<GpuDrawPolicy>; moves?: Partial<MovesPolicy>;
+  } = {},
 ): Policy {
   return {
     ...DEFAULT_POLICY, ...p,
-    reconcile: { ...DEFAULT_POLICY.reconcile, ...p.reconcile }, headroom: { ...DEFAULT_POLICY.headroom, ...p.headroom }, gpuDraw: { ...DEFAULT_POLICY.gpuDraw, ...p.gpuDraw },
+    reconcile: { ...DEFAULT_POLICY.reconcile, ...p.reconcile }, headroom: { ...DEFAULT_POLICY.headroom, ...p.headroom },
+    gpuDraw: { ...DEFAULT_POLICY.gpuDraw, ...p.gpuDraw }, moves: { ...DEFAULT_POLICY.moves, ...p.moves },
   };
 }

@@ -1,7 +1,10 @@
 import { FlooredPlanner, type FlooredResult } from '../planner/floors.js';
-import type { PlanMiner } from '../planner/planner.js';
+import type { PlanMiner, PlanOption } from '../planner/planner.js';
+import { fewestMoves } from '../policy/fewest-moves.js';
+import type { Policy } from '../policy/policy.js';
+import { MAINTENANCE, SILENT, UNKNOWN, UNREACHABLE } from '../snapshot/device-status.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-import type { SiteState } from '../state/site-state.js';
+import type { DeviceState, SiteState } from '../state/site-state.js';
 
 /**
  * A cache of built planners, keyed by what they are built on. Building (hulls, sorted steps)
@@ -26,6 +29,28 @@ export interface MinerPlan {
   /** Miner id → profile (miners the planner may not move are absent). */
   readonly targets: ReadonlyMap<string, string>;
   readonly result: FlooredResult;
+  /** The planner it came from (its miners' profiles in planner watts), for hooks that adjust its answer. */
+  readonly planner: FlooredPlanner;
+  readonly economics: Snapshot['economics'];
+  /** Raises the fewest-moves follower left to miners within their dwell (counted with the plan's dwell holds). */
+  readonly heldRaises?: number;
+}
+
+const planned = new WeakMap<DeviceState, { table: readonly PlanOption[]; bias: number; profiles: PlanOption[] }>();
+
+/**
+ * A miner's profiles in planner watts (each row × its learned bias, sleep as is). The same
+ * array while its table and bias stay, so what is cached per table (policy/fewest-moves.ts)
+ * survives the planner's rebuilds for other miners' changes.
+ */
+function plannedProfiles(d: DeviceState): PlanOption[] {
+  const table: readonly PlanOption[] = d.inv.kind === 'asic' ? d.inv.profiles : [];
+  const bias = d.plannedBias;
+  const hit = planned.get(d);
+  if (hit && hit.table === table && hit.bias === bias) return hit.profiles;
+  const profiles = table.map((p) => (p.name === 'sleep' ? p : { ...p, powerW: p.powerW * bias }));
+  planned.set(d, { table, bias, profiles });
+  return profiles;
 }
 
 /**
@@ -45,8 +70,7 @@ export function planMiners(snap: Snapshot, state: SiteState, budgetW: number, me
         miners.push({ id: d.id, profiles: d.inv.profiles, excludedW: fixed, zone });
         continue;
       }
-      const bias = d.plannedBias;
-      const profiles = d.inv.profiles.map((p) => (p.name === 'sleep' ? p : { ...p, powerW: p.powerW * bias }));
+      const profiles = plannedProfiles(d);
       const pin = state.overrides.get(d.id)?.pinnedProfile;
       miners.push({ id: d.id, profiles, zone, ...(pin && profiles.some((p) => p.name === pin) ? { pinnedProfile: pin } : {}) });
     }
@@ -55,5 +79,69 @@ export function planMiners(snap: Snapshot, state: SiteState, budgetW: number, me
   const result = planner.solve({
     budgetW: Math.max(0, budgetW), zoneBudgetW: snap.zones.maxW, floors: snap.zones.floors, ...(snap.economics ? { economics: snap.economics } : {}),
   });
-  return { targets: result.assignments, result };
+  return { targets: result.assignments, result, planner, economics: snap.economics };
+}
+
+/** The last answer of `followBudget` and what it was given: the same inputs give it again without the work. */
+interface FollowMemo {
+  readonly planner: FlooredPlanner;
+  readonly budgetW: number;
+  readonly optimalW: number;
+  readonly current: readonly (string | undefined)[];
+  readonly held: Uint8Array;
+  readonly out: MinerPlan;
+}
+
+const follows = new WeakMap<PlannerMemo, FollowMemo>();
+
+/**
+ * The planner's answer, or with `policy.moves.mode: 'fewest'` the same budget met by moving as
+ * few miners as possible from where they are heading (policy/fewest-moves.ts). The planner's
+ * answer stands where a single move cannot see what binds: ASIC floors or maximums, the price
+ * stop, an infeasible budget.
+ */
+export function followBudget(snap: Snapshot, state: SiteState, policy: Policy, budgetW: number, plan: MinerPlan, memo: PlannerMemo): MinerPlan {
+  const r = plan.result;
+  if (policy.moves.mode !== 'fewest' || !r.feasible || r.stepsBelowBreakeven > 0) return plan;
+  if (snap.zones.floors.some((f) => f.minW > 0) || Object.keys(snap.zones.maxW).length > 0) return plan;
+  budgetW = Math.max(0, budgetW);
+  const list = state.deviceList;
+  const current: (string | undefined)[] = new Array(list.length);
+  const held = new Uint8Array(list.length);
+  list.forEach((d, i) => {
+    if (d.inv.kind !== 'asic') return;
+    const s = snap.status[i]!;
+    if (s === SILENT || s === UNKNOWN || s === UNREACHABLE || s === MAINTENANCE || !d.reading) return;
+    current[i] = d.desired?.kind === 'asic' ? d.desired.profile : d.reading.sleeping ? 'sleep' : d.reading.profile;
+    if (d.changedAt > 0 && snap.now - d.changedAt < policy.minDwellMs) held[i] = 1;
+  });
+  // Most steps ask the same question as the one before (nothing commanded, budget unchanged).
+  const last = follows.get(memo);
+  if (last && last.planner === plan.planner && last.budgetW === budgetW && last.optimalW === r.powerW
+    && last.current.length === current.length && current.every((c, i) => c === last.current[i] && held[i] === last.held[i])) return last.out;
+
+  // The planner's miners are the ASIC devices in list order (its key holds the fleet version).
+  const { planner, economics } = plan;
+  const miners = planner.miners;
+  const minerCurrent: (string | undefined)[] = new Array(miners.length);
+  const minerHeld = new Uint8Array(miners.length);
+  let k = 0;
+  for (let i = 0; i < list.length && k < miners.length; i++) {
+    if (list[i]!.inv.kind !== 'asic') continue;
+    if (miners[k]!.id !== list[i]!.id) return plan;
+    minerCurrent[k] = current[i];
+    minerHeld[k++] = held[i]!;
+  }
+  const moved = fewestMoves({
+    miners, optimal: r.assignments, optimalIndex: r.optionIndex, optimalW: r.powerW, optimalThs: r.hashrateThs, current: minerCurrent, budgetW,
+    held: minerHeld, hashrateAt: (w) => planner.solve({ budgetW: w, ...(economics ? { economics } : {}) }).hashrateThs,
+  }, policy.moves);
+  // (The result's map is only read from here on, like the planner's own.)
+  const out = moved.rebalanced ? plan
+    : {
+      ...plan, targets: moved.targets, heldRaises: moved.heldRaises,
+      result: { ...r, assignments: moved.targets as Map<string, string>, powerW: moved.powerW, hashrateThs: moved.hashrateThs },
+    };
+  follows.set(memo, { planner, budgetW, optimalW: r.powerW, current, held, out });
+  return out;
 }

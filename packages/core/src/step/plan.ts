@@ -13,7 +13,7 @@ import { estimateW } from '../state/device-draws.js';
 import type { SiteState } from '../state/site-state.js';
 import { jobSpec } from '../state/telemetry.js';
 import { explainPlan } from '../read-models/explanation.js';
-import { planMiners, type PlannerMemo } from './plan-miners.js';
+import { followBudget, planMiners, type PlannerMemo } from './plan-miners.js';
 
 /** One command per host per step: the full desired state of each device it names. */
 export interface OutgoingCommand {
@@ -98,12 +98,13 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   const unit = snap.settledMinerW > 0 ? snap.settledEstimateW / snap.settledMinerW : 1;
   const afterSheds = snap.plannableMinerW - snap.pendingShedW;
   const minerBudgetW = excessW > 0 ? Math.min(nominalW, snap.excludedW + (afterSheds - excessW) * unit - policy.hysteresisW) : nominalW;
-  const miners = planMiners(snap, state, minerBudgetW, memo);
+  const miners = followBudget(snap, state, policy, minerBudgetW, planMiners(snap, state, minerBudgetW, memo), memo);
 
   const changes: DeviceChange[] = [];
   const pending = new Map<string, DesiredState>();
   const adopt = new Map<string, DesiredState>();
-  let dwell = 0;
+  // Raises the fewest-moves follower left to miners within their dwell count as held by it too.
+  let dwell = miners.heldRaises ?? 0;
   const gpuIndex = new Map<string, number>();
   list.forEach((d, i) => {
     if (d.inv.kind === 'gpu') gpuIndex.set(d.id, i);

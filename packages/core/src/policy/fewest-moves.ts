@@ -1,0 +1,259 @@
+import type { PlanMiner, PlanOption } from '../planner/planner.js';
+
+/**
+ * Fewest moves: follow a changing budget by moving as few miners as possible, instead of
+ * re-planning the whole fleet from scratch.
+ *
+ * The planner (planner/solve.ts) is stateless: for each budget it returns the fleet's best
+ * hashrate. When the budget moves by a GPU job's power (0.5–4 kW) it moves the miners at the
+ * margin one hull step each — on a fleet of similar miners, five to fifteen of them, and as
+ * many again when the job ends. Each is a profile transition (a LuxOS `profileset`, a few
+ * seconds of ramp, wear). This hook starts from where the miners are heading now and:
+ * - when they plan above the budget, sheds with the single move (one miner, one or more hull
+ *   steps down, or to sleep) that releases enough with the least to spare; if none releases
+ *   enough, the largest move and again;
+ * - when the budget leaves more than `deadbandFraction` of it unused, raises with the move
+ *   that uses most of it without going over (at most `maxRaises` moves per step; miners
+ *   still within their dwell are not raised);
+ * - when the budget moved by more than `wholeFraction` of it (a grid event, a new contract:
+ *   most miners move anyway), takes the planner's answer whole;
+ * - when the miners' hashrate has drifted more than `driftFraction` below what the planner
+ *   gets from the same power, takes the planner's answer whole (a rebalance).
+ * Moves land only on hull profiles (the ones the planner would use). The budget is never
+ * exceeded: sheds go until the plan fits, or the planner's answer is taken. What it costs:
+ * power left unused up to the dead band, and hashrate up to the drift bound.
+ *
+ * Not used (the planner's answer stands) while ASIC classes with floors or maximums are in
+ * force, under the price stop, or when the planner's answer is infeasible: those bind per
+ * miner in ways a single move cannot see.
+ */
+export interface MovesPolicy {
+  readonly mode: 'optimal' | 'fewest';
+  /** Unused budget (share of the miners' budget) below which nothing is raised. */
+  readonly deadbandFraction: number;
+  /** Hashrate below the planner's (share of it) at which the planner's answer is taken whole. */
+  readonly driftFraction: number;
+  /** Raising moves per step. */
+  readonly maxRaises: number;
+  /** A budget this far (share of it) from what the miners plan to draw is met by the planner's answer whole. */
+  readonly wholeFraction: number;
+}
+
+export const DEFAULT_MOVES: MovesPolicy = { mode: 'optimal', deadbandFraction: 0.0005, driftFraction: 0.005, maxRaises: 1, wholeFraction: 0.02 };
+
+/** Per miner arrays are in the order of `miners`. */
+export interface MovesInput {
+  /** The planner's miners (profiles in planner watts); excluded and pinned ones are left as planned. */
+  readonly miners: readonly PlanMiner[];
+  /** The planner's answer for `budgetW` (by id, and per miner the index of its profile, −1 none), and what it draws and hashes in all. */
+  readonly optimal: ReadonlyMap<string, string>;
+  readonly optimalIndex: ArrayLike<number>;
+  readonly optimalW: number;
+  readonly optimalThs: number;
+  /** Per miner, where it is heading now (its target, or what it reads without one); undefined: unknown, left as planned. */
+  readonly current: ArrayLike<string | undefined>;
+  readonly budgetW: number;
+  /** Per miner, 1 when it may not be raised now (within its dwell). */
+  readonly held?: ArrayLike<number>;
+  /** The planner's hashrate for the miners at this total draw (W): what drift is measured against. */
+  readonly hashrateAt: (powerW: number) => number;
+}
+
+export interface MovesResult {
+  readonly targets: ReadonlyMap<string, string>;
+  /** Planned draw and hashrate of `targets` (every miner, as the planner counts them). */
+  readonly powerW: number;
+  readonly hashrateThs: number;
+  /** Miners whose target differs from where they are heading. */
+  readonly moved: number;
+  /** True when the planner's answer was taken whole (drift, or nothing to start from). */
+  readonly rebalanced: boolean;
+  /** Raises a miner within its dwell could have made (the choice may change when the dwell ends). */
+  readonly heldRaises: number;
+}
+
+/** Per profile table: its hull and its options by name. */
+interface MinerOptions {
+  readonly hull: readonly PlanOption[];
+  readonly byName: ReadonlyMap<string, PlanOption>;
+}
+
+/**
+ * Keyed by the table, not the miner: the planner is rebuilt whenever a miner's learned draw
+ * moves, and step/plan-miners.ts hands every other miner the same table as before.
+ */
+const options = new WeakMap<readonly PlanOption[], MinerOptions>();
+
+function optionsOf(m: PlanMiner): MinerOptions {
+  let o = options.get(m.profiles);
+  if (!o) {
+    o = { hull: upperHullOf(m.profiles), byName: new Map(m.profiles.map((p) => [p.name, p])) };
+    options.set(m.profiles, o);
+  }
+  return o;
+}
+
+/** The miner's upper convex hull of (power, hashrate), by increasing power (planner/hull.ts, for one miner). */
+export function hullOf(m: PlanMiner): readonly PlanOption[] {
+  return optionsOf(m).hull;
+}
+
+/** Index of the last hull point drawing less than `w` (−1: none). */
+function below(hull: readonly PlanOption[], w: number): number {
+  let lo = 0;
+  let hi = hull.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (hull[mid]!.powerW < w) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+function upperHullOf(profiles: readonly PlanOption[]): PlanOption[] {
+  const sorted = [...profiles].sort((a, b) => a.powerW - b.powerW || b.hashrateThs - a.hashrateThs);
+  const out: PlanOption[] = [];
+  for (const p of sorted) {
+    const last = out[out.length - 1];
+    if (last && (p.hashrateThs <= last.hashrateThs || p.powerW === last.powerW)) continue;
+    while (out.length >= 2) {
+      const a = out[out.length - 2]!;
+      const b = out[out.length - 1]!;
+      const cross = (b.powerW - a.powerW) * (p.hashrateThs - a.hashrateThs) - (b.hashrateThs - a.hashrateThs) * (p.powerW - a.powerW);
+      if (cross < 0) break;
+      out.pop();
+    }
+    out.push(p);
+  }
+  return out;
+}
+
+const fleets = new WeakMap<readonly PlanMiner[], readonly MinerOptions[]>();
+
+/** Options of every miner of a planner (its miners array is built once per planner). */
+function fleetOptions(miners: readonly PlanMiner[]): readonly MinerOptions[] {
+  let f = fleets.get(miners);
+  if (!f) {
+    f = miners.map(optionsOf);
+    fleets.set(miners, f);
+  }
+  return f;
+}
+
+export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
+  const n = x.miners.length;
+  const options = fleetOptions(x.miners);
+  // Per miner: where it heads (its option), or undefined when it is not the hook's to move.
+  const at: (PlanOption | undefined)[] = new Array(n);
+  const hulls: (readonly PlanOption[])[] = new Array(n);
+  let deltaW = 0;
+  let deltaThs = 0;
+  let known = 0;
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const m = x.miners[i]!;
+    const k = x.optimalIndex[i]!;
+    const now = x.current[i];
+    if (k < 0 || now === undefined || m.excludedW !== undefined || m.pinnedProfile !== undefined) continue;
+    const optimal = m.profiles[k]!;
+    // Most miners head where the planner puts them: no lookup for those.
+    const o = options[i]!;
+    const a = now === optimal.name ? optimal : o.byName.get(now);
+    if (!a) continue;
+    at[i] = a;
+    hulls[i] = o.hull;
+    known++;
+    if (a === optimal) continue;
+    off++;
+    deltaW += a.powerW - optimal.powerW;
+    deltaThs += a.hashrateThs - optimal.hashrateThs;
+  }
+  const whole = (): MovesResult => ({ targets: x.optimal, powerW: x.optimalW, hashrateThs: x.optimalThs, moved: off, rebalanced: true, heldRaises: 0 });
+  if (known === 0) return whole();
+
+  const tolW = p.deadbandFraction * x.budgetW;
+  let powerW = x.optimalW + deltaW;
+  let ths = x.optimalThs + deltaThs;
+  if (Math.abs(x.budgetW - powerW) > p.wholeFraction * x.budgetW) return whole();
+  const to = new Map<number, PlanOption>();
+  const move = (i: number, o: PlanOption) => {
+    const a = at[i]!;
+    powerW += o.powerW - a.powerW;
+    ths += o.hashrateThs - a.hashrateThs;
+    at[i] = o;
+    to.set(i, o);
+  };
+  // Shed: the single move that releases enough with the least to spare (within the tolerance,
+  // the least hashrate lost); failing that, the largest, and again. Per miner only one
+  // candidate can win: the shallowest hull point that releases enough (less to spare and less
+  // hashrate lost than any deeper one), or when none does, its lowest.
+  while (powerW > x.budgetW) {
+    const need = powerW - x.budgetW;
+    let best = -1;
+    let bestTo: PlanOption | undefined;
+    let bestScore = Number.POSITIVE_INFINITY;
+    let largest = -1;
+    let largestW = 0;
+    for (let i = 0; i < n; i++) {
+      const a = at[i];
+      if (!a) continue;
+      const h = hulls[i]!;
+      let j = below(h, a.powerW);
+      while (j >= 0 && a.powerW - h[j]!.powerW < need) j--;
+      if (j >= 0) {
+        const o = h[j]!;
+        const spare = a.powerW - o.powerW - need;
+        const score = (spare <= tolW ? 0 : spare) * 1e6 + (a.hashrateThs - o.hashrateThs);
+        if (score < bestScore) [best, bestTo, bestScore] = [i, o, score];
+      } else if (h.length > 0 && a.powerW - h[0]!.powerW > largestW) [largest, largestW] = [i, a.powerW - h[0]!.powerW];
+    }
+    if (best >= 0) move(best, bestTo!);
+    else if (largest >= 0) move(largest, hulls[largest]![0]!);
+    else return whole();
+  }
+  // Raise: the move that uses most of what is unused without going over (within the
+  // tolerance, the most hashrate gained). Per miner: its highest hull point that fits.
+  // Up to what the planner's answer draws: beyond it nothing fits (a fleet at its top).
+  const fillW = Math.min(x.budgetW, x.optimalW + tolW);
+  let heldRaises = 0;
+  for (let k = 0; k < p.maxRaises && fillW - powerW > tolW; k++) {
+    const room = x.budgetW - powerW;
+    let best = -1;
+    let bestTo: PlanOption | undefined;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const a = at[i];
+      if (!a) continue;
+      const h = hulls[i]!;
+      let j = below(h, a.powerW) + 1;
+      while (j < h.length && h[j]!.powerW <= a.powerW) j++;
+      if (j >= h.length || h[j]!.powerW - a.powerW > room) continue;
+      if (x.held?.[i] === 1) {
+        heldRaises++;
+        continue;
+      }
+      while (j + 1 < h.length && h[j + 1]!.powerW - a.powerW <= room) j++;
+      const o = h[j]!;
+      const short = room - (o.powerW - a.powerW);
+      const score = -(short <= tolW ? 0 : short) * 1e6 + (o.hashrateThs - a.hashrateThs);
+      if (score > bestScore) [best, bestTo, bestScore] = [i, o, score];
+    }
+    if (best < 0) break;
+    move(best, bestTo!);
+  }
+  // Drift: against the planner's best for the power the miners now plan to draw (not for the
+  // budget: power left unused within the dead band or by held miners is not drift). Checked
+  // when a move was made, or when many miners are off the planner's answer (a start from
+  // wherever the miners were): otherwise the miners plan what was checked before.
+  if ((to.size > 0 || off > 0.1 * known) && ths < x.hashrateAt(powerW) * (1 - p.driftFraction)) return whole();
+  let targets = x.optimal;
+  if (off > 0 || to.size > 0) {
+    const t = new Map(x.optimal);
+    for (let i = 0; i < n; i++) {
+      const a = at[i];
+      if (a && a !== x.miners[i]!.profiles[x.optimalIndex[i]!]) t.set(x.miners[i]!.id, a.name);
+    }
+    targets = t;
+  }
+  return { targets, powerW, hashrateThs: ths, moved: to.size, rebalanced: false, heldRaises };
+}
