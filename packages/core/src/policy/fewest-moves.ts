@@ -12,13 +12,15 @@ import type { PlanMiner, PlanOption } from '../planner/planner.js';
  * - when they plan above the budget, sheds with the single move (one miner, one or more hull
  *   steps down, or to sleep) that releases enough with the least to spare; if none releases
  *   enough, the largest move and again;
- * - when the budget leaves more than `deadbandFraction` of it unused, raises with the move
- *   that uses most of it without going over (at most `maxRaises` moves per step; miners
- *   still within their dwell are not raised);
+ * - when the budget leaves more than `deadbandFraction` of it unused (up to what the
+ *   planner's answer draws), raises with the move that uses most of it without going over
+ *   (at most `maxRaises` moves per step; miners still within their dwell are not raised, and
+ *   are counted so that the caller knows a raise waits on the dwell);
  * - when the budget moved by more than `wholeFraction` of it (a grid event, a new contract:
  *   most miners move anyway), takes the planner's answer whole;
- * - when the miners' hashrate has drifted more than `driftFraction` below what the planner
- *   gets from the same power, takes the planner's answer whole (a rebalance).
+ * - when, after a move (or with more than a tenth of the miners off the planner's answer),
+ *   the miners' hashrate is more than `driftFraction` below what the planner gets from the
+ *   same power, takes the planner's answer whole (a rebalance).
  * Moves land only on hull profiles (the ones the planner would use). The budget is never
  * exceeded: sheds go until the plan fits, or the planner's answer is taken. What it costs:
  * power left unused up to the dead band, and hashrate up to the drift bound.

@@ -34,6 +34,8 @@ export interface MinerPlan {
   readonly economics: Snapshot['economics'];
   /** Raises the fewest-moves follower left to miners within their dwell (counted with the plan's dwell holds). */
   readonly heldRaises?: number;
+  /** Miners the fewest-moves follower moved this step (absent when the planner's answer stands). */
+  readonly moves?: number;
 }
 
 const planned = new WeakMap<DeviceState, { table: readonly PlanOption[]; bias: number; profiles: PlanOption[] }>();
@@ -87,6 +89,7 @@ interface FollowMemo {
   readonly planner: FlooredPlanner;
   readonly budgetW: number;
   readonly optimalW: number;
+  readonly optimalThs: number;
   readonly current: readonly (string | undefined)[];
   readonly held: Uint8Array;
   readonly out: MinerPlan;
@@ -117,7 +120,7 @@ export function followBudget(snap: Snapshot, state: SiteState, policy: Policy, b
   });
   // Most steps ask the same question as the one before (nothing commanded, budget unchanged).
   const last = follows.get(memo);
-  if (last && last.planner === plan.planner && last.budgetW === budgetW && last.optimalW === r.powerW
+  if (last && last.planner === plan.planner && last.budgetW === budgetW && last.optimalW === r.powerW && last.optimalThs === r.hashrateThs
     && last.current.length === current.length && current.every((c, i) => c === last.current[i] && held[i] === last.held[i])) return last.out;
 
   // The planner's miners are the ASIC devices in list order (its key holds the fleet version).
@@ -139,9 +142,9 @@ export function followBudget(snap: Snapshot, state: SiteState, policy: Policy, b
   // (The result's map is only read from here on, like the planner's own.)
   const out = moved.rebalanced ? plan
     : {
-      ...plan, targets: moved.targets, heldRaises: moved.heldRaises,
+      ...plan, targets: moved.targets, heldRaises: moved.heldRaises, moves: moved.moved,
       result: { ...r, assignments: moved.targets as Map<string, string>, powerW: moved.powerW, hashrateThs: moved.hashrateThs },
     };
-  follows.set(memo, { planner, budgetW, optimalW: r.powerW, current, held, out });
+  follows.set(memo, { planner, budgetW, optimalW: r.powerW, optimalThs: r.hashrateThs, current, held, out });
   return out;
 }

@@ -206,6 +206,7 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
     snap, state, policy, gpuBudgetW, minerBudgetW, excessW, miners, admission, reconciliation, held: { dwell, sequencing: heldRaises },
   });
   if (heldW > 0) explanation.reasons.push(`head-room held for GPU jobs to come (${policy.headroom.mode}): ${(heldW / 1000).toFixed(1)} kW kept from the miners`);
+  if (miners.moves) explanation.reasons.push(`fewest moves: ${miners.moves} miner move(s) follow the budget instead of the planner's whole answer`);
   if (credit.creditW > 0) explanation.reasons.push(`GPU draw credit (${policy.gpuDraw.mode}): ${(credit.creditW / 1000).toFixed(1)} kW of ${credit.gpus} settled GPUs' room below their limits planned into the miners, within the margin`);
   if (admission.preempted.length) explanation.reasons.push(`preempted for higher classes (back to the queue): ${admission.preempted.join(', ')}`);
   return {
