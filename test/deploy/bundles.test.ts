@@ -92,7 +92,7 @@ describe('bundled programs from the build output alone (processes, private Redis
       (r) => ({ code: 0, out: r.stdout + r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }));
     expect(verified.out).toBe('');
     expect(verified.code).toBe(0);
-  });
+  }, 60_000);
 
   it('discovers the emulated miners, and the bundled scheduler and agent bring the host live', async () => {
     let base = 0;
@@ -149,5 +149,5 @@ describe('bundled programs from the build output alone (processes, private Redis
     const site = JSON.parse((await wattbroker(['site', '--json'], cliEnv)).stdout) as { power: { asicKw: number }; contract: { capKw: number } };
     expect(site.contract.capKw).toBe(30);
     expect(site.power.asicKw).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
