@@ -112,6 +112,9 @@ describe('trace', () => {
       expect(fields).toContain('prices[3].pricePerMWh');
       expect(fields).toContain('jobs[2].gpus');
     }
+    // A policy file too: a misspelt follower mode and a stray key are named.
+    expect(() => parseInput(BacktestPolicySchema, { moves: { mode: 'least' } }, 'policy.json')).toThrow(/moves\.mode/);
+    expect(() => parseInput(BacktestPolicySchema, { moves: { deadband: 1 } }, 'policy.json')).toThrow(/moves.*deadband/);
     const noKind = { ...JSON.parse(JSON.stringify(generateTrace({ kind: 'bursty', seed: 1, hours: 1 }))), gridEvents: [{ at: 10, durationS: 60 }] };
     expect(() => parseInput(TraceSchema, noKind, 'trace.json')).toThrow(/gridEvents\[0\]\.capKw: give exactly one of capKw or shedKw/);
     const late = { ...JSON.parse(JSON.stringify(generateTrace({ kind: 'bursty', seed: 1, hours: 1 }))), prices: [{ at: 60, pricePerMWh: 30 }, { at: 30, pricePerMWh: 31 }] };

@@ -48,7 +48,7 @@ export const MovesSettingsSchema = z.strictObject({
   mode: z.enum(['optimal', 'fewest']).optional(),
   /** Unused budget below which no miner is raised, % of the miners' budget. */
   deadbandPct: z.number().finite().min(0).max(10).optional(),
-  /** Hashrate this far below the planner's answer for the same budget takes that answer whole, %. */
+  /** Hashrate this far below the planner's for the same power (checked after a move) takes the planner's answer whole, %. */
   driftPct: z.number().finite().min(0).max(50).optional(),
   /** Raising moves per control step. */
   maxRaises: z.number().int().min(1).max(1000).optional(),
