@@ -14,6 +14,8 @@ import { GPU_MODELS, generateFleet, plannerProfiles } from '@wattbroker/core';
 import { VirtualClock, nextEvent } from '@wattbroker/testkit';
 import { Scheduler, createApi, parseTokens, type ApiOptions } from '../src/index.js';
 
+const EVENT_WAIT_MS = 60_000;
+
 export const OPERATOR = 'operator-test-token-000000000000';
 export const TENANT = 'tenant-test-token-0000000000000000';
 /** A second tenant: sees and cancels none of the first one's jobs. */
@@ -113,7 +115,9 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
     }, { connection: connections[connections.push(agentConnection(hostId)) - 1]!, prefix: BULL_PREFIX }));
   }
 
-  const registered = Promise.all([...hosts.keys()].map((id) => nextEvent<{ hostId: string }>(s, 'registered', (e) => e.hostId === id)));
+  // Waits on events are generous: a loaded CI machine (two cores, every test project at once)
+  // once took over 10 s to fold a heartbeat; a longer wait only matters when something is wrong.
+  const registered = Promise.all([...hosts.keys()].map((id) => nextEvent<{ hostId: string }>(s, 'registered', (e) => e.hostId === id, EVENT_WAIT_MS)));
   await s.start();
   await registered;
   const app = createApi(s, parseTokens(TEST_TOKENS, 'test tokens'), logger, opts.api);
@@ -132,7 +136,7 @@ export async function startInProcessSite(opts: { miners: number; gpuHosts: Array
     /** Let time pass on the scheduler's clock, the agents' telemetry arriving every second of it. */
     async run(ms: number): Promise<void> {
       for (let t = 0; t < ms; t += 1000) {
-        const folded = Promise.all([...hosts.keys()].map((id) => nextEvent<{ hostId: string }>(s, 'telemetry', (e) => e.hostId === id)));
+        const folded = Promise.all([...hosts.keys()].map((id) => nextEvent<{ hostId: string }>(s, 'telemetry', (e) => e.hostId === id, EVENT_WAIT_MS)));
         await heartbeat();
         await folded;
         // Between timer firings the scheduler finishes what a step wrote (its Redis round trips).
