@@ -11,6 +11,11 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ['development'] } },
   test: {
+    // Many suites start processes (the CLI, services, redis-server) whose start-up under `tsx`
+    // takes a second or more on a loaded 2-core CI machine; vitest's 5 s default failed a test
+    // that starts the CLI four times. Long tests still set their own, larger timeouts.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
     // In CI a JSON report lets `.ci/run` print one plain closing line with the counts.
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
     projects: [
