@@ -14,7 +14,7 @@ function follow(miners: PlanMiner[], current: ReadonlyMap<string, string>, budge
   const planner = new FleetPlanner(miners);
   const optimal = planner.solve({ budgetW });
   const moved = fewestMoves({
-    miners, optimal: optimal.assignments, optimalIndex: optimal.optionIndex, optimalW: optimal.powerW, optimalThs: optimal.hashrateThs,
+    miners, optimal: () => optimal.assignments, optimalIndex: optimal.optionIndex, optimalW: optimal.powerW, optimalThs: optimal.hashrateThs,
     current: miners.map((m) => current.get(m.id)), budgetW, hashrateAt: (w) => planner.solve({ budgetW: w }).hashrateThs,
     ...(held ? { held: miners.map((m) => (held(m.id) ? 1 : 0)) } : {}),
   }, p);

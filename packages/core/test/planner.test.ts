@@ -7,7 +7,7 @@ const maxW = (m: PlanMiner) => Math.max(...m.profiles.map((p) => p.powerW));
 const minW = (m: PlanMiner) => Math.min(...m.profiles.map((p) => p.powerW));
 const profileOf = (m: PlanMiner, name: string) => m.profiles.find((p) => p.name === name)!;
 
-function totals(miners: readonly PlanMiner[], assignments: Map<string, string>) {
+function totals(miners: readonly PlanMiner[], assignments: ReadonlyMap<string, string>) {
   let powerW = 0;
   let hashrateThs = 0;
   for (const m of miners) {

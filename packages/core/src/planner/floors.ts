@@ -1,4 +1,4 @@
-import { FleetPlanner, type BudgetRequest, type PlanMiner, type PlanResult } from './planner.js';
+import { FleetPlanner, resultWith, type BudgetRequest, type PlanMiner, type PlanResult } from './planner.js';
 
 /** A zone (here: an ASIC priority class) that keeps at least `minW` against lower ranks. */
 export interface ZoneFloor {
@@ -63,7 +63,7 @@ export class FlooredPlanner {
       result = planner.solve(req);
     }
     if (heldFloors.length === 0 && this.zoneMiners.size <= 1) {
-      return { ...result, zoneW: new Map([[this.miners[0]?.zone ?? '', result.powerW]]), heldFloors };
+      return resultWith(result, { zoneW: new Map([[this.miners[0]?.zone ?? '', result.powerW]]), heldFloors });
     }
     const assignments = new Map(result.assignments);
     for (const [id, p] of held) assignments.set(id, p);

@@ -47,8 +47,12 @@ export const DEFAULT_MOVES: MovesPolicy = { mode: 'optimal', deadbandFraction: 0
 export interface MovesInput {
   /** The planner's miners (profiles in planner watts); excluded and pinned ones are left as planned. */
   readonly miners: readonly PlanMiner[];
-  /** The planner's answer for `budgetW` (by id, and per miner the index of its profile, −1 none), and what it draws and hashes in all. */
-  readonly optimal: ReadonlyMap<string, string>;
+  /**
+   * The planner's answer for `budgetW` (by id, and per miner the index of its profile, −1
+   * none), and what it draws and hashes in all. The map is asked for only when the answer is
+   * taken whole (built and copied on every step, it cost ~6 % of a 2,000-miner backtest).
+   */
+  readonly optimal: () => ReadonlyMap<string, string>;
   readonly optimalIndex: ArrayLike<number>;
   readonly optimalW: number;
   readonly optimalThs: number;
@@ -170,7 +174,7 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
     deltaW += a.powerW - optimal.powerW;
     deltaThs += a.hashrateThs - optimal.hashrateThs;
   }
-  const whole = (): MovesResult => ({ targets: x.optimal, powerW: x.optimalW, hashrateThs: x.optimalThs, moved: off, rebalanced: true, heldRaises: 0 });
+  const whole = (): MovesResult => ({ targets: x.optimal(), powerW: x.optimalW, hashrateThs: x.optimalThs, moved: off, rebalanced: true, heldRaises: 0 });
   if (known === 0) return whole();
 
   const tolW = p.deadbandFraction * x.budgetW;
@@ -248,14 +252,14 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
   // when a move was made, or when many miners are off the planner's answer (a start from
   // wherever the miners were): otherwise the miners plan what was checked before.
   if ((to.size > 0 || off > 0.1 * known) && ths < x.hashrateAt(powerW) * (1 - p.driftFraction)) return whole();
-  let targets = x.optimal;
-  if (off > 0 || to.size > 0) {
-    const t = new Map(x.optimal);
-    for (let i = 0; i < n; i++) {
-      const a = at[i];
-      if (a && a !== x.miners[i]!.profiles[x.optimalIndex[i]!]) t.set(x.miners[i]!.id, a.name);
-    }
-    targets = t;
+  if (off === 0 && to.size === 0) return { targets: x.optimal(), powerW, hashrateThs: ths, moved: 0, rebalanced: false, heldRaises };
+  // The planner's answer with the moves in it, in the same (miner) order.
+  const targets = new Map<string, string>();
+  for (let i = 0; i < n; i++) {
+    const m = x.miners[i]!;
+    const k = x.optimalIndex[i]!;
+    const a = at[i] ?? (k >= 0 ? m.profiles[k] : undefined);
+    if (a) targets.set(m.id, a.name);
   }
   return { targets, powerW, hashrateThs: ths, moved: to.size, rebalanced: false, heldRaises };
 }

@@ -1,5 +1,5 @@
 import { FlooredPlanner, type FlooredResult } from '../planner/floors.js';
-import type { PlanMiner, PlanOption } from '../planner/planner.js';
+import { resultWith, type PlanMiner, type PlanOption } from '../planner/planner.js';
 import { fewestMoves } from '../policy/fewest-moves.js';
 import type { Policy } from '../policy/policy.js';
 import { MAINTENANCE, SILENT, UNKNOWN, UNREACHABLE } from '../snapshot/device-status.js';
@@ -97,6 +97,12 @@ interface FollowMemo {
 
 const follows = new WeakMap<PlannerMemo, FollowMemo>();
 
+/** Every miner heads where it did and is held as it was (a loop: `every` would skip unknown miners' holes). */
+function sameHeading(current: readonly (string | undefined)[], held: Uint8Array, last: FollowMemo): boolean {
+  for (let i = 0; i < current.length; i++) if (current[i] !== last.current[i] || held[i] !== last.held[i]) return false;
+  return true;
+}
+
 /**
  * The planner's answer, or with `policy.moves.mode: 'fewest'` the same budget met by moving as
  * few miners as possible from where they are heading (policy/fewest-moves.ts). The planner's
@@ -108,42 +114,39 @@ export function followBudget(snap: Snapshot, state: SiteState, policy: Policy, b
   if (policy.moves.mode !== 'fewest' || !r.feasible || r.stepsBelowBreakeven > 0) return plan;
   if (snap.zones.floors.some((f) => f.minW > 0) || Object.keys(snap.zones.maxW).length > 0) return plan;
   budgetW = Math.max(0, budgetW);
-  const list = state.deviceList;
-  const current: (string | undefined)[] = new Array(list.length);
-  const held = new Uint8Array(list.length);
-  list.forEach((d, i) => {
-    if (d.inv.kind !== 'asic') return;
-    const s = snap.status[i]!;
-    if (s === SILENT || s === UNKNOWN || s === UNREACHABLE || s === MAINTENANCE || !d.reading) return;
-    current[i] = d.desired?.kind === 'asic' ? d.desired.profile : d.reading.sleeping ? 'sleep' : d.reading.profile;
-    if (d.changedAt > 0 && snap.now - d.changedAt < policy.minDwellMs) held[i] = 1;
-  });
-  // Most steps ask the same question as the one before (nothing commanded, budget unchanged).
-  const last = follows.get(memo);
-  if (last && last.planner === plan.planner && last.budgetW === budgetW && last.optimalW === r.powerW && last.optimalThs === r.hashrateThs
-    && last.current.length === current.length && current.every((c, i) => c === last.current[i] && held[i] === last.held[i])) return last.out;
-
-  // The planner's miners are the ASIC devices in list order (its key holds the fleet version).
+  // Per planner miner (they are the ASIC devices in list order: its key holds the fleet
+  // version), where it is heading and whether its dwell holds it.
   const { planner, economics } = plan;
   const miners = planner.miners;
-  const minerCurrent: (string | undefined)[] = new Array(miners.length);
-  const minerHeld = new Uint8Array(miners.length);
+  const list = state.deviceList;
+  const current: (string | undefined)[] = new Array(miners.length);
+  const held = new Uint8Array(miners.length);
   let k = 0;
-  for (let i = 0; i < list.length && k < miners.length; i++) {
-    if (list[i]!.inv.kind !== 'asic') continue;
-    if (miners[k]!.id !== list[i]!.id) return plan;
-    minerCurrent[k] = current[i];
-    minerHeld[k++] = held[i]!;
+  for (let i = 0; i < list.length; i++) {
+    const d = list[i]!;
+    if (d.inv.kind !== 'asic') continue;
+    if (miners[k]?.id !== d.id) return plan;
+    const s = snap.status[i]!;
+    if (!(s === SILENT || s === UNKNOWN || s === UNREACHABLE || s === MAINTENANCE || !d.reading)) {
+      current[k] = d.desired?.kind === 'asic' ? d.desired.profile : d.reading.sleeping ? 'sleep' : d.reading.profile;
+      if (d.changedAt > 0 && snap.now - d.changedAt < policy.minDwellMs) held[k] = 1;
+    }
+    k++;
   }
+  if (k !== miners.length) return plan;
+  // Most steps ask the same question as the one before (nothing commanded, budget unchanged).
+  const last = follows.get(memo);
+  if (last && last.planner === planner && last.budgetW === budgetW && last.optimalW === r.powerW && last.optimalThs === r.hashrateThs
+    && sameHeading(current, held, last)) return last.out;
+
   const moved = fewestMoves({
-    miners, optimal: r.assignments, optimalIndex: r.optionIndex, optimalW: r.powerW, optimalThs: r.hashrateThs, current: minerCurrent, budgetW,
-    held: minerHeld, hashrateAt: (w) => planner.solve({ budgetW: w, ...(economics ? { economics } : {}) }).hashrateThs,
+    miners, optimal: () => r.assignments, optimalIndex: r.optionIndex, optimalW: r.powerW, optimalThs: r.hashrateThs, current, budgetW,
+    held, hashrateAt: (w) => planner.solve({ budgetW: w, ...(economics ? { economics } : {}) }).hashrateThs,
   }, policy.moves);
-  // (The result's map is only read from here on, like the planner's own.)
   const out = moved.rebalanced ? plan
     : {
       ...plan, targets: moved.targets, heldRaises: moved.heldRaises, moves: moved.moved,
-      result: { ...r, assignments: moved.targets as Map<string, string>, powerW: moved.powerW, hashrateThs: moved.hashrateThs },
+      result: resultWith(r, { assignments: moved.targets, powerW: moved.powerW, hashrateThs: moved.hashrateThs }),
     };
   follows.set(memo, { planner, budgetW, optimalW: r.powerW, optimalThs: r.hashrateThs, current, held, out });
   return out;

@@ -115,11 +115,11 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
       const target = miners.targets.get(d.id);
       if (target === undefined) return;
       const current = d.desired?.kind === 'asic' ? d.desired.profile : r.sleeping ? 'sleep' : r.profile;
-      const want: DesiredState = { kind: 'asic', profile: target };
       if (current === target) {
-        if (!d.desired) adopt.set(d.id, want);
+        if (!d.desired) adopt.set(d.id, { kind: 'asic', profile: target });
         return;
       }
+      const want: DesiredState = { kind: 'asic', profile: target };
       const currentW = snap.worstW[i]!;
       const targetW = estimateW(d, target);
       // Up or down is the profile's way, not the worst case's: a device still counted at an
