@@ -1,5 +1,7 @@
 export * from './event-queue.js';
 export * from './site.js';
+export * from './sim-options.js';
+export * from './sim-result.js';
 export * from './simulation.js';
 export * from './variants.js';
 export * from './trace-gen.js';

@@ -1,5 +1,5 @@
 import { jobKpis, percentileOf, siteKpis, type KpiSample } from '@wattbroker/core';
-import type { SimResult } from './simulation.js';
+import type { SimResult } from './sim-result.js';
 import type { SimSite } from './site.js';
 
 /** One policy's KPIs over a backtest (formulas: docs/backtest.md). */

@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { BacktestPolicy, Trace } from '@wattbroker/contracts';
 import { checkTargets, policyKpis, type PolicyKpis, type TargetCheck } from './kpis.js';
-import { SiteSimulation, type SimResult } from './simulation.js';
+import type { SimResult } from './sim-result.js';
+import { SiteSimulation } from './simulation.js';
 import type { SimSite } from './site.js';
 import { variants } from './variants.js';
 

@@ -1,7 +1,7 @@
 import type { BacktestPolicy, PriorityClass } from '@wattbroker/contracts';
 import { DEFAULT_PRIORITIES } from '@wattbroker/core';
 import type { SimSite } from './site.js';
-import type { PolicyInit, Variant } from './simulation.js';
+import type { PolicyInit, Variant } from './sim-options.js';
 
 /**
  * The policies one backtest runs side by side: wattbroker as the policy file sets it, and

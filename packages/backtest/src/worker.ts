@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SiteSimulation, type SimOptions } from './simulation.js';
+import type { SimOptions } from './sim-options.js';
+import { SiteSimulation } from './simulation.js';
 
 /** One policy's simulation in a worker thread (run.ts, `parallel`): progress and the result go back by message. */
 const opts = workerData as Omit<SimOptions, 'onProgress' | 'onStep'>;

@@ -1,5 +1,5 @@
 import type { PolicyKpis } from '../kpis.js';
-import type { SimResult } from '../simulation.js';
+import type { SimResult } from '../sim-result.js';
 
 const cell = (v: unknown): string => {
   if (v === null || v === undefined) return '';

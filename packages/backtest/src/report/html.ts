@@ -1,5 +1,5 @@
 import type { BacktestRun } from '../run.js';
-import type { SimResult } from '../simulation.js';
+import type { SimResult } from '../sim-result.js';
 import { barChart, cdfChart, timeChart, type Band } from './svg.js';
 import { kpiRows } from './table.js';
 
