@@ -55,10 +55,21 @@ export function newCredentials(hostIds: readonly string[]): SiteCredentials {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/**
+ * The default user: off, so nobody can log in as it (every connection must name a user).
+ * It keeps every permission all the same, because Redis (7.0 and 7.2 at least) replays a
+ * transaction from the append-only file as the default user and checks that user's
+ * permissions at EXEC: with `-@all`, every MULTI/EXEC and every Lua script's effects (the
+ * scheduler's fenced writes, BullMQ's queues) would be dropped, silently, when Redis restarts
+ * (redis/redis#14541, fixed upstream by #14545; Debian 12 ships 7.0). Permissions of a user
+ * nobody can log in as grant nothing.
+ */
+export const DEFAULT_USER_RULES = 'user default off resetpass ~* &* +@all';
+
 /** The ACL file (Redis `aclfile`): the default user off, the scheduler, one user per agent. */
 export function aclFile(creds: SiteCredentials): string {
   const lines = [
-    'user default off resetkeys -@all',
+    DEFAULT_USER_RULES,
     `user ${SCHEDULER_USER} on #${sha256(creds.scheduler)} ${schedulerRules()}`,
     ...[...creds.agents].map(([h, p]) => `user ${agentUser(h)} on #${sha256(p)} ${agentRules(h)}`),
   ];
