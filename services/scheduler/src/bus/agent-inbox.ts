@@ -7,20 +7,20 @@ import {
 } from '@wattbroker/contracts';
 import type { AgentInbox, InboxCounters } from '../ports.js';
 import { findHostStreams } from './host-streams.js';
-import { readStreams } from './read-streams.js';
+import { newestStreamId, readStreams } from './read-streams.js';
 
 /** How often streams of hosts that appeared since are looked for. */
 const DISCOVER_MS = 2000;
 
 /**
  * What agents send, each host on keys of its own (its ACL user can write nothing else):
- * telemetry batches on `{wb}:telemetry:<host>` (read from the newest on), registrations,
- * command results and job ends on `{wb}:results:<host>` (read from the leader's stored
- * cursor, so nothing sent while no one led is lost). The key names the sender: a message
- * whose body claims another host is refused, logged and counted, as is a message that fails
- * its schema. Only the leader listens. Started when this process takes the lead, stopped
- * when it loses it (each start on fresh connections). New hosts are found by their streams
- * (SCAN every 2 s) and by the registrations already stored.
+ * telemetry batches on `{wb}:telemetry:<host>` (read on from its newest entry when the host
+ * is found), registrations, command results and job ends on `{wb}:results:<host>` (read from
+ * the leader's stored cursor, so nothing sent while no one led is lost). The key names the
+ * sender: a message whose body claims another host is refused, logged and counted, as is a
+ * message that fails its schema. Only the leader listens. Started when this process takes
+ * the lead, stopped when it loses it (each start on fresh connections). New hosts are found
+ * by their streams (SCAN every 2 s) and by the registrations already stored.
  */
 export class RedisAgentInbox implements AgentInbox {
   private generation = 0;
@@ -60,8 +60,8 @@ export class RedisAgentInbox implements AgentInbox {
   private async readTelemetry(redis: Redis, generation: number, onBatch: (batch: TelemetryBatch) => void): Promise<void> {
     const from = new Map<string, string>();
     while (this.live(generation)) {
-      for (const h of this.hosts) if (!from.has(telemetryStream(h))) from.set(telemetryStream(h), '$');
       try {
+        for (const h of this.hosts) if (!from.has(telemetryStream(h))) from.set(telemetryStream(h), await newestStreamId(redis, telemetryStream(h)));
         const entries = await readStreams(redis, from, 200);
         if (!this.live(generation)) return;
         for (const e of entries) {
