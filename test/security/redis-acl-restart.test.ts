@@ -10,10 +10,10 @@ import { BULL_PREFIX, KEYS, agentEpochKey, commandQueue } from '@wattbroker/cont
 /**
  * The site's ACL file and Redis's append-only file together: a Redis restarted from its AOF
  * must give back what transactions and scripts wrote (the scheduler's fenced writes are Lua,
- * BullMQ's queues are Lua, the store's batches MULTI/EXEC). Redis up to 7.2 replays a
- * transaction as the default user and checks its permissions at EXEC, dropping the whole
- * transaction, silently, when the default user may run nothing: the file must not do that,
- * and the default user must still let nobody in.
+ * BullMQ's queues are Lua, the store's batches MULTI/EXEC). Redis (7.0 and 7.2 at least)
+ * replays a transaction as the default user and checks its permissions at EXEC, dropping the
+ * whole transaction, silently, when the default user may run nothing: the file must not do
+ * that, and the default user must still let nobody in.
  */
 describe('security: a Redis with the site\'s ACL file restarted from its AOF (private redis-server)', () => {
   let dir: string;
