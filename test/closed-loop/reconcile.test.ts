@@ -103,12 +103,22 @@ describe('reconciliation against what devices draw (processes, private Redis)', 
     }
     // The scheduler saw them off target from their readings (and said so in the API).
     expect(offTargetSeen.size).toBeGreaterThan(0);
-    // And put them back where it wants them: none is still at the top profile.
-    const now = await truth(true);
-    for (const m of mining) {
-      const d = (await api<{ status: string; desired: { profile: string } }>(site, `/v1/devices/${m.id}`)).body;
-      expect(['on-target', 'in-transition']).toContain(d.status);
-      expect(now.perMiner.find((x) => x.id === m.id)!.profile).toBe(d.desired.profile);
-    }
+    // And put them back where it wants them: each runs the profile the scheduler wants it at.
+    // Read together and waited on: the scheduler keeps moving miners as the site refills, so a
+    // reading of the miners and a later one of the targets may fall either side of a command.
+    const mismatched = async () => {
+      const [now, devices] = await Promise.all([truth(true), api<Array<{ id: string; status: string; desired: { profile: string } | null }>>(site, '/v1/devices').then((r) => r.body)]);
+      return mining.flatMap((m) => {
+        const d = devices.find((x) => x.id === m.id);
+        const runs = now.perMiner.find((x) => x.id === m.id)!.profile;
+        const ok = d && ['on-target', 'in-transition'].includes(d.status) && runs === d.desired?.profile;
+        return ok ? [] : [`${m.id}: runs ${runs}, ${d?.status ?? 'missing'} for ${d?.desired?.profile ?? 'nothing'}`];
+      });
+    };
+    let last: string[] = [];
+    await waitFor('every pushed miner at the profile the scheduler wants', async () => (last = await mismatched()).length === 0, { timeoutMs: 20_000, intervalMs: 250 })
+      .catch((e: Error) => {
+        throw new Error(`${e.message}: ${last.join('; ')}`);
+      });
   }, 120_000);
 });
