@@ -115,10 +115,11 @@ describe('reconciliation against what devices draw (processes, private Redis)', 
         return ok ? [] : [`${m.id}: runs ${runs}, ${d?.status ?? 'missing'} for ${d?.desired?.profile ?? 'nothing'}`];
       });
     };
-    let last: string[] = [];
-    await waitFor('every pushed miner at the profile the scheduler wants', async () => (last = await mismatched()).length === 0, { timeoutMs: 20_000, intervalMs: 250 })
-      .catch((e: Error) => {
-        throw new Error(`${e.message}: ${last.join('; ')}`);
-      });
+    // (a probe that throws: waitFor's timeout names what was still wrong)
+    await waitFor('every pushed miner at the profile the scheduler wants', async () => {
+      const wrong = await mismatched();
+      if (wrong.length) throw new Error(wrong.join('; '));
+      return true;
+    }, { timeoutMs: 20_000, intervalMs: 250 });
   }, 120_000);
 });

@@ -121,7 +121,8 @@ describe('faults: one running site under event, agent, miner and Redis faults (p
       const unreachable = await waitFor('the drop/refuse/garble miners shown unread or off target', async () => {
         const devices = (await api<Array<{ id: string; status: string }>>(site, '/v1/devices')).body;
         const st = victims.slice(0, 3).map((v) => devices.find((d) => d.id === v.id)?.status ?? 'missing');
-        return st.every((x) => notOnTarget.includes(x)) && st;
+        if (!st.every((x) => notOnTarget.includes(x))) throw new Error(`statuses ${st.join(', ')}`);
+        return st;
       }, { timeoutMs: 45_000, intervalMs: 250 });
       console.log(`miner faults: statuses of the drop/refuse/garble miners: ${unreachable.join(', ')}`);
       // Refilled around them (the three unreachable are budgeted at their maximum).
