@@ -165,8 +165,8 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
     } else {
       plannableMinerW += drawW;
       const r = d.reading!;
-      const row = r.profile === undefined ? undefined : d.rowW.get(r.profile);
-      if (s === ON_TARGET && !r.sleeping && row !== undefined) {
+      const row = d.readingRowW;
+      if (s === ON_TARGET && !r.sleeping && row > 0) {
         settledMinerW += drawW;
         settledEstimateW += row * d.plannedBias;
       } else if (s === IN_TRANSITION && d.desired?.kind === 'asic') {

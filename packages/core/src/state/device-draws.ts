@@ -26,11 +26,17 @@ export function maxW(d: DeviceState): number {
   return d.inv.kind === 'gpu' ? d.inv.maxLimitW : d.maxRowW * MAX_OVER_TABLE;
 }
 
+/** The table row (W) of the profile `d.reading` shows, 0 for none (what `readingRowW` holds: set it whenever the reading or the table changes). */
+export function readingRow(d: Pick<DeviceState, 'reading' | 'rowW'>): number {
+  const profile = d.reading?.profile;
+  return profile === undefined ? 0 : (d.rowW.get(profile) ?? 0);
+}
+
 /** Real draw ÷ table estimate as the latest settled reading shows it (a learned bias may lag a change). */
 function observedBias(d: DeviceState): number {
   const r = d.reading;
   if (!r?.reachable || r.ramping || r.sleeping || r.profile === undefined) return 0;
-  const row = d.rowW.get(r.profile);
+  const row = d.readingRowW;
   return row ? r.powerW / row : 0;
 }
 

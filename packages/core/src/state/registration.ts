@@ -1,5 +1,5 @@
 import type { Registration } from '@wattbroker/contracts';
-import { DEFAULT_BIAS, rowsOf } from './device-draws.js';
+import { DEFAULT_BIAS, readingRow, rowsOf } from './device-draws.js';
 import type { SiteState } from './site-state.js';
 
 /** What a registration changes for the planner: the profile table (or the GPU's limit range). */
@@ -37,10 +37,11 @@ export function register(state: SiteState, r: Registration, now: number): void {
     if (d) {
       if (d.hostId !== r.hostId || tableSignature(d.inv) !== tableSignature(inv)) state.fleetVersion++;
       Object.assign(d, { inv, hostId: r.hostId }, rowsOf(inv));
+      d.readingRowW = readingRow(d);
       continue;
     }
     const fresh = {
-      id: inv.id, hostId: r.hostId, inv, ...rowsOf(inv), reading: undefined, readingAt: 0, desired: undefined, commandId: undefined,
+      id: inv.id, hostId: r.hostId, inv, ...rowsOf(inv), reading: undefined, readingRowW: 0, readingAt: 0, desired: undefined, commandId: undefined,
       sentAt: 0, changedAt: 0, appliedAt: 0, peakW: 0, resends: 0, offTargetSince: undefined, bias: DEFAULT_BIAS, plannedBias: DEFAULT_BIAS,
     };
     state.devices.set(inv.id, fresh);

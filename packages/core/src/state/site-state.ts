@@ -29,6 +29,12 @@ export interface DeviceState {
   minRowW: number;
   maxRowW: number;
   reading: DeviceReading | undefined;
+  /**
+   * Miners: the table row (W) of the profile the latest reading shows, 0 when it shows none
+   * or one the table lacks. Looked up once per reading (device-draws.ts `readingRow`), read
+   * every step: a lookup in each miner's own map, 2,000 times a step, was a tenth of a backtest.
+   */
+  readingRowW: number;
   /** When the latest reachable reading arrived. */
   readingAt: number;
   /** The target held for the device, and the command that last carried it. */

@@ -1,5 +1,5 @@
 import type { JobRecord, ResultMessage, TelemetryBatch } from '@wattbroker/contracts';
-import { DEFAULT_BIAS, confirmed } from './device-draws.js';
+import { DEFAULT_BIAS, confirmed, readingRow } from './device-draws.js';
 import type { SiteState } from './site-state.js';
 
 /** Learned draws move the plan only when they have moved this much since it last took them. */
@@ -28,6 +28,7 @@ export function foldTelemetry(state: SiteState, t: Pick<TelemetryBatch, 'hostId'
     const was = d.desired ? confirmed(d) : undefined;
     if (r.reachable) {
       d.reading = r;
+      d.readingRowW = readingRow(d);
       d.readingAt = now;
     } else if (d.reading) d.reading = { ...d.reading, reachable: false };
     if (d.desired && r.reachable) {
@@ -41,7 +42,7 @@ export function foldTelemetry(state: SiteState, t: Pick<TelemetryBatch, 'hostId'
     }
     // Any settled reading at a known profile teaches the miner's real draw (also before it
     // has a target: a scheduler that just took over plans on learned draws at once).
-    if (d.inv.kind === 'asic' && r.reachable && !r.ramping && !r.sleeping && r.profile !== undefined) learnBias(state, d, r.profile, r.powerW);
+    if (d.inv.kind === 'asic' && r.reachable && !r.ramping && !r.sleeping && r.profile !== undefined) learnBias(state, d, d.readingRowW, r.powerW);
     // A GPU running a job the scheduler lost track of (a restart) keeps it: adopt it.
     if (d.inv.kind === 'gpu' && r.reachable && r.jobId && !d.desired) {
       const job = state.jobs.get(r.jobId);
@@ -51,9 +52,9 @@ export function foldTelemetry(state: SiteState, t: Pick<TelemetryBatch, 'hostId'
   return changed;
 }
 
-function learnBias(state: SiteState, d: SiteState['deviceList'][number], profile: string, powerW: number): void {
-  const row = d.rowW.get(profile);
-  if (!row || row <= 0) return;
+/** `row`: the table draw of the profile the reading shows (0: unknown, nothing learned). */
+function learnBias(state: SiteState, d: SiteState['deviceList'][number], row: number, powerW: number): void {
+  if (!(row > 0)) return;
   const seen = Math.min(2, Math.max(0.5, powerW / row));
   // Meter noise is averaged away; a real change (dust, heat, a firmware update) is taken at once.
   const jump = Math.abs(seen / d.bias - 1) > BIAS_JUMP;
