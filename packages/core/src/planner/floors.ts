@@ -70,14 +70,17 @@ export class FlooredPlanner {
     let powerW = 0;
     let hashrateThs = 0;
     const zoneW = new Map<string, number>();
-    for (const m of this.miners) {
+    // Per miner, as the assignments say (held miners were excluded from the rest's solve).
+    const optionIndex = new Int32Array(this.miners.length);
+    this.miners.forEach((m, i) => {
       const p = assignments.get(m.id);
       const w = this.drawW(m, p, 'min');
       powerW += w;
-      hashrateThs += p === undefined ? 0 : m.profiles.find((x) => x.name === p)?.hashrateThs ?? 0;
+      optionIndex[i] = p === undefined ? -1 : m.profiles.findIndex((x) => x.name === p);
+      hashrateThs += optionIndex[i]! < 0 ? 0 : m.profiles[optionIndex[i]!]!.hashrateThs;
       zoneW.set(m.zone ?? '', (zoneW.get(m.zone ?? '') ?? 0) + w);
-    }
-    return { ...result, assignments, powerW, hashrateThs, zoneW, heldFloors };
+    });
+    return { ...result, assignments, optionIndex, powerW, hashrateThs, zoneW, heldFloors };
   }
 
   /** Draw of a miner at profile `p`; excluded miners at their budgeted draw; no profile: the min or max. */

@@ -137,7 +137,10 @@ export class FleetPlanner {
  */
 export function resultWith<R extends PlanResult, X extends object>(r: R, fields: X): Omit<R, keyof X> & X {
   const d: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(r);
-  for (const [k, value] of Object.entries(fields)) d[k] = { value, enumerable: true, writable: false, configurable: true };
+  // A getter in `fields` stays a getter (read when asked for, not now).
+  for (const [k, f] of Object.entries(Object.getOwnPropertyDescriptors(fields))) {
+    d[k] = f.get ? { get: f.get, enumerable: true, configurable: true } : { value: f.value, enumerable: true, writable: false, configurable: true };
+  }
   return Object.defineProperties({}, d) as Omit<R, keyof X> & X;
 }
 

@@ -23,15 +23,18 @@ export interface ExplainInput {
   readonly held: { readonly dwell: number; readonly sequencing: number };
 }
 
-const counted = new WeakMap<ReadonlyMap<string, string>, Record<string, number>>();
+const counted = new WeakMap<object, Record<string, number>>();
 
-/** Miners per profile (a planner answer is re-used while nothing changes: counted once). */
-function profileCounts(assignments: ReadonlyMap<string, string>): Record<string, number> {
-  let out = counted.get(assignments);
+/** Miners per profile (a planner answer is re-used while nothing changes: counted once per answer). */
+function profileCounts(miners: MinerPlan): Record<string, number> {
+  let out = counted.get(miners.result);
   if (!out) {
     out = {};
-    for (const p of assignments.values()) out[p] = (out[p] ?? 0) + 1;
-    counted.set(assignments, out);
+    for (let k = 0; k < miners.planner.miners.length; k++) {
+      const p = miners.targetAt(k);
+      if (p !== undefined) out[p] = (out[p] ?? 0) + 1;
+    }
+    counted.set(miners.result, out);
   }
   return { ...out };
 }
@@ -39,7 +42,7 @@ function profileCounts(assignments: ReadonlyMap<string, string>): Record<string,
 /** The step's decision in words and figures (`GET /v1/plan`). */
 export function explainPlan(x: ExplainInput): PlanExplanation {
   const { snap, state, policy, miners: { result } } = x;
-  const profiles = profileCounts(result.assignments);
+  const profiles = profileCounts(x.miners);
   const excluded = [...snap.excluded.keys()];
   const reasons = [
     `effective cap ${kw(snap.budget.cap.effectiveCapW)} kW (${snap.budget.cap.binding}), IT budget ${kw(snap.budget.itBudgetW)} kW after cooling`,

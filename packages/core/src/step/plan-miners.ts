@@ -26,7 +26,12 @@ export class PlannerMemo {
 }
 
 export interface MinerPlan {
-  /** Miner id → profile (miners the planner may not move are absent). */
+  /**
+   * Per miner of `planner` (the ASIC devices in `state.deviceList` order), its profile;
+   * undefined for a miner the planner may not move. What a step reads: no map of every miner.
+   */
+  readonly targetAt: (k: number) => string | undefined;
+  /** Miner id → profile (miners the planner may not move are absent), built on first read. */
   readonly targets: ReadonlyMap<string, string>;
   readonly result: FlooredResult;
   /** The planner it came from (its miners' profiles in planner watts), for hooks that adjust its answer. */
@@ -81,7 +86,16 @@ export function planMiners(snap: Snapshot, state: SiteState, budgetW: number, me
   const result = planner.solve({
     budgetW: Math.max(0, budgetW), zoneBudgetW: snap.zones.maxW, floors: snap.zones.floors, ...(snap.economics ? { economics: snap.economics } : {}),
   });
-  return { targets: result.assignments, result, planner, economics: snap.economics };
+  const targetAt = (k: number) => {
+    const at = result.optionIndex[k]!;
+    return at >= 0 ? planner.miners[k]!.profiles[at]!.name : undefined;
+  };
+  return minerPlan({ targetAt, result, planner, economics: snap.economics }, () => result.assignments);
+}
+
+/** A plan whose `targets` map is built from `byId` on first read (never by a spread: build plans with this). */
+function minerPlan(fields: Omit<MinerPlan, 'targets'>, byId: () => ReadonlyMap<string, string>): MinerPlan {
+  return Object.defineProperty({ ...fields }, 'targets', { get: () => byId(), enumerable: true }) as MinerPlan;
 }
 
 /** The last answer of `followBudget` and what it was given: the same inputs give it again without the work. */
@@ -144,10 +158,15 @@ export function followBudget(snap: Snapshot, state: SiteState, policy: Policy, b
     held, hashrateAt: (w) => planner.solve({ budgetW: w, ...(economics ? { economics } : {}) }).hashrateThs,
   }, policy.moves);
   const out = moved.rebalanced ? plan
-    : {
-      ...plan, targets: moved.targets, heldRaises: moved.heldRaises, moves: moved.moved,
-      result: resultWith(r, { assignments: moved.targets, powerW: moved.powerW, hashrateThs: moved.hashrateThs }),
-    };
+    : minerPlan({
+      targetAt: moved.targetAt, planner, economics, heldRaises: moved.heldRaises, moves: moved.moved,
+      result: resultWith(r, {
+        get assignments() {
+          return moved.targets;
+        },
+        powerW: moved.powerW, hashrateThs: moved.hashrateThs,
+      }),
+    }, () => moved.targets);
   follows.set(memo, { planner, budgetW, optimalW: r.powerW, optimalThs: r.hashrateThs, current, held, out });
   return out;
 }

@@ -106,13 +106,17 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   // Raises the fewest-moves follower left to miners within their dwell count as held by it too.
   let dwell = miners.heldRaises ?? 0;
   const gpuIndex = new Map<string, number>();
+  // The planner's miners are the ASIC devices in list order (its memo key holds the fleet version).
+  const planned = miners.planner.miners;
+  let asics = 0;
   list.forEach((d, i) => {
     if (d.inv.kind === 'gpu') gpuIndex.set(d.id, i);
+    const m = d.inv.kind === 'asic' ? asics++ : -1;
     const s = snap.status[i]!;
     if (s === SILENT || s === UNKNOWN || s === UNREACHABLE || s === MAINTENANCE) return;
     const r = d.reading!;
     if (d.inv.kind === 'asic') {
-      const target = miners.targets.get(d.id);
+      const target = planned[m]?.id === d.id ? miners.targetAt(m) : miners.targets.get(d.id);
       if (target === undefined) return;
       const current = d.desired?.kind === 'asic' ? d.desired.profile : r.sleeping ? 'sleep' : r.profile;
       if (current === target) {
@@ -210,7 +214,12 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   if (credit.creditW > 0) explanation.reasons.push(`GPU draw credit (${policy.gpuDraw.mode}): ${(credit.creditW / 1000).toFixed(1)} kW of ${credit.gpus} settled GPUs' room below their limits planned into the miners, within the margin`);
   if (admission.preempted.length) explanation.reasons.push(`preempted for higher classes (back to the queue): ${admission.preempted.join(', ')}`);
   return {
-    at: now, admissions: admission.admissions, starts, minerTargets: miners.targets, targets, adopt, resend, commands, waiting: admission.waiting,
+    at: now, admissions: admission.admissions, starts,
+    // A map of every miner: built only when read (a what-if, the scheduler's log of a plan).
+    get minerTargets() {
+      return miners.targets;
+    },
+    targets, adopt, resend, commands, waiting: admission.waiting,
     offTarget: reconciliation.offTarget, explanation, preempted: admission.preempted, heldW, creditW: credit.creditW,
   };
 }
