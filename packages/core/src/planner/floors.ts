@@ -30,6 +30,7 @@ export class FlooredPlanner {
   private readonly zonePlanners = new Map<string, FleetPlanner>();
   /** Re-planning around held floors, by the held assignment (floors bind the same way for a while). */
   private readonly restPlanners = new Map<string, FleetPlanner>();
+  private readonly wrapped = new WeakMap<PlanResult, FlooredResult>();
 
   constructor(readonly miners: readonly PlanMiner[]) {
     this.planner = new FleetPlanner(miners);
@@ -63,7 +64,13 @@ export class FlooredPlanner {
       result = planner.solve(req);
     }
     if (heldFloors.length === 0 && this.zoneMiners.size <= 1) {
-      return resultWith(result, { zoneW: new Map([[this.miners[0]?.zone ?? '', result.powerW]]), heldFloors });
+      // The planner answers a repeated budget with the same result: so does this.
+      let out = this.wrapped.get(result);
+      if (!out) {
+        out = resultWith(result, { zoneW: new Map([[this.miners[0]?.zone ?? '', result.powerW]]), heldFloors });
+        this.wrapped.set(result, out);
+      }
+      return out;
     }
     const assignments = new Map(result.assignments);
     for (const [id, p] of held) assignments.set(id, p);

@@ -42,7 +42,6 @@ function profileCounts(miners: MinerPlan): Record<string, number> {
 /** The step's decision in words and figures (`GET /v1/plan`). */
 export function explainPlan(x: ExplainInput): PlanExplanation {
   const { snap, state, policy, miners: { result } } = x;
-  const profiles = profileCounts(x.miners);
   const excluded = [...snap.excluded.keys()];
   const reasons = [
     `effective cap ${kw(snap.budget.cap.effectiveCapW)} kW (${snap.budget.cap.binding}), IT budget ${kw(snap.budget.itBudgetW)} kW after cooling`,
@@ -64,7 +63,11 @@ export function explainPlan(x: ExplainInput): PlanExplanation {
     at: snap.now, effectiveCapW: snap.budget.cap.effectiveCapW, binding: snap.budget.cap.binding, itBudgetW: snap.budget.itBudgetW,
     hostOverheadW: snap.hostOverheadW, gpuBudgetW: x.gpuBudgetW, minerBudgetW: x.minerBudgetW, plannedMinerW: result.powerW,
     plannedHashrateThs: result.hashrateThs, lpBoundThs: result.lpBoundThs, feasible: result.feasible, economics: snap.economics ?? null,
-    profiles, excludedMiners: excluded, classes: explainClasses(state, result.zoneW, result.heldFloors, x.admission), waiting,
+    // Miners per profile: counted when read (`GET /v1/plan`, a log), not on every step.
+    get profiles() {
+      return profileCounts(x.miners);
+    },
+    excludedMiners: excluded, classes: explainClasses(state, result.zoneW, result.heldFloors, x.admission), waiting,
     reconcile: { offTarget: [...x.reconciliation.offTarget], measuredSiteW: snap.measured.siteW, excessW: x.excessW },
     reasons,
   };
