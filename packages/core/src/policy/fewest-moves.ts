@@ -81,10 +81,10 @@ export interface MovesResult {
   readonly heldRaises: number;
 }
 
-/** Per profile table: its hull and its options by name. */
+/** Per profile table: its hull and the index of each option by name. */
 interface MinerOptions {
   readonly hull: readonly PlanOption[];
-  readonly byName: ReadonlyMap<string, PlanOption>;
+  readonly indexOf: ReadonlyMap<string, number>;
 }
 
 /**
@@ -96,7 +96,7 @@ const options = new WeakMap<readonly PlanOption[], MinerOptions>();
 function optionsOf(m: PlanMiner): MinerOptions {
   let o = options.get(m.profiles);
   if (!o) {
-    o = { hull: upperHullOf(m.profiles), byName: new Map(m.profiles.map((p) => [p.name, p])) };
+    o = { hull: upperHullOf(m.profiles), indexOf: new Map(m.profiles.map((p, i) => [p.name, i])) };
     options.set(m.profiles, o);
   }
   return o;
@@ -149,31 +149,68 @@ function fleetOptions(miners: readonly PlanMiner[]): readonly MinerOptions[] {
   return f;
 }
 
+/** Where the miners head, as options of the planner's miners (undefined, −1: not the hook's to move). */
+interface Headings {
+  readonly at: readonly (PlanOption | undefined)[];
+  readonly atIndex: Int32Array;
+  readonly hulls: readonly (readonly PlanOption[])[];
+}
+
+/**
+ * Per `current` array: step/plan-miners.ts hands the same array while no miner's heading
+ * changed, and most steps only move the budget. The name lookups (a map per table, 2,000 a
+ * step) are then done once per heading, not once per step.
+ */
+const headingsOf = new WeakMap<ArrayLike<string | undefined>, { readonly miners: readonly PlanMiner[]; readonly h: Headings }>();
+
+function headings(miners: readonly PlanMiner[], current: ArrayLike<string | undefined>): Headings {
+  const hit = headingsOf.get(current);
+  if (hit && hit.miners === miners) return hit.h;
+  const n = miners.length;
+  const options = fleetOptions(miners);
+  const at: (PlanOption | undefined)[] = new Array(n);
+  const atIndex = new Int32Array(n).fill(-1);
+  const hulls: (readonly PlanOption[])[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = miners[i]!;
+    const now = current[i];
+    if (now === undefined || m.excludedW !== undefined || m.pinnedProfile !== undefined) continue;
+    const o = options[i]!;
+    const j = o.indexOf.get(now);
+    if (j === undefined) continue;
+    at[i] = m.profiles[j];
+    atIndex[i] = j;
+    hulls[i] = o.hull;
+  }
+  const h = { at, atIndex, hulls };
+  headingsOf.set(current, { miners, h });
+  return h;
+}
+
 export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
   const n = x.miners.length;
-  const options = fleetOptions(x.miners);
+  const from = headings(x.miners, x.current);
+  const hulls = from.hulls;
   // Per miner: where it heads (its option), or undefined when it is not the hook's to move.
-  const at: (PlanOption | undefined)[] = new Array(n);
-  const hulls: (readonly PlanOption[])[] = new Array(n);
+  const at: (PlanOption | undefined)[] = from.at.slice();
   let deltaW = 0;
   let deltaThs = 0;
   let known = 0;
   let off = 0;
   for (let i = 0; i < n; i++) {
-    const m = x.miners[i]!;
+    const j = from.atIndex[i]!;
+    if (j < 0) continue;
     const k = x.optimalIndex[i]!;
-    const now = x.current[i];
-    if (k < 0 || now === undefined || m.excludedW !== undefined || m.pinnedProfile !== undefined) continue;
-    const optimal = m.profiles[k]!;
-    // Most miners head where the planner puts them: no lookup for those.
-    const o = options[i]!;
-    const a = now === optimal.name ? optimal : o.byName.get(now);
-    if (!a) continue;
-    at[i] = a;
-    hulls[i] = o.hull;
+    if (k < 0) {
+      at[i] = undefined;
+      continue;
+    }
     known++;
-    if (a === optimal) continue;
+    // Most miners head where the planner puts them: nothing to read for those.
+    if (j === k) continue;
     off++;
+    const a = at[i]!;
+    const optimal = x.miners[i]!.profiles[k]!;
     deltaW += a.powerW - optimal.powerW;
     deltaThs += a.hashrateThs - optimal.hashrateThs;
   }

@@ -104,7 +104,7 @@ interface FollowMemo {
   readonly budgetW: number;
   readonly optimalW: number;
   readonly optimalThs: number;
-  readonly current: readonly (string | undefined)[];
+  readonly current: (string | undefined)[];
   readonly held: Uint8Array;
   readonly out: MinerPlan;
 }
@@ -133,8 +133,8 @@ export function followBudget(snap: Snapshot, state: SiteState, policy: Policy, b
   const { planner, economics } = plan;
   const miners = planner.miners;
   const list = state.deviceList;
-  const current: (string | undefined)[] = new Array(miners.length);
-  const held = new Uint8Array(miners.length);
+  let current: (string | undefined)[] = new Array(miners.length);
+  let held: Uint8Array = new Uint8Array(miners.length);
   let k = 0;
   for (let i = 0; i < list.length; i++) {
     const d = list[i]!;
@@ -148,10 +148,15 @@ export function followBudget(snap: Snapshot, state: SiteState, policy: Policy, b
     k++;
   }
   if (k !== miners.length) return plan;
-  // Most steps ask the same question as the one before (nothing commanded, budget unchanged).
+  // Most steps ask the same question as the one before (nothing commanded, budget unchanged),
+  // and most of the rest only move the budget: the same arrays then (fewestMoves keeps what
+  // it read from them).
   const last = follows.get(memo);
-  if (last && last.planner === planner && last.budgetW === budgetW && last.optimalW === r.powerW && last.optimalThs === r.hashrateThs
-    && sameHeading(current, held, last)) return last.out;
+  if (last && last.planner === planner && sameHeading(current, held, last)) {
+    if (last.budgetW === budgetW && last.optimalW === r.powerW && last.optimalThs === r.hashrateThs) return last.out;
+    current = last.current;
+    held = last.held;
+  }
 
   const moved = fewestMoves({
     miners, optimal: () => r.assignments, optimalIndex: r.optionIndex, optimalW: r.powerW, optimalThs: r.hashrateThs, current, budgetW,
