@@ -226,7 +226,9 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
   let ths = x.optimalThs + deltaThs;
   if (Math.abs(x.budgetW - powerW) > p.wholeFraction * x.budgetW) return whole();
   const to = new Map<number, PlanOption>();
+  const wasMoved = new Uint8Array(n);
   const move = (i: number, o: PlanOption) => {
+    wasMoved[i] = 1;
     const a = at[i]!;
     powerW += o.powerW - a.powerW;
     ths += o.hashrateThs - a.hashrateThs;
@@ -297,8 +299,13 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
   // wherever the miners were): otherwise the miners plan what was checked before.
   if ((to.size > 0 || off > 0.1 * known) && ths < x.hashrateAt(powerW) * (1 - p.driftFraction)) return whole();
   if (off === 0 && to.size === 0) return result(optimalAt, x.optimal, { powerW, hashrateThs: ths, moved: 0, rebalanced: false, heldRaises });
-  // The planner's answer with the moves in it.
-  const targetAt = (i: number) => at[i]?.name ?? optimalAt(i);
+  // The planner's answer with the moves in it. A miner the hook knows and did not move heads
+  // where it did: its name is the one in `current` (no option to read, and the very string
+  // the step compares with).
+  const targetAt = (i: number) => {
+    if (wasMoved[i]) return at[i]!.name;
+    return from.atIndex[i]! >= 0 && x.optimalIndex[i]! >= 0 ? x.current[i] : optimalAt(i);
+  };
   const byId = () => {
     const targets = new Map<string, string>();
     for (let i = 0; i < n; i++) {

@@ -128,10 +128,18 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
   let pendingShedW = 0;
   let excludedW = 0;
   let offTarget = 0;
+  // Devices come host by host (registration order), and most sites have no overrides and one zone.
+  let host: string | undefined;
+  let live = false;
+  const overrides = state.overrides.size > 0 ? state.overrides : undefined;
+  const oneZone = zones.of.size === 0 ? { minW: 0, maxW: 0 } : undefined;
   for (let i = 0; i < list.length; i++) {
     const d = list[i]!;
-    const live = liveHosts.has(d.hostId);
-    const s = deviceStatus(d, live, state.overrides.get(d.id), policy.reconcile, now);
+    if (d.hostId !== host) {
+      host = d.hostId;
+      live = liveHosts.has(host);
+    }
+    const s = deviceStatus(d, live, overrides?.get(d.id), policy.reconcile, now);
     const w = worstCaseW(d, s);
     status[i] = s;
     worstW[i] = w;
@@ -154,8 +162,8 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
     if (s === SILENT || s === UNKNOWN || s === UNREACHABLE) fixedW = w;
     else if (s === MAINTENANCE) fixedW = roundUp50(drawW);
     else if (s === OFF_TARGET || s === DISOBEDIENT) fixedW = roundUp50(w);
-    const zone = zones.of.size ? (zones.of.get(d.id) ?? '') : '';
-    const zd = zoneDraws.get(zone) ?? { minW: 0, maxW: 0 };
+    const zone = oneZone ? '' : (zones.of.get(d.id) ?? '');
+    const zd = oneZone ?? zoneDraws.get(zone) ?? { minW: 0, maxW: 0 };
     if (fixedW !== undefined) {
       excluded.set(d.id, fixedW);
       excludedW += fixedW;
@@ -175,7 +183,8 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
       zd.minW += d.minRowW;
       zd.maxW += d.maxRowW * d.plannedBias;
     }
-    zoneDraws.set(zone, zd);
+    if (oneZone) zoneDraws.set('', oneZone);
+    else zoneDraws.set(zone, zd);
   }
   const jobs = { queued: 0, admitting: 0, running: 0 };
   for (const j of state.jobs.values()) if (j.state in jobs) jobs[j.state as keyof typeof jobs]++;

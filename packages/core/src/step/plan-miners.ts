@@ -135,11 +135,14 @@ export function followBudget(snap: Snapshot, state: SiteState, policy: Policy, b
   const list = state.deviceList;
   let current: (string | undefined)[] = new Array(miners.length);
   let held: Uint8Array = new Uint8Array(miners.length);
+  const last = follows.get(memo);
+  // A planner's miners are checked against the devices once (its key holds the fleet version).
+  const checked = last?.planner === planner;
   let k = 0;
   for (let i = 0; i < list.length; i++) {
     const d = list[i]!;
     if (d.inv.kind !== 'asic') continue;
-    if (miners[k]?.id !== d.id) return plan;
+    if (!checked && miners[k]?.id !== d.id) return plan;
     const s = snap.status[i]!;
     if (!(s === SILENT || s === UNKNOWN || s === UNREACHABLE || s === MAINTENANCE || !d.reading)) {
       current[k] = d.desired?.kind === 'asic' ? d.desired.profile : d.reading.sleeping ? 'sleep' : d.reading.profile;
@@ -151,7 +154,6 @@ export function followBudget(snap: Snapshot, state: SiteState, policy: Policy, b
   // Most steps ask the same question as the one before (nothing commanded, budget unchanged),
   // and most of the rest only move the budget: the same arrays then (fewestMoves keeps what
   // it read from them).
-  const last = follows.get(memo);
   if (last && last.planner === planner && sameHeading(current, held, last)) {
     if (last.budgetW === budgetW && last.optimalW === r.powerW && last.optimalThs === r.hashrateThs) return last.out;
     current = last.current;
