@@ -31,6 +31,14 @@ export interface Snapshot {
   /** Per device, in `state.deviceList` order: status code (device-status.ts) and budgeted draw. */
   readonly status: Uint8Array;
   readonly worstW: Float64Array;
+  /**
+   * Per device, miners only: the profile it heads for (its target, or without one what its
+   * reading shows: 'sleep' when asleep); undefined without a usable reading (silent, unknown,
+   * unreachable) or in maintenance. Read by the planning passes instead of each device.
+   */
+  readonly heading: readonly (string | undefined)[];
+  /** Per device: 1 when its target changed less than the policy's minimum dwell ago (a raise waits). */
+  readonly inDwell: Uint8Array;
   /** Site IT load if every device drew its budget. */
   readonly worstItW: number;
   /** GPUs' budget: those held by a job at the job's limit (at least), the rest at their worst case. */
@@ -114,6 +122,8 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
   const list = state.deviceList;
   const status = new Uint8Array(list.length);
   const worstW = new Float64Array(list.length);
+  const heading: (string | undefined)[] = new Array(list.length).fill(undefined);
+  const inDwell = new Uint8Array(list.length);
   const excluded = new Map<string, number>();
   const zoneDraws = new Map<string, { minW: number; maxW: number }>();
   let exclusionKey = silentHosts.join(',');
@@ -155,6 +165,10 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
     }
     asicW += drawW;
     hashrateThs += d.reading?.hashrateThs ?? 0;
+    if (d.changedAt > 0 && now - d.changedAt < policy.minDwellMs) inDwell[i] = 1;
+    if (!(s === SILENT || s === UNKNOWN || s === UNREACHABLE || s === MAINTENANCE) && d.reading) {
+      heading[i] = d.desired?.kind === 'asic' ? d.desired.profile : d.reading.sleeping ? 'sleep' : d.reading.profile;
+    }
     // Miners the planner cannot move are fixed at their budget: without a reading at their
     // maximum, in maintenance at their draw, off target (or still being brought back) at
     // their budget, so that the rest of the site is planned around them.
@@ -192,7 +206,7 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
   const modelledSiteW = sitePowerW(cooling, itW);
   const meteredSiteW = state.meter && now - state.meter.at <= policy.meterFreshMs ? state.meter.powerW : undefined;
   return {
-    now, budget, obligation, liveHosts, silentHosts, hostOverheadW, status, worstW, worstItW, gpuBudgetW,
+    now, budget, obligation, liveHosts, silentHosts, hostOverheadW, status, worstW, heading, inDwell, worstItW, gpuBudgetW,
     measured: { asicW, gpuW, hashrateThs, itW, modelledSiteW, meteredSiteW, siteW: Math.max(modelledSiteW, meteredSiteW ?? 0) },
     plannableMinerW, settledMinerW, settledEstimateW, pendingShedW, excluded, excludedW, exclusionKey, zones, zoneDraws,
     economics: economicsAt(state, now), jobs, offTarget, whatIf: whatIf.capW !== undefined || whatIf.gpusAtMax === true,

@@ -2,7 +2,6 @@ import { FlooredPlanner, type FlooredResult } from '../planner/floors.js';
 import { resultWith, type PlanMiner, type PlanOption } from '../planner/planner.js';
 import { fewestMoves } from '../policy/fewest-moves.js';
 import type { Policy } from '../policy/policy.js';
-import { MAINTENANCE, SILENT, UNKNOWN, UNREACHABLE } from '../snapshot/device-status.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { DeviceState, SiteState } from '../state/site-state.js';
 
@@ -143,10 +142,10 @@ export function followBudget(snap: Snapshot, state: SiteState, policy: Policy, b
     const d = list[i]!;
     if (d.inv.kind !== 'asic') continue;
     if (!checked && miners[k]?.id !== d.id) return plan;
-    const s = snap.status[i]!;
-    if (!(s === SILENT || s === UNKNOWN || s === UNREACHABLE || s === MAINTENANCE || !d.reading)) {
-      current[k] = d.desired?.kind === 'asic' ? d.desired.profile : d.reading.sleeping ? 'sleep' : d.reading.profile;
-      if (d.changedAt > 0 && snap.now - d.changedAt < policy.minDwellMs) held[k] = 1;
+    const h = snap.heading[i];
+    if (h !== undefined) {
+      current[k] = h;
+      held[k] = snap.inDwell[i]!;
     }
     k++;
   }

@@ -118,7 +118,7 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
     if (d.inv.kind === 'asic') {
       const target = planned[m]?.id === d.id ? miners.targetAt(m) : miners.targets.get(d.id);
       if (target === undefined) return;
-      const current = d.desired?.kind === 'asic' ? d.desired.profile : r.sleeping ? 'sleep' : r.profile;
+      const current = snap.heading[i];
       if (current === target) {
         if (!d.desired) adopt.set(d.id, { kind: 'asic', profile: target });
         return;
@@ -129,7 +129,7 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
       // Up or down is the profile's way, not the worst case's: a device still counted at an
       // earlier, higher target is raised when it goes above where it is heading now.
       const raise = current === undefined || targetW > estimateW(d, current);
-      if (raise && d.changedAt > 0 && now - d.changedAt < policy.minDwellMs) {
+      if (raise && snap.inDwell[i] === 1) {
         dwell++;
         return;
       }
