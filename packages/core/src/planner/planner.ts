@@ -90,6 +90,24 @@ export class FleetPlanner {
     this.prepared = prepare(this.tables, { pinned, excludedW, zoneOf, zoneCount: zoneIndex.size });
   }
 
+  private names: string[] | undefined;
+
+  /**
+   * Every option's name, flat: miner m's option j is `optionNames[tables.offsets[m] + j]`.
+   * Reading a chosen profile's name from here instead of from the miner's option object is
+   * one read in one array, not three objects scattered over the heap (~230 ns a miner at
+   * 10,000 miners, most of a step). Built on first use.
+   */
+  get optionNames(): readonly string[] {
+    if (!this.names) {
+      const names: string[] = new Array(this.tables.offsets[this.miners.length]!);
+      let at = 0;
+      for (const m of this.miners) for (const p of m.profiles) names[at++] = p.name;
+      this.names = names;
+    }
+    return this.names;
+  }
+
   /** Lowest draw the fleet can reach (every miner at its lowest-power option). */
   get minimumW(): number {
     return this.prepared.baseW;

@@ -54,6 +54,8 @@ export interface MovesInput {
    */
   readonly optimal: () => ReadonlyMap<string, string>;
   readonly optimalIndex: ArrayLike<number>;
+  /** The planner's answer for miner i by name (FleetPlanner.optionNames reads it without touching the option). */
+  readonly optimalAt?: (i: number) => string | undefined;
   readonly optimalW: number;
   readonly optimalThs: number;
   /** Per miner, where it is heading now (its target, or what it reads without one); undefined: unknown, left as planned. */
@@ -157,24 +159,37 @@ interface Headings {
 }
 
 /**
- * Per `current` array: step/plan-miners.ts hands the same array while no miner's heading
- * changed, and most steps only move the budget. The name lookups (a map per table, 2,000 a
- * step) are then done once per heading, not once per step.
+ * Per planner (its miners array), the last headings read: step/plan-miners.ts hands the same
+ * `current` array while no miner's heading changed, and most steps only move the budget; when
+ * some did change (a command landed), only theirs are looked up again (callers never change
+ * a `current` array once handed over). The name lookups (a map
+ * per table, 2,000 a step) were ~5 % of a backtest.
  */
-const headingsOf = new WeakMap<ArrayLike<string | undefined>, { readonly miners: readonly PlanMiner[]; readonly h: Headings }>();
+const lastHeadings = new WeakMap<readonly PlanMiner[], { readonly current: ArrayLike<string | undefined>; readonly h: Headings }>();
 
 function headings(miners: readonly PlanMiner[], current: ArrayLike<string | undefined>): Headings {
-  const hit = headingsOf.get(current);
-  if (hit && hit.miners === miners) return hit.h;
+  const last = lastHeadings.get(miners);
+  if (last?.current === current) return last.h;
   const n = miners.length;
   const options = fleetOptions(miners);
   const at: (PlanOption | undefined)[] = new Array(n);
   const atIndex = new Int32Array(n).fill(-1);
   const hulls: (readonly PlanOption[])[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    const m = miners[i]!;
     const now = current[i];
-    if (now === undefined || m.excludedW !== undefined || m.pinnedProfile !== undefined) continue;
+    if (now === undefined) continue;
+    if (last && last.current[i] === now) {
+      // Unchanged: what was read for it stands (`atIndex` −1 when it was not the hook's).
+      const j = last.h.atIndex[i]!;
+      if (j >= 0) {
+        at[i] = last.h.at[i];
+        atIndex[i] = j;
+        hulls[i] = last.h.hulls[i]!;
+      }
+      continue;
+    }
+    const m = miners[i]!;
+    if (m.excludedW !== undefined || m.pinnedProfile !== undefined) continue;
     const o = options[i]!;
     const j = o.indexOf.get(now);
     if (j === undefined) continue;
@@ -183,7 +198,7 @@ function headings(miners: readonly PlanMiner[], current: ArrayLike<string | unde
     hulls[i] = o.hull;
   }
   const h = { at, atIndex, hulls };
-  headingsOf.set(current, { miners, h });
+  lastHeadings.set(miners, { current, h });
   return h;
 }
 
@@ -214,10 +229,10 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
     deltaW += a.powerW - optimal.powerW;
     deltaThs += a.hashrateThs - optimal.hashrateThs;
   }
-  const optimalAt = (i: number) => {
+  const optimalAt = x.optimalAt ?? ((i: number) => {
     const k = x.optimalIndex[i]!;
     return k >= 0 ? x.miners[i]!.profiles[k]!.name : undefined;
-  };
+  });
   const whole = (): MovesResult => result(optimalAt, x.optimal, { powerW: x.optimalW, hashrateThs: x.optimalThs, moved: off, rebalanced: true, heldRaises: 0 });
   if (known === 0) return whole();
 

@@ -9,8 +9,9 @@ import { estimateW } from '../state/device-draws.js';
 import { modelCooling } from '../state/meter.js';
 import type { SiteState } from '../state/site-state.js';
 import {
-  DISOBEDIENT, IN_TRANSITION, MAINTENANCE, ON_TARGET, OFF_TARGET, SILENT, UNKNOWN, UNREACHABLE, deviceStatus, worstCaseW,
+  DISOBEDIENT, IN_TRANSITION, MAINTENANCE, ON_TARGET, OFF_TARGET, SILENT, UNKNOWN, UNREACHABLE,
 } from './device-status.js';
+import { StatusMemo } from './status-memo.js';
 
 /**
  * Everything a control step derives from the site state, computed once per step: which hosts
@@ -92,6 +93,18 @@ export function zonesFor(list: readonly PriorityClass[]): ClassZones {
 
 const roundUp50 = (w: number) => Math.ceil(w / 50) * 50;
 
+const memos = new WeakMap<SiteState, StatusMemo>();
+
+/** The site's status memo (status-memo.ts), for this policy's reconciliation settings. */
+function statusMemo(state: SiteState, policy: Policy): StatusMemo {
+  let m = memos.get(state);
+  if (m?.rc !== policy.reconcile) {
+    m = new StatusMemo(policy.reconcile);
+    memos.set(state, m);
+  }
+  return m;
+}
+
 /**
  * A what-if: a lower cap (an upcoming grid event's), and/or every GPU at its top limit (the
  * fallback agents apply when no leader is there: GPU bursts could no longer be seen).
@@ -124,6 +137,7 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
   const worstW = new Float64Array(list.length);
   const heading: (string | undefined)[] = new Array(list.length).fill(undefined);
   const inDwell = new Uint8Array(list.length);
+  const memo = statusMemo(state, policy);
   const excluded = new Map<string, number>();
   const zoneDraws = new Map<string, { minW: number; maxW: number }>();
   let exclusionKey = silentHosts.join(',');
@@ -149,10 +163,9 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
       host = d.hostId;
       live = liveHosts.has(host);
     }
-    const s = deviceStatus(d, live, overrides?.get(d.id), policy.reconcile, now);
-    const w = worstCaseW(d, s);
-    status[i] = s;
-    worstW[i] = w;
+    memo.derive(i, d, live, overrides?.get(d.id), now, status, worstW);
+    const s = status[i]!;
+    const w = worstW[i]!;
     worstItW += w;
     if (s === OFF_TARGET || s === DISOBEDIENT) offTarget++;
     const drawW = d.reading?.powerW ?? 0;

@@ -85,9 +85,12 @@ export function planMiners(snap: Snapshot, state: SiteState, budgetW: number, me
   const result = planner.solve({
     budgetW: Math.max(0, budgetW), zoneBudgetW: snap.zones.maxW, floors: snap.zones.floors, ...(snap.economics ? { economics: snap.economics } : {}),
   });
+  const { optionIndex } = result;
+  const names = planner.planner.optionNames;
+  const offsets = planner.planner.tables.offsets;
   const targetAt = (k: number) => {
-    const at = result.optionIndex[k]!;
-    return at >= 0 ? planner.miners[k]!.profiles[at]!.name : undefined;
+    const at = optionIndex[k]!;
+    return at >= 0 ? names[offsets[k]! + at] : undefined;
   };
   return minerPlan({ targetAt, result, planner, economics: snap.economics }, () => result.assignments);
 }
@@ -160,7 +163,7 @@ export function followBudget(snap: Snapshot, state: SiteState, policy: Policy, b
   }
 
   const moved = fewestMoves({
-    miners, optimal: () => r.assignments, optimalIndex: r.optionIndex, optimalW: r.powerW, optimalThs: r.hashrateThs, current, budgetW,
+    miners, optimal: () => r.assignments, optimalIndex: r.optionIndex, optimalAt: plan.targetAt, optimalW: r.powerW, optimalThs: r.hashrateThs, current, budgetW,
     held, hashrateAt: (w) => planner.solve({ budgetW: w, ...(economics ? { economics } : {}) }).hashrateThs,
   }, policy.moves);
   const out = moved.rebalanced ? plan

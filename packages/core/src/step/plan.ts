@@ -109,6 +109,7 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   // The planner's miners are the ASIC devices in list order (its memo key holds the fleet version).
   const planned = miners.planner.miners;
   let asics = 0;
+  // (A callback, not a loop in this long function: the engine optimises it on its own.)
   list.forEach((d, i) => {
     if (d.inv.kind === 'gpu') gpuIndex.set(d.id, i);
     const m = d.inv.kind === 'asic' ? asics++ : -1;
