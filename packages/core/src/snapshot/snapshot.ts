@@ -9,9 +9,8 @@ import { estimateW } from '../state/device-draws.js';
 import { modelCooling } from '../state/meter.js';
 import type { SiteState } from '../state/site-state.js';
 import {
-  DISOBEDIENT, IN_TRANSITION, MAINTENANCE, ON_TARGET, OFF_TARGET, SILENT, UNKNOWN, UNREACHABLE,
+  DISOBEDIENT, IN_TRANSITION, MAINTENANCE, ON_TARGET, OFF_TARGET, SILENT, UNKNOWN, UNREACHABLE, deviceStatus, worstCaseW,
 } from './device-status.js';
-import { StatusMemo } from './status-memo.js';
 
 /**
  * Everything a control step derives from the site state, computed once per step: which hosts
@@ -40,6 +39,16 @@ export interface Snapshot {
   readonly heading: readonly (string | undefined)[];
   /** Per device: 1 when its target changed less than the policy's minimum dwell ago (a raise waits). */
   readonly inDwell: Uint8Array;
+  /** Per device: 1 when it holds a target (one committed or adopted). */
+  readonly hasTarget: Uint8Array;
+  /**
+   * Positions in `state.deviceList` of the miners and of the GPUs, in list order (the miners'
+   * is the planner's order). The planning passes go through these and the per-device arrays
+   * above, and read a device's own record only where something changes: at thousands of
+   * miners, touching each record is most of what a pass costs.
+   */
+  readonly miners: Int32Array;
+  readonly gpus: Int32Array;
   /** Site IT load if every device drew its budget. */
   readonly worstItW: number;
   /** GPUs' budget: those held by a job at the job's limit (at least), the rest at their worst case. */
@@ -93,18 +102,6 @@ export function zonesFor(list: readonly PriorityClass[]): ClassZones {
 
 const roundUp50 = (w: number) => Math.ceil(w / 50) * 50;
 
-const memos = new WeakMap<SiteState, StatusMemo>();
-
-/** The site's status memo (status-memo.ts), for this policy's reconciliation settings. */
-function statusMemo(state: SiteState, policy: Policy): StatusMemo {
-  let m = memos.get(state);
-  if (m?.rc !== policy.reconcile) {
-    m = new StatusMemo(policy.reconcile);
-    memos.set(state, m);
-  }
-  return m;
-}
-
 /**
  * A what-if: a lower cap (an upcoming grid event's), and/or every GPU at its top limit (the
  * fallback agents apply when no leader is there: GPU bursts could no longer be seen).
@@ -137,7 +134,9 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
   const worstW = new Float64Array(list.length);
   const heading: (string | undefined)[] = new Array(list.length).fill(undefined);
   const inDwell = new Uint8Array(list.length);
-  const memo = statusMemo(state, policy);
+  const hasTarget = new Uint8Array(list.length);
+  const minerAt: number[] = [];
+  const gpuAt: number[] = [];
   const excluded = new Map<string, number>();
   const zoneDraws = new Map<string, { minW: number; maxW: number }>();
   let exclusionKey = silentHosts.join(',');
@@ -163,19 +162,23 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
       host = d.hostId;
       live = liveHosts.has(host);
     }
-    memo.derive(i, d, live, overrides?.get(d.id), now, status, worstW);
-    const s = status[i]!;
-    const w = worstW[i]!;
+    const s = deviceStatus(d, live, overrides?.get(d.id), policy.reconcile, now);
+    const w = worstCaseW(d, s);
+    status[i] = s;
+    worstW[i] = w;
     worstItW += w;
     if (s === OFF_TARGET || s === DISOBEDIENT) offTarget++;
     const drawW = d.reading?.powerW ?? 0;
+    if (d.desired) hasTarget[i] = 1;
     if (d.inv.kind === 'gpu') {
+      gpuAt.push(i);
       gpuW += drawW;
       const holder = state.gpuHolder.get(d.id);
       const job = holder === undefined ? undefined : state.jobs.get(holder);
       gpuBudgetW += whatIf.gpusAtMax ? d.inv.maxLimitW : job ? Math.max(job.limitW ?? d.inv.maxLimitW, w) : w;
       continue;
     }
+    minerAt.push(i);
     asicW += drawW;
     hashrateThs += d.reading?.hashrateThs ?? 0;
     if (d.changedAt > 0 && now - d.changedAt < policy.minDwellMs) inDwell[i] = 1;
@@ -219,7 +222,8 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
   const modelledSiteW = sitePowerW(cooling, itW);
   const meteredSiteW = state.meter && now - state.meter.at <= policy.meterFreshMs ? state.meter.powerW : undefined;
   return {
-    now, budget, obligation, liveHosts, silentHosts, hostOverheadW, status, worstW, heading, inDwell, worstItW, gpuBudgetW,
+    now, budget, obligation, liveHosts, silentHosts, hostOverheadW, status, worstW, heading, inDwell, hasTarget,
+    miners: Int32Array.from(minerAt), gpus: Int32Array.from(gpuAt), worstItW, gpuBudgetW,
     measured: { asicW, gpuW, hashrateThs, itW, modelledSiteW, meteredSiteW, siteW: Math.max(modelledSiteW, meteredSiteW ?? 0) },
     plannableMinerW, settledMinerW, settledEstimateW, pendingShedW, excluded, excludedW, exclusionKey, zones, zoneDraws,
     economics: economicsAt(state, now), jobs, offTarget, whatIf: whatIf.capW !== undefined || whatIf.gpusAtMax === true,

@@ -100,6 +100,21 @@ function minerPlan(fields: Omit<MinerPlan, 'targets'>, byId: () => ReadonlyMap<s
   return Object.defineProperty({ ...fields }, 'targets', { get: () => byId(), enumerable: true }) as MinerPlan;
 }
 
+const matched = new WeakSet<FlooredPlanner>();
+
+/**
+ * The planner's miners are the snapshot's miners, one for one (checked once per planner: its
+ * memo key holds the fleet version, and the device list only grows with it). Then a miner's
+ * plan is read by its position, not looked up by id.
+ */
+export function plansDevices(planner: FlooredPlanner, snap: Snapshot, list: SiteState['deviceList']): boolean {
+  if (planner.miners.length !== snap.miners.length) return false;
+  if (matched.has(planner)) return true;
+  for (let k = 0; k < snap.miners.length; k++) if (planner.miners[k]!.id !== list[snap.miners[k]!]!.id) return false;
+  matched.add(planner);
+  return true;
+}
+
 /** The last answer of `followBudget` and what it was given: the same inputs give it again without the work. */
 interface FollowMemo {
   readonly planner: FlooredPlanner;
@@ -138,21 +153,16 @@ export function followBudget(snap: Snapshot, state: SiteState, policy: Policy, b
   let current: (string | undefined)[] = new Array(miners.length);
   let held: Uint8Array = new Uint8Array(miners.length);
   const last = follows.get(memo);
-  // A planner's miners are checked against the devices once (its key holds the fleet version).
-  const checked = last?.planner === planner;
-  let k = 0;
-  for (let i = 0; i < list.length; i++) {
-    const d = list[i]!;
-    if (d.inv.kind !== 'asic') continue;
-    if (!checked && miners[k]?.id !== d.id) return plan;
+  if (!plansDevices(planner, snap, list)) return plan;
+  const at = snap.miners;
+  for (let k = 0; k < at.length; k++) {
+    const i = at[k]!;
     const h = snap.heading[i];
     if (h !== undefined) {
       current[k] = h;
       held[k] = snap.inDwell[i]!;
     }
-    k++;
   }
-  if (k !== miners.length) return plan;
   // Most steps ask the same question as the one before (nothing commanded, budget unchanged),
   // and most of the rest only move the budget: the same arrays then (fewestMoves keeps what
   // it read from them).

@@ -13,7 +13,7 @@ import { estimateW } from '../state/device-draws.js';
 import type { SiteState } from '../state/site-state.js';
 import { jobSpec } from '../state/telemetry.js';
 import { explainPlan } from '../read-models/explanation.js';
-import { followBudget, planMiners, type PlannerMemo } from './plan-miners.js';
+import { followBudget, planMiners, plansDevices, type MinerPlan, type PlannerMemo } from './plan-miners.js';
 
 /** One command per host per step: the full desired state of each device it names. */
 export interface OutgoingCommand {
@@ -54,6 +54,52 @@ function sameDesired(a: DesiredState | undefined, b: DesiredState): boolean {
   if (a.kind === 'asic' && b.kind === 'asic') return a.profile === b.profile;
   if (a.kind === 'gpu' && b.kind === 'gpu') return a.powerLimitW === b.powerLimitW && (a.job?.id ?? null) === (b.job?.id ?? null);
   return false;
+}
+
+interface Changes {
+  readonly changes: DeviceChange[];
+  readonly pending: Map<string, DesiredState>;
+  readonly adopt: Map<string, DesiredState>;
+}
+
+/**
+ * The miners whose plan moves them: a change each (up or down is the profile's way), except
+ * raises within their minimum dwell, which are counted (returned); a miner already showing its
+ * profile without holding a target adopts it. Goes through the snapshot's arrays and reads a
+ * miner's own record only when it changes (a loop of its own: the engine optimises it alone).
+ */
+function minerChanges(snap: Snapshot, state: SiteState, miners: MinerPlan, out: Changes): number {
+  const list = state.deviceList;
+  const byIndex = plansDevices(miners.planner, snap, list);
+  let dwell = 0;
+  for (let k = 0; k < snap.miners.length; k++) {
+    const i = snap.miners[k]!;
+    const s = snap.status[i]!;
+    if (s === SILENT || s === UNKNOWN || s === UNREACHABLE || s === MAINTENANCE) continue;
+    const target = byIndex ? miners.targetAt(k) : miners.targets.get(list[i]!.id);
+    if (target === undefined) continue;
+    const current = snap.heading[i];
+    if (current === target) {
+      if (!snap.hasTarget[i]) out.adopt.set(list[i]!.id, { kind: 'asic', profile: target });
+      continue;
+    }
+    const d = list[i]!;
+    const want: DesiredState = { kind: 'asic', profile: target };
+    const currentW = snap.worstW[i]!;
+    const targetW = estimateW(d, target);
+    // Up or down is the profile's way, not the worst case's: a device still counted at an
+    // earlier, higher target is raised when it goes above where it is heading now.
+    const raise = current === undefined || targetW > estimateW(d, current);
+    if (raise && snap.inDwell[i] === 1) {
+      dwell++;
+      continue;
+    }
+    out.pending.set(d.id, want);
+    out.changes.push({
+      id: d.id, currentW, targetW: raise ? Math.max(targetW, currentW) : Math.min(targetW, currentW), raise, wake: current === 'sleep' || d.reading?.sleeping === true, raiseOrder: 1,
+    });
+  }
+  return dwell;
 }
 
 /**
@@ -104,51 +150,25 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   const pending = new Map<string, DesiredState>();
   const adopt = new Map<string, DesiredState>();
   // Raises the fewest-moves follower left to miners within their dwell count as held by it too.
-  let dwell = miners.heldRaises ?? 0;
+  let dwell = (miners.heldRaises ?? 0) + minerChanges(snap, state, miners, { changes, pending, adopt });
   const gpuIndex = new Map<string, number>();
-  // The planner's miners are the ASIC devices in list order (its memo key holds the fleet version).
-  const planned = miners.planner.miners;
-  let asics = 0;
-  // (A callback, not a loop in this long function: the engine optimises it on its own.)
-  list.forEach((d, i) => {
-    if (d.inv.kind === 'gpu') gpuIndex.set(d.id, i);
-    const m = d.inv.kind === 'asic' ? asics++ : -1;
+  for (const i of snap.gpus) {
+    const d = list[i]!;
+    gpuIndex.set(d.id, i);
     const s = snap.status[i]!;
-    if (s === SILENT || s === UNKNOWN || s === UNREACHABLE || s === MAINTENANCE) return;
+    if (d.inv.kind !== 'gpu' || s === SILENT || s === UNKNOWN || s === UNREACHABLE || s === MAINTENANCE) continue;
     const r = d.reading!;
-    if (d.inv.kind === 'asic') {
-      const target = planned[m]?.id === d.id ? miners.targetAt(m) : miners.targets.get(d.id);
-      if (target === undefined) return;
-      const current = snap.heading[i];
-      if (current === target) {
-        if (!d.desired) adopt.set(d.id, { kind: 'asic', profile: target });
-        return;
-      }
-      const want: DesiredState = { kind: 'asic', profile: target };
-      const currentW = snap.worstW[i]!;
-      const targetW = estimateW(d, target);
-      // Up or down is the profile's way, not the worst case's: a device still counted at an
-      // earlier, higher target is raised when it goes above where it is heading now.
-      const raise = current === undefined || targetW > estimateW(d, current);
-      if (raise && snap.inDwell[i] === 1) {
-        dwell++;
-        return;
-      }
-      pending.set(d.id, want);
-      changes.push({ id: d.id, currentW, targetW: raise ? Math.max(targetW, currentW) : Math.min(targetW, currentW), raise, wake: current === 'sleep' || r.sleeping === true, raiseOrder: 1 });
-      return;
-    }
     // GPUs held by no job (and not taken by an admission of this step) idle at their lowest limit: a shed.
-    if (state.gpuHolder.has(d.id) || admittedGpus.has(d.id)) return;
+    if (state.gpuHolder.has(d.id) || admittedGpus.has(d.id)) continue;
     const want: DesiredState = { kind: 'gpu', powerLimitW: d.inv.minLimitW, job: null };
-    if (sameDesired(d.desired, want)) return;
+    if (sameDesired(d.desired, want)) continue;
     if (d.desired === undefined && r.powerLimitW === d.inv.minLimitW && !r.jobId) {
       adopt.set(d.id, want);
-      return;
+      continue;
     }
     pending.set(d.id, want);
     changes.push({ id: d.id, currentW: snap.worstW[i]!, targetW: d.inv.minLimitW, raiseOrder: 0 });
-  });
+  }
 
   // GPUs of admitting jobs go to the job's limit together, once the worst case allows. So do
   // those of a running job whose GPUs do not hold its target (a restart between persisting the
