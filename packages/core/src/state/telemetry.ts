@@ -4,6 +4,13 @@ import type { SiteState } from './site-state.js';
 
 /** Learned draws move the plan only when they have moved this much since it last took them. */
 const BIAS_REPLAN = 0.01;
+/**
+ * The plan takes a learned draw rounded to this grid (within ±0.25 %, well inside the 1 %
+ * above): miners of one model whose draws round alike then share a table, and the planner
+ * moves them as one group (planner/group-tables.ts). Unrounded, every miner was a group of
+ * its own: 2,000 miners 28,000 hull steps to sort and walk instead of a few thousand.
+ */
+const BIAS_GRID = 0.005;
 /** Weight of a new reading in a miner's learned draw (an exponential average). */
 const BIAS_WEIGHT = 0.3;
 /** A settled reading this far from the learned draw is a change, not noise (readings carry ~0.5 %). */
@@ -60,7 +67,7 @@ function learnBias(state: SiteState, d: SiteState['deviceList'][number], row: nu
   const jump = Math.abs(seen / d.bias - 1) > BIAS_JUMP;
   d.bias = d.bias === DEFAULT_BIAS || jump ? seen : (1 - BIAS_WEIGHT) * d.bias + BIAS_WEIGHT * seen;
   if (Math.abs(d.bias - d.plannedBias) >= BIAS_REPLAN) {
-    d.plannedBias = d.bias;
+    d.plannedBias = Math.round(d.bias / BIAS_GRID) * BIAS_GRID;
     state.fleetVersion++;
   }
 }
