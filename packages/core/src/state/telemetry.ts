@@ -6,9 +6,10 @@ import type { SiteState } from './site-state.js';
 const BIAS_REPLAN = 0.01;
 /**
  * The plan takes a learned draw rounded to this grid (within ±0.25 %, well inside the 1 %
- * above): miners of one model whose draws round alike then share a table, and the planner
- * moves them as one group (planner/group-tables.ts). Unrounded, every miner was a group of
- * its own: 2,000 miners 28,000 hull steps to sort and walk instead of a few thousand.
+ * above): miners with the same table (model and voltage bin) whose draws round alike then
+ * share a planned table, and the planner moves them as one group (planner/group-tables.ts).
+ * Unrounded, every miner was a group of its own; in a large fleet most now share one, and
+ * the planner has fewer hull steps to sort and walk.
  */
 const BIAS_GRID = 0.005;
 /** Weight of a new reading in a miner's learned draw (an exponential average). */
