@@ -314,7 +314,10 @@ export class SiteSimulation {
     // nothing and left nothing pending decides nothing: skipped (and counted), except that
     // one runs at least every maxQuietMs.
     const minute = Math.floor(this.now / 60_000) !== Math.floor(this.lastStepAt / 60_000);
-    if (this.maxQuietMs === 0 || this.dirty || this.lastActive || minute || this.now - this.lastStepAt >= this.maxQuietMs) this.stepRequested = true;
+    // Learned draws the plan takes at this step (core state/learned-draws.ts) may move it.
+    const draws = this.c.learnedDrawsDueAt();
+    const takesDraws = draws !== undefined && this.epoch(this.now) >= draws;
+    if (this.maxQuietMs === 0 || this.dirty || this.lastActive || minute || takesDraws || this.now - this.lastStepAt >= this.maxQuietMs) this.stepRequested = true;
     else this.skipped++;
   }
 
@@ -597,12 +600,11 @@ export class SiteSimulation {
       });
     }
     if (!heartbeat && devices.length === 0) return;
-    const version = this.c.state.fleetVersion;
     // Readings of miners on their way down (a shed ramping, a miner falling asleep) change no
     // decision by themselves unless something waits for power: a raise held by break before
     // make or a job admitting keeps the loop stepping anyway (`lastActive`), a queued job is
-    // checked here. A reading that rose may have put the site over its cap, and one that moved
-    // a learned draw may move the plan: those make the next tick step.
+    // checked here. A reading that rose may have put the site over its cap: that makes the next
+    // tick step (one that moved a learned draw makes a step when the plan takes it: tick()).
     let rose = devices.length > 0 && this.waitsForPower;
     for (const r of devices) {
       if (rose) break;
@@ -617,7 +619,7 @@ export class SiteSimulation {
       }
     }
     if (this.c.telemetry({ hostId: h.id, hostOverheadW: 0, devices }, this.epoch(t))) this.request();
-    else if (rose || this.c.state.fleetVersion !== version) this.dirty = true;
+    else if (rose) this.dirty = true;
   }
 
   private gpuHeartbeat(h: GpuHostSim): void {

@@ -156,6 +156,8 @@ interface Headings {
   readonly at: readonly (PlanOption | undefined)[];
   readonly atIndex: Int32Array;
   readonly hulls: readonly (readonly PlanOption[])[];
+  /** Per miner: its last hull point drawing less than where it heads (`below`), kept so that a scan does not search every hull. */
+  readonly below: Int32Array;
 }
 
 /**
@@ -175,6 +177,7 @@ function headings(miners: readonly PlanMiner[], current: ArrayLike<string | unde
   const at: (PlanOption | undefined)[] = new Array(n);
   const atIndex = new Int32Array(n).fill(-1);
   const hulls: (readonly PlanOption[])[] = new Array(n);
+  const under = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const now = current[i];
     if (now === undefined) continue;
@@ -185,6 +188,7 @@ function headings(miners: readonly PlanMiner[], current: ArrayLike<string | unde
         at[i] = last.h.at[i];
         atIndex[i] = j;
         hulls[i] = last.h.hulls[i]!;
+        under[i] = last.h.below[i]!;
       }
       continue;
     }
@@ -196,8 +200,9 @@ function headings(miners: readonly PlanMiner[], current: ArrayLike<string | unde
     at[i] = m.profiles[j];
     atIndex[i] = j;
     hulls[i] = o.hull;
+    under[i] = below(o.hull, m.profiles[j]!.powerW);
   }
-  const h = { at, atIndex, hulls };
+  const h = { at, atIndex, hulls, below: under };
   lastHeadings.set(miners, { current, h });
   return h;
 }
@@ -214,7 +219,7 @@ function releaseW(at: readonly (PlanOption | undefined)[], hulls: readonly (read
  * hashrate lost; ties: the lower index). Per miner only one candidate can win: the
  * shallowest hull point that releases enough (less to spare and less lost than any deeper).
  */
-function bestShed(at: readonly (PlanOption | undefined)[], hulls: readonly (readonly PlanOption[])[], need: number, tolW: number): { i: number; to: PlanOption } | undefined {
+function bestShed(at: readonly (PlanOption | undefined)[], hulls: readonly (readonly PlanOption[])[], under: Int32Array, need: number, tolW: number): { i: number; to: PlanOption } | undefined {
   let best = -1;
   let bestTo: PlanOption | undefined;
   let bestScore = Number.POSITIVE_INFINITY;
@@ -222,7 +227,7 @@ function bestShed(at: readonly (PlanOption | undefined)[], hulls: readonly (read
     const a = at[i];
     if (!a) continue;
     const h = hulls[i]!;
-    let j = below(h, a.powerW);
+    let j = under[i]!;
     while (j >= 0 && a.powerW - h[j]!.powerW < need) j--;
     if (j < 0) continue;
     const o = h[j]!;
@@ -254,6 +259,7 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
   const hulls = from.hulls;
   // Per miner: where it heads (its option), or undefined when it is not the hook's to move.
   const at: (PlanOption | undefined)[] = from.at.slice();
+  const under = from.below.slice();
   let deltaW = 0;
   let deltaThs = 0;
   let known = 0;
@@ -290,6 +296,7 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
   const wasMoved = new Uint8Array(n);
   const move = (i: number, o: PlanOption) => {
     wasMoved[i] = 1;
+    under[i] = below(hulls[i]!, o.powerW);
     const a = at[i]!;
     powerW += o.powerW - a.powerW;
     ths += o.hashrateThs - a.hashrateThs;
@@ -310,7 +317,7 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
       move(i, hulls[i]![0]!);
       continue;
     }
-    const best = bestShed(at, hulls, need, tolW);
+    const best = bestShed(at, hulls, under, need, tolW);
     if (best) {
       move(best.i, best.to);
       continue;
@@ -332,7 +339,7 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
       const a = at[i];
       if (!a) continue;
       const h = hulls[i]!;
-      let j = below(h, a.powerW) + 1;
+      let j = under[i]! + 1;
       while (j < h.length && h[j]!.powerW <= a.powerW) j++;
       if (j >= h.length || h[j]!.powerW - a.powerW > room) continue;
       if (x.held?.[i] === 1) {

@@ -85,6 +85,9 @@ export interface SiteState {
   overheadCorrectionW: number;
   /** Bumped whenever what the miner planner is built on changes (tables, learned draws, overrides, priorities). */
   fleetVersion: number;
+  /** Miners whose learned draw has moved from the one the plan takes (state/learned-draws.ts), and when the plan last took some. */
+  readonly drawsToTake: Set<DeviceState>;
+  drawsTakenAt: number;
   /** Control steps committed (command ids are built from it). */
   stepSeq: number;
 }
@@ -107,6 +110,8 @@ export function createSiteState(init: { contract: ContractRecord; cooling: Cooli
     meter: undefined,
     overheadCorrectionW: 0,
     fleetVersion: 0,
+    drawsToTake: new Set(),
+    drawsTakenAt: Number.NEGATIVE_INFINITY,
     stepSeq: 0,
   };
 }

@@ -1,17 +1,8 @@
 import type { JobRecord, ResultMessage, TelemetryBatch } from '@wattbroker/contracts';
 import { DEFAULT_BIAS, confirmed, readingRow } from './device-draws.js';
+import { movedFromPlan } from './learned-draws.js';
 import type { SiteState } from './site-state.js';
 
-/** Learned draws move the plan only when they have moved this much since it last took them. */
-const BIAS_REPLAN = 0.01;
-/**
- * The plan takes a learned draw rounded to this grid (within ±0.25 %, well inside the 1 %
- * above): miners with the same table (model and voltage bin) whose draws round alike then
- * share a planned table, and the planner moves them as one group (planner/group-tables.ts).
- * Unrounded, every miner was a group of its own; in a large fleet most now share one, and
- * the planner has fewer hull steps to sort and walk.
- */
-const BIAS_GRID = 0.005;
 /** Weight of a new reading in a miner's learned draw (an exponential average). */
 const BIAS_WEIGHT = 0.3;
 /** A settled reading this far from the learned draw is a change, not noise (readings carry ~0.5 %). */
@@ -67,10 +58,7 @@ function learnBias(state: SiteState, d: SiteState['deviceList'][number], row: nu
   // Meter noise is averaged away; a real change (dust, heat, a firmware update) is taken at once.
   const jump = Math.abs(seen / d.bias - 1) > BIAS_JUMP;
   d.bias = d.bias === DEFAULT_BIAS || jump ? seen : (1 - BIAS_WEIGHT) * d.bias + BIAS_WEIGHT * seen;
-  if (Math.abs(d.bias - d.plannedBias) >= BIAS_REPLAN) {
-    d.plannedBias = Math.round(d.bias / BIAS_GRID) * BIAS_GRID;
-    state.fleetVersion++;
-  }
+  if (movedFromPlan(d)) state.drawsToTake.add(d);
 }
 
 /**

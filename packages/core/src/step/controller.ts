@@ -13,6 +13,7 @@ import { deriveSnapshot, type Snapshot } from '../snapshot/snapshot.js';
 import { register } from '../state/registration.js';
 import { setContract, setGridEvents, setOverride, setPriorities } from '../state/settings.js';
 import { createSiteState, type SiteState } from '../state/site-state.js';
+import { drawsDueAt, takeLearnedDraws } from '../state/learned-draws.js';
 import { foldMeter } from '../state/meter.js';
 import { foldResult, foldTelemetry } from '../state/telemetry.js';
 import { commitPlan } from './commit.js';
@@ -130,11 +131,17 @@ export class Controller {
 
   step(now: number): StepOutput {
     observePrice(this.state, this.policy, now);
+    takeLearnedDraws(this.state, now);
     const snap = deriveSnapshot(this.state, this.policy, now);
     const p = plan(snap, this.state, this.policy, this.memo);
     const jobTransitions = commitPlan(this.state, p, now);
     this.last = p;
     return { commands: p.commands, jobTransitions, deviceEvents: this.deviceEvents(p), plan: p };
+  }
+
+  /** When a step will next take learned draws into the plan (undefined: none waiting; state/learned-draws.ts). */
+  learnedDrawsDueAt(): number | undefined {
+    return drawsDueAt(this.state);
   }
 
   /**
