@@ -214,32 +214,42 @@ function releaseW(at: readonly (PlanOption | undefined)[], hulls: readonly (read
   return a && h && h.length > 0 ? a.powerW - h[0]!.powerW : Number.NEGATIVE_INFINITY;
 }
 
+/** Largest moves found by scanning every miner before the rest are taken from a sort (`releaseOrder`). */
+const SCANS_BEFORE_SORT = 4;
+
 /**
- * The single move that releases `need` with the least to spare (within `tolW`, the least
- * hashrate lost; ties: the lower index). Per miner only one candidate can win: the
- * shallowest hull point that releases enough (less to spare and less lost than any deeper).
+ * One scan: the single move that releases `need` with the least to spare (within `tolW`, the
+ * least hashrate lost; ties: the lower index), and the miner that can release the most (−1:
+ * none can release anything). Per miner only one candidate can win: the shallowest hull
+ * point that releases enough (less to spare and less lost than any deeper).
  */
-function bestShed(at: readonly (PlanOption | undefined)[], hulls: readonly (readonly PlanOption[])[], under: Int32Array, need: number, tolW: number): { i: number; to: PlanOption } | undefined {
+function shedScan(at: readonly (PlanOption | undefined)[], hulls: readonly (readonly PlanOption[])[], under: Int32Array, need: number, tolW: number) {
   let best = -1;
   let bestTo: PlanOption | undefined;
   let bestScore = Number.POSITIVE_INFINITY;
+  let largest = -1;
+  let largestW = 0;
   for (let i = 0; i < at.length; i++) {
     const a = at[i];
     if (!a) continue;
     const h = hulls[i]!;
     let j = under[i]!;
     while (j >= 0 && a.powerW - h[j]!.powerW < need) j--;
-    if (j < 0) continue;
-    const o = h[j]!;
-    const spare = a.powerW - o.powerW - need;
-    const score = (spare <= tolW ? 0 : spare) * 1e6 + (a.hashrateThs - o.hashrateThs);
-    if (score < bestScore) {
-      best = i;
-      bestTo = o;
-      bestScore = score;
+    if (j >= 0) {
+      const o = h[j]!;
+      const spare = a.powerW - o.powerW - need;
+      const score = (spare <= tolW ? 0 : spare) * 1e6 + (a.hashrateThs - o.hashrateThs);
+      if (score < bestScore) {
+        best = i;
+        bestTo = o;
+        bestScore = score;
+      }
+    } else if (h.length > 0 && a.powerW - h[0]!.powerW > largestW) {
+      largest = i;
+      largestW = a.powerW - h[0]!.powerW;
     }
   }
-  return best >= 0 ? { i: best, to: bestTo! } : undefined;
+  return { best, bestTo, largest };
 }
 
 /** The miners that can release anything, largest release first (ties: the lower index). */
@@ -310,6 +320,7 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
   // 100,000 miners a shed of many kW was hundreds of scans a step).
   let order: Int32Array | undefined;
   let next = 0;
+  let scans = 0;
   while (powerW > x.budgetW) {
     const need = powerW - x.budgetW;
     if (order && next < order.length && releaseW(at, hulls, order[next]!) < need) {
@@ -317,13 +328,15 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
       move(i, hulls[i]![0]!);
       continue;
     }
-    const best = bestShed(at, hulls, under, need, tolW);
-    if (best) {
-      move(best.i, best.to);
+    const scan = shedScan(at, hulls, under, need, tolW);
+    if (scan.best >= 0) {
+      move(scan.best, scan.bestTo!);
       continue;
     }
-    order ??= releaseOrder(at, hulls);
-    if (next >= order.length) return whole();
+    if (scan.largest < 0) return whole();
+    // The first few largest moves by scan; a long run of them (a large fleet, a large shed) from a sort.
+    if (order || ++scans < SCANS_BEFORE_SORT) move(scan.largest, hulls[scan.largest]![0]!);
+    else order = releaseOrder(at, hulls);
   }
   // Raise: the move that uses most of what is unused without going over (within the
   // tolerance, the most hashrate gained). Per miner: its highest hull point that fits.
