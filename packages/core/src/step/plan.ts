@@ -236,7 +236,7 @@ export function plan(snap: Snapshot, state: SiteState, policy: Policy, memo: Pla
   if (admission.preempted.length) explanation.reasons.push(`preempted for higher classes (back to the queue): ${admission.preempted.join(', ')}`);
   return {
     at: now, admissions: admission.admissions, starts,
-    // A map of every miner: built only when read (a what-if, the scheduler's log of a plan).
+    // A map of every miner: built only when read (Controller.whatIf reads it).
     get minerTargets() {
       return miners.targets;
     },
