@@ -1,5 +1,6 @@
-import type { PlanMiner, PlanOption } from '../planner/planner.js';
-import { below, headings } from './miner-headings.js';
+import type { FleetTables } from '../planner/fleet-tables.js';
+import type { PlanMiner } from '../planner/planner.js';
+import { headings, type Headings } from './miner-headings.js';
 
 export { hullOf } from './miner-headings.js';
 
@@ -66,6 +67,8 @@ export interface MovesInput {
   readonly budgetW: number;
   /** Per miner, 1 when it may not be raised now (within its dwell). */
   readonly held?: ArrayLike<number>;
+  /** The planner's flat tables (FleetPlanner.tables): the answer's draws read from them, not from the options. */
+  readonly tables?: FleetTables;
   /** The planner's hashrate for the miners at this total draw (W): what drift is measured against. */
   readonly hashrateAt: (powerW: number) => number;
 }
@@ -86,11 +89,58 @@ export interface MovesResult {
   readonly heldRaises: number;
 }
 
-/** What miner i releases at its lowest hull point (−∞: not the hook's to move). */
-function releaseW(at: readonly (PlanOption | undefined)[], hulls: readonly (readonly PlanOption[])[], i: number): number {
-  const a = at[i];
-  const h = hulls[i];
-  return a && h && h.length > 0 ? a.powerW - h[0]!.powerW : Number.NEGATIVE_INFINITY;
+/**
+ * Where the miners plan to head while moves are made: the headings' arrays, copied on the
+ * first move (most steps make none), and each move's hull point.
+ */
+class Working {
+  atW: Float64Array;
+  atThs: Float64Array;
+  under: Int32Array;
+  /** Per miner: the flat hull index it was moved to (−1: not moved); allocated on the first move. */
+  movedTo: Int32Array | undefined;
+  moves = 0;
+  private own = false;
+
+  constructor(readonly from: Headings) {
+    this.atW = from.atW;
+    this.atThs = from.atThs;
+    this.under = from.below;
+  }
+
+  /** Miner i is not the hook's to move after all. */
+  drop(i: number): void {
+    this.copy();
+    this.atW[i] = Number.NaN;
+  }
+
+  /** Miner i heads to hull point q now. */
+  move(i: number, q: number): void {
+    this.copy();
+    const h = this.from.hulls;
+    this.movedTo ??= new Int32Array(this.atW.length).fill(-1);
+    if (this.movedTo[i]! < 0) this.moves++;
+    this.movedTo[i] = q;
+    this.atW[i] = h.powerW[q]!;
+    this.atThs[i] = h.hashrateThs[q]!;
+    // Hull points draw strictly more one after the other: the one below q is the last below it.
+    this.under[i] = q - 1;
+  }
+
+  /** What miner i releases at its lowest hull point (−∞: not the hook's to move). */
+  releaseW(i: number): number {
+    const h = this.from.hulls;
+    const a = this.atW[i]!;
+    return a === a && h.end[i]! > h.start[i]! ? a - h.powerW[h.start[i]!]! : Number.NEGATIVE_INFINITY;
+  }
+
+  private copy(): void {
+    if (this.own) return;
+    this.atW = this.atW.slice();
+    this.atThs = this.atThs.slice();
+    this.under = this.under.slice();
+    this.own = true;
+  }
 }
 
 /** Largest moves found by scanning every miner before the rest are taken from a sort (`releaseOrder`). */
@@ -102,53 +152,91 @@ const SCANS_BEFORE_SORT = 4;
  * none can release anything). Per miner only one candidate can win: the shallowest hull
  * point that releases enough (less to spare and less lost than any deeper).
  */
-function shedScan(at: readonly (PlanOption | undefined)[], hulls: readonly (readonly PlanOption[])[], under: Int32Array, need: number, tolW: number) {
+function shedScan(w: Working, need: number, tolW: number) {
+  const { atW, atThs, under } = w;
+  const { start, end, powerW: hw, hashrateThs: hths } = w.from.hulls;
   let best = -1;
-  let bestTo: PlanOption | undefined;
+  let bestTo = -1;
   let bestScore = Number.POSITIVE_INFINITY;
   let largest = -1;
   let largestW = 0;
-  for (let i = 0; i < at.length; i++) {
-    const a = at[i];
-    if (!a) continue;
-    const h = hulls[i]!;
+  for (let i = 0; i < atW.length; i++) {
+    const a = atW[i]!;
+    if (a !== a) continue;
+    const s = start[i]!;
     let j = under[i]!;
-    while (j >= 0 && a.powerW - h[j]!.powerW < need) j--;
-    if (j >= 0) {
-      const o = h[j]!;
-      const spare = a.powerW - o.powerW - need;
-      const score = (spare <= tolW ? 0 : spare) * 1e6 + (a.hashrateThs - o.hashrateThs);
+    while (j >= s && a - hw[j]! < need) j--;
+    if (j >= s) {
+      const spare = a - hw[j]! - need;
+      const score = (spare <= tolW ? 0 : spare) * 1e6 + (atThs[i]! - hths[j]!);
       if (score < bestScore) {
         best = i;
-        bestTo = o;
+        bestTo = j;
         bestScore = score;
       }
-    } else if (h.length > 0 && a.powerW - h[0]!.powerW > largestW) {
+    } else if (end[i]! > s && a - hw[s]! > largestW) {
       largest = i;
-      largestW = a.powerW - h[0]!.powerW;
+      largestW = a - hw[s]!;
     }
   }
   return { best, bestTo, largest };
 }
 
 /** The miners that can release anything, largest release first (ties: the lower index). */
-function releaseOrder(at: readonly (PlanOption | undefined)[], hulls: readonly (readonly PlanOption[])[]): Int32Array {
+function releaseOrder(w: Working): Int32Array {
   const ids: number[] = [];
-  const w = new Float64Array(at.length);
-  for (let i = 0; i < at.length; i++) {
-    w[i] = releaseW(at, hulls, i);
-    if (w[i]! > 0) ids.push(i);
+  const r = new Float64Array(w.atW.length);
+  for (let i = 0; i < r.length; i++) {
+    r[i] = w.releaseW(i);
+    if (r[i]! > 0) ids.push(i);
   }
-  return Int32Array.from(ids.sort((a, b) => w[b]! - w[a]! || a - b));
+  return Int32Array.from(ids.sort((a, b) => r[b]! - r[a]! || a - b));
+}
+
+/**
+ * One scan for a raise: the move that uses most of `room` without going over (within `tolW`,
+ * the most hashrate gained; ties: the lower index), per miner its highest hull point that
+ * fits; and how many miners held by their dwell could have made one.
+ */
+function raiseScan(w: Working, room: number, tolW: number, held: ArrayLike<number> | undefined) {
+  const { atW, atThs, under } = w;
+  const { end, powerW: hw, hashrateThs: hths } = w.from.hulls;
+  let best = -1;
+  let bestTo = -1;
+  let bestScore = Number.NEGATIVE_INFINITY;
+  let heldRaises = 0;
+  for (let i = 0; i < atW.length; i++) {
+    const a = atW[i]!;
+    if (a !== a) continue;
+    const e = end[i]!;
+    let j = under[i]! + 1;
+    while (j < e && hw[j]! <= a) j++;
+    if (j >= e || hw[j]! - a > room) continue;
+    if (held !== undefined && held[i] === 1) {
+      heldRaises++;
+      continue;
+    }
+    while (j + 1 < e && hw[j + 1]! - a <= room) j++;
+    const short = room - (hw[j]! - a);
+    const score = -(short <= tolW ? 0 : short) * 1e6 + (hths[j]! - atThs[i]!);
+    if (score > bestScore) {
+      best = i;
+      bestTo = j;
+      bestScore = score;
+    }
+  }
+  return { best, bestTo, heldRaises };
 }
 
 export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
   const n = x.miners.length;
   const from = headings(x.miners, x.current);
+  const w = new Working(from);
   const hulls = from.hulls;
-  // Per miner: where it heads (its option), or undefined when it is not the hook's to move.
-  const at: (PlanOption | undefined)[] = from.at.slice();
-  const under = from.below.slice();
+  // The planner's answer's draw and hashrate for miner i's option k: from its flat tables when given.
+  const t = x.tables;
+  const optW = t ? (i: number, k: number) => t.powerW[t.offsets[i]! + k]! : (i: number, k: number) => x.miners[i]!.profiles[k]!.powerW;
+  const optThs = t ? (i: number, k: number) => t.hashrateThs[t.offsets[i]! + k]! : (i: number, k: number) => x.miners[i]!.profiles[k]!.hashrateThs;
   let deltaW = 0;
   let deltaThs = 0;
   let known = 0;
@@ -158,17 +246,15 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
     if (j < 0) continue;
     const k = x.optimalIndex[i]!;
     if (k < 0) {
-      at[i] = undefined;
+      w.drop(i);
       continue;
     }
     known++;
     // Most miners head where the planner puts them: nothing to read for those.
     if (j === k) continue;
     off++;
-    const a = at[i]!;
-    const optimal = x.miners[i]!.profiles[k]!;
-    deltaW += a.powerW - optimal.powerW;
-    deltaThs += a.hashrateThs - optimal.hashrateThs;
+    deltaW += from.atW[i]! - optW(i, k);
+    deltaThs += from.atThs[i]! - optThs(i, k);
   }
   const optimalAt = x.optimalAt ?? ((i: number) => {
     const k = x.optimalIndex[i]!;
@@ -181,16 +267,10 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
   let powerW = x.optimalW + deltaW;
   let ths = x.optimalThs + deltaThs;
   if (Math.abs(x.budgetW - powerW) > p.wholeFraction * x.budgetW) return whole();
-  const to = new Map<number, PlanOption>();
-  const wasMoved = new Uint8Array(n);
-  const move = (i: number, o: PlanOption) => {
-    wasMoved[i] = 1;
-    under[i] = below(hulls[i]!, o.powerW);
-    const a = at[i]!;
-    powerW += o.powerW - a.powerW;
-    ths += o.hashrateThs - a.hashrateThs;
-    at[i] = o;
-    to.set(i, o);
+  const move = (i: number, q: number) => {
+    powerW += hulls.powerW[q]! - w.atW[i]!;
+    ths += hulls.hashrateThs[q]! - w.atThs[i]!;
+    w.move(i, q);
   };
   // Shed: the single move that releases enough with the least to spare (within the tolerance,
   // the least hashrate lost); failing that, the largest, and again. One scan finds the best
@@ -202,62 +282,43 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
   let scans = 0;
   while (powerW > x.budgetW) {
     const need = powerW - x.budgetW;
-    if (order && next < order.length && releaseW(at, hulls, order[next]!) < need) {
+    if (order && next < order.length && w.releaseW(order[next]!) < need) {
       const i = order[next++]!;
-      move(i, hulls[i]![0]!);
+      move(i, hulls.start[i]!);
       continue;
     }
-    const scan = shedScan(at, hulls, under, need, tolW);
+    const scan = shedScan(w, need, tolW);
     if (scan.best >= 0) {
-      move(scan.best, scan.bestTo!);
+      move(scan.best, scan.bestTo);
       continue;
     }
     if (scan.largest < 0) return whole();
     // The first few largest moves by scan; a long run of them (a large fleet, a large shed) from a sort.
-    if (order || ++scans < SCANS_BEFORE_SORT) move(scan.largest, hulls[scan.largest]![0]!);
-    else order = releaseOrder(at, hulls);
+    if (order || ++scans < SCANS_BEFORE_SORT) move(scan.largest, hulls.start[scan.largest]!);
+    else order = releaseOrder(w);
   }
-  // Raise: the move that uses most of what is unused without going over (within the
-  // tolerance, the most hashrate gained). Per miner: its highest hull point that fits.
-  // Up to what the planner's answer draws: beyond it nothing fits (a fleet at its top).
+  // Raise: up to what the planner's answer draws (beyond it nothing fits: a fleet at its top).
   const fillW = Math.min(x.budgetW, x.optimalW + tolW);
   let heldRaises = 0;
   for (let k = 0; k < p.maxRaises && fillW - powerW > tolW; k++) {
-    const room = x.budgetW - powerW;
-    let best = -1;
-    let bestTo: PlanOption | undefined;
-    let bestScore = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      const a = at[i];
-      if (!a) continue;
-      const h = hulls[i]!;
-      let j = under[i]! + 1;
-      while (j < h.length && h[j]!.powerW <= a.powerW) j++;
-      if (j >= h.length || h[j]!.powerW - a.powerW > room) continue;
-      if (x.held?.[i] === 1) {
-        heldRaises++;
-        continue;
-      }
-      while (j + 1 < h.length && h[j + 1]!.powerW - a.powerW <= room) j++;
-      const o = h[j]!;
-      const short = room - (o.powerW - a.powerW);
-      const score = -(short <= tolW ? 0 : short) * 1e6 + (o.hashrateThs - a.hashrateThs);
-      if (score > bestScore) [best, bestTo, bestScore] = [i, o, score];
-    }
-    if (best < 0) break;
-    move(best, bestTo!);
+    const scan = raiseScan(w, x.budgetW - powerW, tolW, x.held);
+    heldRaises += scan.heldRaises;
+    if (scan.best < 0) break;
+    move(scan.best, scan.bestTo);
   }
   // Drift: against the planner's best for the power the miners now plan to draw (not for the
   // budget: power left unused within the dead band or by held miners is not drift). Checked
   // when a move was made, or when many miners are off the planner's answer (a start from
   // wherever the miners were): otherwise the miners plan what was checked before.
-  if ((to.size > 0 || off > 0.1 * known) && ths < x.hashrateAt(powerW) * (1 - p.driftFraction)) return whole();
-  if (off === 0 && to.size === 0) return result(optimalAt, x.optimal, { powerW, hashrateThs: ths, moved: 0, rebalanced: false, heldRaises });
+  if ((w.moves > 0 || off > 0.1 * known) && ths < x.hashrateAt(powerW) * (1 - p.driftFraction)) return whole();
+  if (off === 0 && w.moves === 0) return result(optimalAt, x.optimal, { powerW, hashrateThs: ths, moved: 0, rebalanced: false, heldRaises });
   // The planner's answer with the moves in it. A miner the hook knows and did not move heads
   // where it did: its name is the one in `current` (no option to read, and the very string
   // the step compares with).
+  const movedTo = w.movedTo;
   const targetAt = (i: number) => {
-    if (wasMoved[i]) return at[i]!.name;
+    const q = movedTo ? movedTo[i]! : -1;
+    if (q >= 0) return hulls.option[q]!.name;
     return from.atIndex[i]! >= 0 && x.optimalIndex[i]! >= 0 ? x.current[i] : optimalAt(i);
   };
   const byId = () => {
@@ -268,7 +329,7 @@ export function fewestMoves(x: MovesInput, p: MovesPolicy): MovesResult {
     }
     return targets;
   };
-  return result(targetAt, byId, { powerW, hashrateThs: ths, moved: to.size, rebalanced: false, heldRaises });
+  return result(targetAt, byId, { powerW, hashrateThs: ths, moved: w.moves, rebalanced: false, heldRaises });
 }
 
 /** A result whose `targets` map is built on first read (and kept). */

@@ -32,18 +32,6 @@ export function hullOf(m: PlanMiner): readonly PlanOption[] {
   return optionsOf(m).hull;
 }
 
-/** Index of the last hull point drawing less than `w` (−1: none). */
-export function below(hull: readonly PlanOption[], w: number): number {
-  let lo = 0;
-  let hi = hull.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (hull[mid]!.powerW < w) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
-}
-
 function upperHullOf(profiles: readonly PlanOption[]): PlanOption[] {
   const sorted = [...profiles].sort((a, b) => a.powerW - b.powerW || b.hashrateThs - a.hashrateThs);
   const out: PlanOption[] = [];
@@ -62,23 +50,71 @@ function upperHullOf(profiles: readonly PlanOption[]): PlanOption[] {
   return out;
 }
 
-const fleets = new WeakMap<readonly PlanMiner[], readonly MinerOptions[]>();
+/**
+ * Per planner (its miners array): the hull of every table its miners use, flat, and where
+ * each miner's hull lies in it. The follower's scans read these typed arrays, not option
+ * objects: at 100,000 miners, reading two objects per miner per scan (the option it heads to
+ * and a hull point) was a third of a backtest step.
+ */
+export interface FleetHulls {
+  /** Per miner: its hull's first and one-past-last index in the flat arrays. */
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+  /** Per hull point: its draw, hashrate and option. */
+  readonly powerW: Float64Array;
+  readonly hashrateThs: Float64Array;
+  readonly option: readonly PlanOption[];
+}
 
-/** Options of every miner of a planner (its miners array is built once per planner). */
-function fleetOptions(miners: readonly PlanMiner[]): readonly MinerOptions[] {
+const fleets = new WeakMap<readonly PlanMiner[], { readonly options: readonly MinerOptions[]; readonly hulls: FleetHulls }>();
+
+/** Options and hulls of every miner of a planner (its miners array is built once per planner). */
+function fleetOf(miners: readonly PlanMiner[]) {
   let f = fleets.get(miners);
   if (!f) {
-    f = miners.map(optionsOf);
+    const options = miners.map(optionsOf);
+    const startOf = new Map<readonly PlanOption[], number>();
+    const option: PlanOption[] = [];
+    const start = new Int32Array(miners.length);
+    const end = new Int32Array(miners.length);
+    for (let i = 0; i < miners.length; i++) {
+      const hull = options[i]!.hull;
+      let s = startOf.get(hull);
+      if (s === undefined) {
+        s = option.length;
+        startOf.set(hull, s);
+        option.push(...hull);
+      }
+      start[i] = s;
+      end[i] = s + hull.length;
+    }
+    const hulls = { start, end, option, powerW: Float64Array.from(option, (o) => o.powerW), hashrateThs: Float64Array.from(option, (o) => o.hashrateThs) };
+    f = { options, hulls };
     fleets.set(miners, f);
   }
   return f;
 }
 
-/** Where the miners head, as options of the planner's miners (undefined, −1: not the hook's to move). */
+/** Flat index of the last point of the hull `start … end − 1` drawing less than `w` (start − 1: none). */
+export function below(powerW: Float64Array, start: number, end: number, w: number): number {
+  let lo = start;
+  let hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (powerW[mid]! < w) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** Where the miners head (NaN, −1: not the hook's to move). Callers never write to these arrays. */
 export interface Headings {
-  readonly at: readonly (PlanOption | undefined)[];
+  readonly hulls: FleetHulls;
+  /** Per miner: the index of the option it heads to in its own profiles. */
   readonly atIndex: Int32Array;
-  readonly hulls: readonly (readonly PlanOption[])[];
+  /** Per miner: that option's draw and hashrate. */
+  readonly atW: Float64Array;
+  readonly atThs: Float64Array;
   /** Per miner: its last hull point drawing less than where it heads (`below`), kept so that a scan does not search every hull. */
   readonly below: Int32Array;
 }
@@ -96,36 +132,32 @@ export function headings(miners: readonly PlanMiner[], current: ArrayLike<string
   const last = lastHeadings.get(miners);
   if (last?.current === current) return last.h;
   const n = miners.length;
-  const options = fleetOptions(miners);
-  const at: (PlanOption | undefined)[] = new Array(n);
-  const atIndex = new Int32Array(n).fill(-1);
-  const hulls: (readonly PlanOption[])[] = new Array(n);
-  const under = new Int32Array(n).fill(-1);
+  const { options, hulls } = fleetOf(miners);
+  // Start from what was read last time (unknown everywhere the first time), then read again
+  // the miners whose heading changed.
+  const atIndex = last ? last.h.atIndex.slice() : new Int32Array(n).fill(-1);
+  const atW = last ? last.h.atW.slice() : new Float64Array(n).fill(Number.NaN);
+  const atThs = last ? last.h.atThs.slice() : new Float64Array(n).fill(Number.NaN);
+  const under = last ? last.h.below.slice() : Int32Array.from(hulls.start, (s) => s - 1);
   for (let i = 0; i < n; i++) {
     const now = current[i];
+    if (last && last.current[i] === now) continue;
+    atIndex[i] = -1;
+    atW[i] = Number.NaN;
+    atThs[i] = Number.NaN;
+    under[i] = hulls.start[i]! - 1;
     if (now === undefined) continue;
-    if (last && last.current[i] === now) {
-      // Unchanged: what was read for it stands (`atIndex` −1 when it was not the hook's).
-      const j = last.h.atIndex[i]!;
-      if (j >= 0) {
-        at[i] = last.h.at[i];
-        atIndex[i] = j;
-        hulls[i] = last.h.hulls[i]!;
-        under[i] = last.h.below[i]!;
-      }
-      continue;
-    }
     const m = miners[i]!;
     if (m.excludedW !== undefined || m.pinnedProfile !== undefined) continue;
-    const o = options[i]!;
-    const j = o.indexOf.get(now);
+    const j = options[i]!.indexOf.get(now);
     if (j === undefined) continue;
-    at[i] = m.profiles[j];
+    const o = m.profiles[j]!;
     atIndex[i] = j;
-    hulls[i] = o.hull;
-    under[i] = below(o.hull, m.profiles[j]!.powerW);
+    atW[i] = o.powerW;
+    atThs[i] = o.hashrateThs;
+    under[i] = below(hulls.powerW, hulls.start[i]!, hulls.end[i]!, o.powerW);
   }
-  const h = { at, atIndex, hulls, below: under };
+  const h = { hulls, atIndex, atW, atThs, below: under };
   lastHeadings.set(miners, { current, h });
   return h;
 }

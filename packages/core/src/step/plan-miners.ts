@@ -174,7 +174,7 @@ export function followBudget(snap: Snapshot, state: SiteState, policy: Policy, b
 
   const moved = fewestMoves({
     miners, optimal: () => r.assignments, optimalIndex: r.optionIndex, optimalAt: plan.targetAt, optimalW: r.powerW, optimalThs: r.hashrateThs, current, budgetW,
-    held, hashrateAt: (w) => planner.solve({ budgetW: w, ...(economics ? { economics } : {}) }).hashrateThs,
+    held, tables: planner.planner.tables, hashrateAt: (w) => planner.solve({ budgetW: w, ...(economics ? { economics } : {}) }).hashrateThs,
   }, policy.moves);
   const out = moved.rebalanced ? plan
     : minerPlan({
