@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:backtest [--miners 2000] [--gpus 32] [--hours 24] [--big-miners 100000] [--big-hours 0.02] [--no-big] [--json]`:
+ * `pnpm bench:backtest [--miners 2000] [--gpus 32] [--hours 24] [--big-miners 100000] [--big-hours 0.02] [--no-big] [--no-day] [--json]`:
  * how fast a backtest replays a day. A bursty inference day (`wattbroker trace generate
  * --kind bursty`, sized for the site) on 2,000 catalog miners (10 agents) and 32 GPUs
  * (4 hosts × 8 H100): wattbroker alone, in this thread (the issue's target: ≤ 60 s for 24 h
@@ -7,6 +7,7 @@
  * reserve) each in a worker thread, with their KPIs; then 100,000 miners (wattbroker alone)
  * for `--big-hours`: 72 simulated seconds by default, because a whole hour takes about two
  * hours of wall time here (docs/benchmarks.md); the rate per simulated hour is printed.
+ * `--no-day` skips the day (`--big-hours 1 --no-day`: the 100,000-miner hour alone).
  * Pure CPU, no Redis, no sockets.
  *
  * It runs the packages as built (`pnpm bench:backtest` builds them first), the code a site
@@ -21,6 +22,7 @@ const { values } = parseArgs({
   options: {
     miners: { type: 'string', default: '2000' }, gpus: { type: 'string', default: '32' }, hours: { type: 'string', default: '24' },
     'big-miners': { type: 'string', default: '100000' }, 'big-hours': { type: 'string', default: '0.02' }, 'no-big': { type: 'boolean', default: false },
+    'no-day': { type: 'boolean', default: false },
     json: { type: 'boolean' },
   },
 });
@@ -49,17 +51,21 @@ const day = site(MINERS);
 const trace = generateTrace({ kind: 'bursty', seed: 1, hours: HOURS, gpus: GPUS, capKw: day.capW / 1000 });
 const policy = BacktestPolicySchema.parse({});
 
-progress(`${MINERS} miners, ${GPUS} GPUs, ${HOURS} h (${trace.jobs.length} jobs): wattbroker alone…`);
-let t = performance.now();
-const alone = runBacktest({ trace, site: day, policy: { ...policy, baselines: false } });
-const aloneS = (performance.now() - t) / 1000;
-progress(`  ${r1(aloneS)} s; the three policies side by side, one worker thread each…`);
-t = performance.now();
-const three = await runBacktestParallel({ trace, site: day, policy });
-const threeS = (performance.now() - t) / 1000;
-progress(`  ${r1(threeS)} s`);
+let day1: { aloneS: number; threeS: number; alone: BacktestRun; three: BacktestRun } | undefined;
+if (!values['no-day']) {
+  progress(`${MINERS} miners, ${GPUS} GPUs, ${HOURS} h (${trace.jobs.length} jobs): wattbroker alone…`);
+  let t = performance.now();
+  const alone = runBacktest({ trace, site: day, policy: { ...policy, baselines: false } });
+  const aloneS = (performance.now() - t) / 1000;
+  progress(`  ${r1(aloneS)} s; the three policies side by side, one worker thread each…`);
+  t = performance.now();
+  const three = await runBacktestParallel({ trace, site: day, policy });
+  const threeS = (performance.now() - t) / 1000;
+  progress(`  ${r1(threeS)} s`);
+  day1 = { aloneS, threeS, alone, three };
+}
 
-let big: { miners: number; hours: number; wallS: number; warmupWallS: number; replayWallS: number; wallSPerSimulatedHour: number; steps: number; ticksSkipped: number; contractEnergyUsedPct: number; rssMiB: number } | undefined;
+let big: ({ miners: number; hours: number; wallS: number; warmupWallS: number; replayWallS: number; wallSPerSimulatedHour: number; rssMiB: number } & ReturnType<typeof summaryOf>[number]) | undefined;
 if (!values['no-big']) {
   const bigMiners = Number(values['big-miners']);
   const bigHours = Number(values['big-hours']);
@@ -72,12 +78,18 @@ if (!values['no-big']) {
   const warmupS = 120;
   const warmEnd = warmupS / (warmupS + bigHours * 3600);
   let warmupWallS = 0;
-  t = performance.now();
+  let lastTenth = 0;
+  const t = performance.now();
   const run = runBacktest({
     trace: tr, site: s, policy: { ...policy, baselines: false }, warmupS, warmupStepGapMs: 1000,
     onProgress: (f) => {
       if (!warmupWallS && f >= warmEnd) warmupWallS = (performance.now() - t) / 1000;
       if (process.stderr.isTTY) process.stderr.write(`\r  ${Math.floor(f * 100)} %`);
+      else if (Math.floor(f * 10) > lastTenth) {
+        // Not a terminal (a log): a line every tenth of the way.
+        lastTenth = Math.floor(f * 10);
+        progress(`  ${lastTenth * 10} % after ${r1((performance.now() - t) / 1000)} s`);
+      }
     },
   });
   const wallS = (performance.now() - t) / 1000;
@@ -87,32 +99,37 @@ if (!values['no-big']) {
     miners: bigMiners, hours: bigHours, wallS: r1(wallS), warmupWallS: r1(warmupWallS), replayWallS: r1(wallS - warmupWallS),
     // Wall time the replay (past the warm-up) takes per simulated hour, at this run's rate.
     wallSPerSimulatedHour: Math.round((wallS - warmupWallS) / bigHours),
-    steps: p.sim.steps, ticksSkipped: p.sim.ticksSkipped, contractEnergyUsedPct: p.contractEnergyUsedPct, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20), ...summaryOf(run)[0]!,
   };
   progress(`  ${r1(wallS)} s`);
 }
 
 const result = {
   benchmark: 'backtest', machine: machine(), miners: MINERS, gpus: GPUS, hours: HOURS, jobs: trace.jobs.length,
-  wattbrokerAloneS: r1(aloneS), threePoliciesParallelS: r1(threeS), targetS: 60,
-  alone: summaryOf(alone)[0], policies: summaryOf(three), big,
+  ...(day1 ? { wattbrokerAloneS: r1(day1.aloneS), threePoliciesParallelS: r1(day1.threeS), targetS: 60, alone: summaryOf(day1.alone)[0], policies: summaryOf(day1.three) } : {}),
+  big,
 };
 if (wantsJson) process.stdout.write(JSON.stringify(result) + '\n');
 else {
   const ms = (x: number | null) => (x === null ? 'n/a' : `${(x / 1000).toFixed(2)} s`);
+  const row = (p: ReturnType<typeof summaryOf>[number], name = p.policy) =>
+    `| ${name} | ${p.simulatedS} s | ${p.steps} (${p.ticksSkipped}) | ${p.contractEnergyUsedPct.toFixed(2)} % | ${p.secondsOverCap} | ${p.transitionsPerMinerHour.toFixed(2)} | ${ms(p.waitP95Ms.critical)} / ${ms(p.waitP95Ms.standard)} | ${p.hashratePhDays.toFixed(2)} |`;
   process.stdout.write([
     `backtest benchmark — ${result.machine.cpu}, ${result.machine.cores} cores, Node ${result.machine.node}, ${result.machine.date}`,
-    `bursty inference day: ${HOURS} h, ${trace.jobs.length} jobs; ${MINERS.toLocaleString('en-US')} catalog miners on ${day.asicHosts.length} agents, ${GPUS} GPUs; control tick 1 s`,
+    ...(day1 ? [`bursty inference day: ${HOURS} h, ${trace.jobs.length} jobs; ${MINERS.toLocaleString('en-US')} catalog miners on ${day.asicHosts.length} agents, ${GPUS} GPUs; control tick 1 s`] : []),
     '',
     '| run | wall time | target |',
     '|---|---:|---:|',
-    `| wattbroker alone (this thread) | ${result.wattbrokerAloneS} s | ≤ 60 s |`,
-    `| wattbroker + on/off + static reserve (a worker thread each) | ${result.threePoliciesParallelS} s | |`,
+    ...(day1 ? [
+      `| wattbroker alone (this thread) | ${r1(day1.aloneS)} s | ≤ 60 s |`,
+      `| wattbroker + on/off + static reserve (a worker thread each) | ${r1(day1.threeS)} s | |`,
+    ] : []),
     ...(big ? [`| ${big.miners.toLocaleString('en-US')} miners, ${big.hours} h (${Math.round(big.hours * 3600)} s), wattbroker alone | ${big.wallS} s: warm-up ${big.warmupWallS} s, the replay ${big.replayWallS} s (${big.steps} steps, RSS ${big.rssMiB} MiB): ≈ ${r1(big.wallSPerSimulatedHour / 3600)} h of wall time per simulated hour | reported |`] : []),
     '',
     '| policy | simulated in | steps (ticks skipped) | contract used | s over cap | transitions / miner-h | p95 wait critical / standard | PH-days |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...result.policies.map((p) => `| ${p.policy} | ${p.simulatedS} s | ${p.steps} (${p.ticksSkipped}) | ${p.contractEnergyUsedPct.toFixed(2)} % | ${p.secondsOverCap} | ${p.transitionsPerMinerHour.toFixed(2)} | ${ms(p.waitP95Ms.critical)} / ${ms(p.waitP95Ms.standard)} | ${p.hashratePhDays.toFixed(2)} |`),
+    ...(day1 ? summaryOf(day1.three).map((p) => row(p)) : []),
+    ...(big ? [row(big, `${big.policy}, ${big.miners.toLocaleString('en-US')} miners, ${big.hours} h`)] : []),
     '',
   ].join('\n'));
 }

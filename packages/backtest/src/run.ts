@@ -14,6 +14,8 @@ export interface BacktestInput {
   readonly warmupS?: number;
   readonly maxQuietMs?: number;
   readonly warmupStepGapMs?: number;
+  /** How long a control step takes (SimOptions.stepMs; by default the measured step for the site's size). */
+  readonly stepMs?: number;
   /** Progress over all policies, 0–1, and the policy running. */
   readonly onProgress?: (fraction: number, policy: string) => void;
 }
@@ -105,6 +107,7 @@ function simOptions(input: BacktestInput, variant: SimResult['variant']) {
     ...(input.warmupS !== undefined ? { warmupS: input.warmupS } : {}),
     ...(input.maxQuietMs !== undefined ? { maxQuietMs: input.maxQuietMs } : {}),
     ...(input.warmupStepGapMs !== undefined ? { warmupStepGapMs: input.warmupStepGapMs } : {}),
+    ...(input.stepMs !== undefined ? { stepMs: input.stepMs } : {}),
   };
 }
 

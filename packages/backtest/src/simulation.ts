@@ -11,6 +11,11 @@ const SETTLE_WATCH_MS = 30_000;
 const HELD = /raise\(s\) wait for (their minimum dwell|sheds to be confirmed)/;
 /** Readings of a miner once it has settled (the first confirms; the next teach its draw). */
 const SETTLED_READINGS = 3;
+/**
+ * A control step's duration per device (µs): the live scheduler's steady step measured by
+ * `pnpm bench:step` (43 ms at 100,000 miners, 2026-12-03). SimOptions.stepMs.
+ */
+const STEP_US_PER_DEVICE = 0.43;
 /** Sleeping miners count as powered down (steady) within this of their sleep draw. */
 const SLEEP_SETTLED_W = 1;
 
@@ -94,6 +99,7 @@ export class SiteSimulation {
   private stepRequested = false;
   private deferred = false;
   private readonly warmupGapMs: number;
+  private readonly stepMs: number;
   private dirty = false;
   private lastActive = true;
   private lastStepAt = Number.NEGATIVE_INFINITY;
@@ -120,6 +126,7 @@ export class SiteSimulation {
     this.refreshMs = (opts.refreshS ?? 0) * 1000;
     this.maxQuietMs = opts.maxQuietMs ?? 60_000;
     this.warmupGapMs = opts.warmupStepGapMs ?? 0;
+    this.stepMs = opts.stepMs ?? Math.floor(STEP_US_PER_DEVICE * (this.site.units.length + this.site.gpuHosts.reduce((a, h) => a + h.gpus, 0)) / 1000);
     this.endMs = Math.round(this.trace.durationS * 1000);
     this.startEpoch = Date.parse(this.trace.start);
     this.speed = this.site.physics.speed;
@@ -208,11 +215,14 @@ export class SiteSimulation {
       if (t > this.endMs) break;
       this.now = t;
       while (this.q.peekTime() === t) this.q.pop()();
-      if (this.stepRequested && t < 0 && t - this.lastStepAt < this.warmupGapMs) {
+      // A step asked for while the last one still runs (or, in the warm-up, within its gap) waits for it.
+      const gap = t < 0 ? Math.max(this.warmupGapMs, this.stepMs) : this.stepMs;
+      if (this.stepRequested && t - this.lastStepAt < gap) {
         this.stepRequested = false;
         if (!this.deferred) {
           this.deferred = true;
-          this.q.push(Math.min(0, this.lastStepAt + this.warmupGapMs), () => {
+          const at = this.lastStepAt + gap;
+          this.q.push(t < 0 ? Math.min(0, at) : at, () => {
             this.deferred = false;
             this.stepRequested = true;
           });

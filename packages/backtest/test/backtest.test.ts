@@ -1,6 +1,6 @@
 import { BacktestPolicySchema, InputError, TraceSchema, parseInput } from '@wattbroker/contracts';
 import { describe, expect, it } from 'vitest';
-import { DEMO_SITE, generateTrace, reportFiles, resolveSite, runBacktest, type BacktestSummary } from '../src/index.js';
+import { DEMO_SITE, SiteSimulation, generateTrace, reportFiles, resolveSite, runBacktest, variants, type BacktestSummary } from '../src/index.js';
 
 const site = resolveSite(DEMO_SITE);
 const trace = generateTrace({ kind: 'bursty', seed: 7, hours: 0.75, start: '2026-07-14T15:00:00-05:00' });
@@ -29,6 +29,20 @@ describe('backtest', () => {
     expect(a.sim.ticksSkipped).toBeGreaterThan(0);
     expect(b.sim.ticksSkipped).toBe(0);
     expect({ ...a, sim: null }).toEqual({ ...b, sim: null });
+  }, 120_000);
+
+  it('a step takes its time: none starts before the one before has ended, and the cap still holds', () => {
+    const at: number[] = [];
+    const slow = runBacktest({ trace, site, policy: { ...policy, baselines: false }, warmupS: 120, stepMs: 250 });
+    const sim = new SiteSimulation({ site, trace, variant: variants(site, { ...policy, baselines: false })[0]!, warmupS: 120, stepMs: 250, onStep: (t) => at.push(t) });
+    sim.run();
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(250);
+    const fast = runBacktest({ trace, site, policy: { ...policy, baselines: false }, warmupS: 120 });
+    const a = slow.summary.policies[0]!;
+    expect(a.sim.steps).toBeLessThan(fast.summary.policies[0]!.sim.steps);
+    expect(a.sim.steps).toBe(at.length);
+    expect(a.secondsOverCap).toBe(0);
   }, 120_000);
 
   it('the default spends the margin on the GPU draw credit: the miners get more of the contract than with the margin kept, the cap holds, and skipping steps still changes no KPI', () => {
