@@ -5,12 +5,10 @@ import type { Economics } from '../planner/planner.js';
 import { classZones, type ClassZones } from '../policy/class-zones.js';
 import type { Policy } from '../policy/policy.js';
 import { sitePowerW } from '../site/site-model.js';
-import { estimateW } from '../state/device-draws.js';
 import { modelCooling } from '../state/meter.js';
 import type { SiteState } from '../state/site-state.js';
-import {
-  DISOBEDIENT, IN_TRANSITION, MAINTENANCE, ON_TARGET, OFF_TARGET, SILENT, UNKNOWN, UNREACHABLE, deviceStatus, worstCaseW,
-} from './device-status.js';
+import { deviceRows } from './device-rows.js';
+import { DISOBEDIENT, OFF_TARGET, SILENT } from './device-status.js';
 
 /**
  * Everything a control step derives from the site state, computed once per step: which hosts
@@ -100,8 +98,6 @@ export function zonesFor(list: readonly PriorityClass[]): ClassZones {
   return z;
 }
 
-const roundUp50 = (w: number) => Math.ceil(w / 50) * 50;
-
 /**
  * A what-if: a lower cap (an upcoming grid event's), and/or every GPU at its top limit (the
  * fallback agents apply when no leader is there: GPU bursts could no longer be seen).
@@ -111,7 +107,8 @@ export interface WhatIf {
   readonly gpusAtMax?: boolean;
 }
 
-export function deriveSnapshot(state: SiteState, policy: Policy, now: number, whatIf: WhatIf = {}): Snapshot {
+/** `opts.fresh`: every device's row worked out from its record, none kept from the step before (tests compare the two). */
+export function deriveSnapshot(state: SiteState, policy: Policy, now: number, whatIf: WhatIf = {}, opts: { readonly fresh?: boolean } = {}): Snapshot {
   const cooling = modelCooling(state);
   const site = whatIf.capW === undefined
     ? { ...state, cooling }
@@ -130,13 +127,7 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
 
   const zones = zonesFor(state.priorities);
   const list = state.deviceList;
-  const status = new Uint8Array(list.length);
-  const worstW = new Float64Array(list.length);
-  const heading: (string | undefined)[] = new Array(list.length).fill(undefined);
-  const inDwell = new Uint8Array(list.length);
-  const hasTarget = new Uint8Array(list.length);
-  const minerAt: number[] = [];
-  const gpuAt: number[] = [];
+  const rows = deviceRows(state, policy, now, liveHosts, zones, opts.fresh);
   const excluded = new Map<string, number>();
   const zoneDraws = new Map<string, { minW: number; maxW: number }>();
   let exclusionKey = silentHosts.join(',');
@@ -151,70 +142,46 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
   let pendingShedW = 0;
   let excludedW = 0;
   let offTarget = 0;
-  // Devices come host by host (registration order), and most sites have no overrides and one zone.
-  let host: string | undefined;
-  let live = false;
-  const overrides = state.overrides.size > 0 ? state.overrides : undefined;
+  // The site's sums, in list order (as they always were added up): from the rows, reading a
+  // device's record only for a GPU (its job) or an excluded miner (its id).
+  const { status, worstW, drawW, fixedW, zone } = rows;
   const oneZone = zones.of.size === 0 ? { minW: 0, maxW: 0 } : undefined;
+  if (oneZone && rows.miners.length > 0) zoneDraws.set('', oneZone);
   for (let i = 0; i < list.length; i++) {
-    const d = list[i]!;
-    if (d.hostId !== host) {
-      host = d.hostId;
-      live = liveHosts.has(host);
-    }
-    const s = deviceStatus(d, live, overrides?.get(d.id), policy.reconcile, now);
-    const w = worstCaseW(d, s);
-    status[i] = s;
-    worstW[i] = w;
+    const st = status[i]!;
+    const w = worstW[i]!;
     worstItW += w;
-    if (s === OFF_TARGET || s === DISOBEDIENT) offTarget++;
-    const drawW = d.reading?.powerW ?? 0;
-    if (d.desired) hasTarget[i] = 1;
-    if (d.inv.kind === 'gpu') {
-      gpuAt.push(i);
-      gpuW += drawW;
+    if (st === OFF_TARGET || st === DISOBEDIENT) offTarget++;
+    if (rows.isGpu[i] === 1) {
+      const d = list[i]!;
+      gpuW += drawW[i]!;
       const holder = state.gpuHolder.get(d.id);
       const job = holder === undefined ? undefined : state.jobs.get(holder);
-      gpuBudgetW += whatIf.gpusAtMax ? d.inv.maxLimitW : job ? Math.max(job.limitW ?? d.inv.maxLimitW, w) : w;
+      gpuBudgetW += whatIf.gpusAtMax ? (d.inv as { maxLimitW: number }).maxLimitW : job ? Math.max(job.limitW ?? (d.inv as { maxLimitW: number }).maxLimitW, w) : w;
       continue;
     }
-    minerAt.push(i);
-    asicW += drawW;
-    hashrateThs += d.reading?.hashrateThs ?? 0;
-    if (d.changedAt > 0 && now - d.changedAt < policy.minDwellMs) inDwell[i] = 1;
-    if (!(s === SILENT || s === UNKNOWN || s === UNREACHABLE || s === MAINTENANCE) && d.reading) {
-      heading[i] = d.desired?.kind === 'asic' ? d.desired.profile : d.reading.sleeping ? 'sleep' : d.reading.profile;
+    asicW += drawW[i]!;
+    hashrateThs += rows.hashrateThs[i]!;
+    const f = fixedW[i]!;
+    let zd = oneZone;
+    if (!zd) {
+      const z = zone[i]!;
+      zd = zoneDraws.get(z);
+      if (!zd) zoneDraws.set(z, (zd = { minW: 0, maxW: 0 }));
     }
-    // Miners the planner cannot move are fixed at their budget: without a reading at their
-    // maximum, in maintenance at their draw, off target (or still being brought back) at
-    // their budget, so that the rest of the site is planned around them.
-    let fixedW: number | undefined;
-    if (s === SILENT || s === UNKNOWN || s === UNREACHABLE) fixedW = w;
-    else if (s === MAINTENANCE) fixedW = roundUp50(drawW);
-    else if (s === OFF_TARGET || s === DISOBEDIENT) fixedW = roundUp50(w);
-    const zone = oneZone ? '' : (zones.of.get(d.id) ?? '');
-    const zd = oneZone ?? zoneDraws.get(zone) ?? { minW: 0, maxW: 0 };
-    if (fixedW !== undefined) {
-      excluded.set(d.id, fixedW);
-      excludedW += fixedW;
-      if (s !== SILENT) exclusionKey += `|${d.id}:${fixedW}`;
-      zd.minW += fixedW;
-      zd.maxW += fixedW;
+    if (f === f) {
+      const id = list[i]!.id;
+      excluded.set(id, f);
+      excludedW += f;
+      if (st !== SILENT) exclusionKey += `|${id}:${f}`;
     } else {
-      plannableMinerW += drawW;
-      const r = d.reading!;
-      const row = d.readingRowW;
-      if (s === ON_TARGET && !r.sleeping && row > 0) {
-        settledMinerW += drawW;
-        settledEstimateW += row * d.plannedBias;
-      } else if (s === IN_TRANSITION && d.desired?.kind === 'asic') {
-        pendingShedW += Math.max(0, drawW - estimateW(d, d.desired.profile));
-      }
-      zd.minW += d.minRowW;
-      zd.maxW += d.maxRowW * d.plannedBias;
+      plannableMinerW += rows.plannableW[i]!;
+      settledMinerW += rows.settledW[i]!;
+      settledEstimateW += rows.settledEstimateW[i]!;
+      pendingShedW += rows.pendingShedW[i]!;
     }
-    if (oneZone) zoneDraws.set('', oneZone);
-    else zoneDraws.set(zone, zd);
+    zd.minW += rows.zoneMinW[i]!;
+    zd.maxW += rows.zoneMaxW[i]!;
   }
   const jobs = { queued: 0, admitting: 0, running: 0 };
   for (const j of state.jobs.values()) if (j.state in jobs) jobs[j.state as keyof typeof jobs]++;
@@ -222,8 +189,10 @@ export function deriveSnapshot(state: SiteState, policy: Policy, now: number, wh
   const modelledSiteW = sitePowerW(cooling, itW);
   const meteredSiteW = state.meter && now - state.meter.at <= policy.meterFreshMs ? state.meter.powerW : undefined;
   return {
-    now, budget, obligation, liveHosts, silentHosts, hostOverheadW, status, worstW, heading, inDwell, hasTarget,
-    miners: Int32Array.from(minerAt), gpus: Int32Array.from(gpuAt), worstItW, gpuBudgetW,
+    now, budget, obligation, liveHosts, silentHosts, hostOverheadW,
+    // Copies: the rows are worked on again at the next step, a snapshot stays as it was.
+    status: status.slice(), worstW: worstW.slice(), heading: rows.heading.slice(), inDwell: rows.inDwell.slice(), hasTarget: rows.hasTarget.slice(),
+    miners: rows.miners, gpus: rows.gpus, worstItW, gpuBudgetW,
     measured: { asicW, gpuW, hashrateThs, itW, modelledSiteW, meteredSiteW, siteW: Math.max(modelledSiteW, meteredSiteW ?? 0) },
     plannableMinerW, settledMinerW, settledEstimateW, pendingShedW, excluded, excludedW, exclusionKey, zones, zoneDraws,
     economics: economicsAt(state, now), jobs, offTarget, whatIf: whatIf.capW !== undefined || whatIf.gpusAtMax === true,

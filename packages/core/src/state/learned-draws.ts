@@ -42,6 +42,7 @@ export function takeLearnedDraws(state: SiteState, now: number): boolean {
   for (const d of state.drawsToTake) {
     if (!movedFromPlan(d)) continue;
     d.plannedBias = Math.round(d.bias / BIAS_GRID) * BIAS_GRID;
+    state.touched.add(d);
     moved = true;
   }
   state.drawsToTake.clear();

@@ -38,6 +38,7 @@ export function register(state: SiteState, r: Registration, now: number): void {
       if (d.hostId !== r.hostId || tableSignature(d.inv) !== tableSignature(inv)) state.fleetVersion++;
       Object.assign(d, { inv, hostId: r.hostId }, rowsOf(inv));
       d.readingRowW = readingRow(d);
+      state.touched.add(d);
       continue;
     }
     const fresh = {

@@ -88,6 +88,13 @@ export interface SiteState {
   /** Miners whose learned draw has moved from the one the plan takes (state/learned-draws.ts), and when the plan last took some. */
   readonly drawsToTake: Set<DeviceState>;
   drawsTakenAt: number;
+  /**
+   * Devices whose record a reducer wrote since the last snapshot (telemetry, a command's
+   * result, a commit, a registration, a learned draw taken): the snapshot works their rows
+   * out again and keeps the others' (snapshot/device-rows.ts). Whatever writes a device
+   * record adds the device here.
+   */
+  readonly touched: Set<DeviceState>;
   /** Control steps committed (command ids are built from it). */
   stepSeq: number;
 }
@@ -112,6 +119,7 @@ export function createSiteState(init: { contract: ContractRecord; cooling: Cooli
     fleetVersion: 0,
     drawsToTake: new Set(),
     drawsTakenAt: Number.NEGATIVE_INFINITY,
+    touched: new Set(),
     stepSeq: 0,
   };
 }

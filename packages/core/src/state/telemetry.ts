@@ -24,6 +24,7 @@ export function foldTelemetry(state: SiteState, t: Pick<TelemetryBatch, 'hostId'
   for (const r of t.devices) {
     const d = state.devices.get(r.id);
     if (!d || d.hostId !== t.hostId) continue;
+    state.touched.add(d);
     const was = d.desired ? confirmed(d) : undefined;
     if (r.reachable) {
       d.reading = r;
@@ -71,7 +72,9 @@ export function foldResult(state: SiteState, msg: Pick<ResultMessage, 'hostId' |
   for (const [id, r] of Object.entries(msg.devices)) {
     const d = state.devices.get(id);
     if (!d || d.hostId !== msg.hostId || d.commandId !== msg.commandId) continue;
-    if (!r.superseded) d.appliedAt = now;
+    if (r.superseded) continue;
+    d.appliedAt = now;
+    state.touched.add(d);
   }
 }
 

@@ -29,6 +29,7 @@ export function commitPlan(state: SiteState, plan: Plan, now: number): JobTransi
     for (const [id, want] of Object.entries(cmd.devices)) {
       const d = state.devices.get(id);
       if (!d) continue;
+      state.touched.add(d);
       if (plan.targets.has(id)) {
         d.peakW = Math.max(d.peakW, want.kind === 'gpu' ? want.powerLimitW : estimateW(d, want.profile));
         d.desired = want;
@@ -45,7 +46,10 @@ export function commitPlan(state: SiteState, plan: Plan, now: number): JobTransi
   }
   for (const [id, want] of plan.adopt) {
     const d = state.devices.get(id);
-    if (d && !d.desired) d.desired = want;
+    if (d && !d.desired) {
+      d.desired = want;
+      state.touched.add(d);
+    }
   }
   state.stepSeq++;
   return transitions;
