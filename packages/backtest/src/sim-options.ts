@@ -49,8 +49,8 @@ export interface SimOptions {
    * before it has ended, and what arrives meanwhile is decided by the next step, as in the
    * live scheduler (services/scheduler/src/loops/control-loop.ts: a step holds the event
    * loop, and the readings that came in during it wake one step after it). By default the
-   * measured steady step, 0.43 µs per device (`pnpm bench:step`: 43 ms at 100,000 miners, so
-   * under 1 ms and no effect up to about 2,000 devices), in whole ms. 0: steps take no time.
+   * measured steady step, 0.33 µs per device (`pnpm bench:step`: 32.6 ms at 100,000 miners),
+   * in whole ms: 0, no effect, up to about 3,000 devices. 0: steps take no time.
    */
   readonly stepMs?: number;
   /** Every step's output (tests, debugging). */

@@ -13,9 +13,9 @@ const HELD = /raise\(s\) wait for (their minimum dwell|sheds to be confirmed)/;
 const SETTLED_READINGS = 3;
 /**
  * A control step's duration per device (µs): the live scheduler's steady step measured by
- * `pnpm bench:step` (43 ms at 100,000 miners, 2026-12-03). SimOptions.stepMs.
+ * `pnpm bench:step` (median 32.6 ms at 100,000 miners, 2026-12-03). SimOptions.stepMs.
  */
-const STEP_US_PER_DEVICE = 0.43;
+const STEP_US_PER_DEVICE = 0.33;
 /** Sleeping miners count as powered down (steady) within this of their sleep draw. */
 const SLEEP_SETTLED_W = 1;
 
