@@ -43,6 +43,13 @@ export const HostConfigSchema = z.discriminatedUnion('kind', [
     hostOverheadW: z.number().nonnegative().default(0),
     /** Wake miners with mode=unsafe (fast; costs chip wear). */
     fastWake: z.boolean().default(true),
+    /**
+     * A telemetry round publishes at most this long after it starts, with the miners that
+     * answered; one whose read has been in flight this long is reported unreachable. Keep it
+     * under the scheduler's `--silent-after-s` (2.5 s) less the telemetry interval (1 s), or
+     * one hung miner makes its whole host silent. @defaultValue 1500
+     */
+    roundDeadlineMs: z.number().int().min(100).max(60_000).optional(),
     miners: z.array(LuxosMinerConfigSchema).min(1),
   }),
   z.strictObject({

@@ -18,6 +18,14 @@ export interface AsicHostOptions {
    * cause a harmless repeated write, never a skipped one. @defaultValue 5000
    */
   readonly knownMaxAgeMs?: number;
+  /**
+   * A telemetry round publishes at most this long after it starts, with the miners that
+   * answered; a miner whose read has been in flight this long is reported unreachable (see
+   * `read`). Under the scheduler's silent-after (2.5 s) with the 1 s telemetry interval: one
+   * miner that accepts connections and never answers no longer silences its whole host.
+   * @defaultValue 1500
+   */
+  readonly roundDeadlineMs?: number;
 }
 
 /**
@@ -36,10 +44,14 @@ export class AsicHost implements HostDevices {
   /** The write in flight per miner (the next one waits for it). */
   private readonly writing = new Map<string, Promise<unknown>>();
   private readonly knownMaxAgeMs: number;
+  private readonly roundDeadlineMs: number;
+  /** Per miner, when its telemetry read in flight started: a miner is read once at a time. */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(private readonly config: AsicConfig, opts: AsicHostOptions = {}) {
     const timeoutMs = opts.timeoutMs ?? 3000;
     this.knownMaxAgeMs = opts.knownMaxAgeMs ?? 5000;
+    this.roundDeadlineMs = opts.roundDeadlineMs ?? config.roundDeadlineMs ?? 1500;
     // This agent drives its miners: a session held by someone else for 15 s (a crashed agent's
     // own, which the miner keeps for 60 s) is ended rather than waited out.
     this.clients = new Map(config.miners.map((m) => [m.id, new LuxosClient(m.host, m.port, { timeoutMs, retries: 1, endStaleSessionAfterMs: 15_000 })]));
@@ -64,22 +76,69 @@ export class AsicHost implements HostDevices {
     return rows.filter((r): r is NonNullable<typeof r> => r !== undefined);
   }
 
+  /**
+   * One telemetry round: every miner (or those of `ids`) read through the host's limiter.
+   * The round ends when all have answered or failed, or after `roundDeadlineMs`, whichever
+   * comes first. At the deadline, a miner whose read has been in flight that long is
+   * reported unreachable (the scheduler budgets it at its maximum), and one still waiting
+   * for a connection slot or only just started is left out (the next round reads it). A
+   * miner is never read twice at once: while an earlier round's read of it is still in
+   * flight (a miner that hangs holds it for the driver's time-outs), this round does not
+   * start another, and does not publish that read's result either (it began before this
+   * round: a write applied since would be claimed by a reading taken before it).
+   */
   async read(ids?: readonly string[]): Promise<DeviceReading[]> {
     const wanted = ids && new Set(ids);
     const miners = wanted ? this.config.miners.filter((m) => wanted.has(m.id)) : this.config.miners;
-    return this.limiter.map(miners, async (m) => {
+    const readings = new Map<string, DeviceReading>();
+    const started = new Map<string, number>();
+    const round = { over: false };
+    const all = this.limiter.map(miners, async (m) => {
+      const earlier = this.inFlight.get(m.id);
+      if (earlier !== undefined) {
+        started.set(m.id, earlier);
+        return;
+      }
+      if (round.over) return;
+      const at = Date.now();
+      started.set(m.id, at);
+      this.inFlight.set(m.id, at);
       try {
-        const t = await this.readMiner(m.id);
-        return {
-          id: m.id, reachable: true, powerW: t.powerW, hashrateThs: t.hashrateThs,
-          // The configured profile, also while asleep or waking (LuxOS shows it at once).
-          profile: t.profile, sleeping: t.sleeping, waking: t.waking, ramping: t.ramping,
-        };
-      } catch {
-        const t = this.last.get(m.id)?.t;
-        return { id: m.id, reachable: false, powerW: t?.powerW ?? 0 };
+        readings.set(m.id, await this.readOne(m.id));
+      } finally {
+        this.inFlight.delete(m.id);
       }
     });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.roundDeadlineMs)))]);
+    clearTimeout(timer);
+    round.over = true;
+    const now = Date.now();
+    const out: DeviceReading[] = [];
+    for (const m of miners) {
+      const r = readings.get(m.id);
+      if (r) out.push(r);
+      else if (now - (started.get(m.id) ?? now) >= this.roundDeadlineMs) out.push(this.unreachable(m.id));
+    }
+    return out;
+  }
+
+  /** One miner's reading; unreachable when its read fails. */
+  private async readOne(id: string): Promise<DeviceReading> {
+    try {
+      const t = await this.readMiner(id);
+      return {
+        id, reachable: true, powerW: t.powerW, hashrateThs: t.hashrateThs,
+        // The configured profile, also while asleep or waking (LuxOS shows it at once).
+        profile: t.profile, sleeping: t.sleeping, waking: t.waking, ramping: t.ramping,
+      };
+    } catch {
+      return this.unreachable(id);
+    }
+  }
+
+  private unreachable(id: string): DeviceReading {
+    return { id, reachable: false, powerW: this.last.get(id)?.t.powerW ?? 0 };
   }
 
   /**
