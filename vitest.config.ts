@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // One config for the whole workspace: `pnpm test` runs every project; a package's own
@@ -16,6 +17,11 @@ export default defineConfig({
     // that starts the CLI four times. Long tests still set their own, larger timeouts.
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // At least two test files at once. Vitest's default (cores − 1) is one on a 2-core
+    // machine, and most of the suite's time is waiting: on processes, on fault scenarios'
+    // timers (a 60 s cut-off), on Redis. Two at once took the suite from 771 s to 481 s here,
+    // every test passing (2026-12-03).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // In CI a JSON report lets `.ci/run` print one plain closing line with the counts.
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
     projects: [

@@ -72,7 +72,7 @@ const roundUp50 = (w: number) => Math.ceil(w / 50) * 50;
  */
 export function deviceRows(state: SiteState, policy: Policy, now: number, liveHosts: ReadonlySet<string>, zones: ClassZones, fresh = false): DeviceRows {
   const list = state.deviceList;
-  let c = fresh ? undefined : caches.get(state);
+  const c = fresh ? undefined : caches.get(state);
   if (!c || c.length !== list.length || c.reconcile !== policy.reconcile || c.minDwellMs !== policy.minDwellMs || c.zones !== zones || now < c.at) {
     return allRows(state, policy, now, liveHosts, zones, fresh);
   }
