@@ -1,7 +1,8 @@
 import type { DesiredState, DeviceReading, GridEventRecord, JobRecord, PriorityClass, Trace } from '@wattbroker/contracts';
 import { Controller, estimateW, FleetPlanner, itBudgetW, plannerProfiles, seedFrom, sitePowerW, type JobTransition, type Plan } from '@wattbroker/core';
-import { EmulatedGpu, MinerPhysics } from '@wattbroker/miner-sim';
+import { EmulatedGpu } from '@wattbroker/miner-sim';
 import { EventQueue } from './event-queue.js';
+import { MinerFleet } from './miner-fleet.js';
 import type { SimOptions, Variant } from './sim-options.js';
 import type { GridEventRun, JobOutcome, Series, SimResult } from './sim-result.js';
 import type { SimSite } from './site.js';
@@ -78,15 +79,10 @@ export class SiteSimulation {
   private now: number;
 
   // Miners (index = position in site.units).
-  private readonly phys: MinerPhysics[];
-  private readonly thsPerMHz: Float64Array;
-  private readonly powerW: Float64Array;
-  private readonly hashThs: Float64Array;
+  private readonly miners: MinerFleet;
   private readonly applied: Array<string | undefined>;
   private readonly hostOf: Int32Array;
   private readonly minerIndex = new Map<string, number>();
-  private minersW = 0;
-  private minersThs = 0;
   private readonly asicHosts: AsicHostSim[];
   private readonly gpuHosts: GpuHostSim[];
   private readonly gpuById = new Map<string, { host: GpuHostSim; gpu: GpuSim }>();
@@ -139,16 +135,7 @@ export class SiteSimulation {
 
     const ph = this.site.physics;
     const units = this.site.units;
-    const initial = ph.initialProfile === 'planned' ? this.plannedProfiles() : undefined;
-    this.phys = units.map((u, i) => {
-      const profile = initial?.[i] ?? ph.initialProfile;
-      const m = new MinerPhysics(u, this.site.seed, profile === 'sleep' ? 'default' : profile, { tickS: ph.tickS, bootS: ph.bootS, unsafeBootS: ph.unsafeBootS, sleepTauS: ph.sleepTauS });
-      if (profile === 'sleep') m.sleep();
-      return m;
-    });
-    this.thsPerMHz = Float64Array.from(units, (u) => u.model.nominalThs / u.model.defaultMHz);
-    this.powerW = new Float64Array(units.length);
-    this.hashThs = new Float64Array(units.length);
+    this.miners = new MinerFleet(this.site, ph.initialProfile === 'planned' ? this.plannedProfiles() : units.map(() => ph.initialProfile));
     this.applied = new Array(units.length).fill(undefined);
     this.hostOf = new Int32Array(units.length);
     units.forEach((u, i) => this.minerIndex.set(u.id, i));
@@ -167,7 +154,6 @@ export class SiteSimulation {
       })),
     }));
     for (const host of this.gpuHosts) for (const gpu of host.gpus) this.gpuById.set(gpu.id, { host, gpu });
-    for (let i = 0; i < units.length; i++) this.refreshMiner(i);
 
     const n = Math.ceil(this.trace.durationS);
     const col = () => new Float64Array(n);
@@ -428,7 +414,7 @@ export class SiteSimulation {
       n++;
     }
     if (n > 0) return sum / n;
-    return sitePowerW(this.site.cooling, this.minersW + this.gpuTruthW() + this.gpuOverheadW());
+    return sitePowerW(this.site.cooling, this.miners.drawW + this.gpuTruthW() + this.gpuOverheadW());
   }
 
   // ---- agents: commands ------------------------------------------------------------------
@@ -495,8 +481,7 @@ export class SiteSimulation {
 
   /** A LuxOS write as the ASIC agent makes it: profileset (ATM is off) and a wake-up when asleep; or a curtail to sleep. */
   private applyMiner(i: number, profile: string, t: number): void {
-    const ph = this.phys[i]!;
-    this.advance(i, t);
+    const ph = this.advance(i, t);
     const before = { target: ph.targetIndex, mode: ph.mode };
     if (profile === 'sleep') {
       if (ph.mode !== 'sleeping') ph.sleep();
@@ -588,8 +573,7 @@ export class SiteSimulation {
     const t = this.now;
     const devices: DeviceReading[] = [];
     for (const i of ids) {
-      this.advance(i, t);
-      const ph = this.phys[i]!;
+      const ph = this.advance(i, t);
       const settled = (ph.mode === 'mining' && !ph.ramping) || (ph.mode === 'sleeping' && ph.powerW <= ph.unit.sleepW + SLEEP_SETTLED_W);
       // A settled miner is read a little longer: the reading after its target is adopted or
       // confirmed is the one its learned draw comes from (the live agent reads it every second).
@@ -654,19 +638,8 @@ export class SiteSimulation {
 
   // ---- physics ---------------------------------------------------------------------------
 
-  private advance(i: number, t: number): void {
-    this.phys[i]!.advanceTo(this.physS(t));
-    this.refreshMiner(i);
-  }
-
-  private refreshMiner(i: number): void {
-    const ph = this.phys[i]!;
-    const w = ph.powerW;
-    const ths = ph.mode === 'mining' ? ph.frequencyMHz * this.thsPerMHz[i]! : 0;
-    this.minersW += w - this.powerW[i]!;
-    this.minersThs += ths - this.hashThs[i]!;
-    this.powerW[i] = w;
-    this.hashThs[i] = ths;
+  private advance(i: number, t: number) {
+    return this.miners.advance(i, this.physS(t));
   }
 
   private gpuTruthW(): number {
@@ -684,15 +657,7 @@ export class SiteSimulation {
   private sample(s: number): void {
     const t = this.now;
     for (const h of this.asicHosts) for (const i of h.moving) this.advance(i, t);
-    if (s % 3600 === 0) {
-      // Re-sum exactly now and then (running sums of floats drift).
-      this.minersW = 0;
-      this.minersThs = 0;
-      for (let i = 0; i < this.phys.length; i++) {
-        this.minersW += this.powerW[i]!;
-        this.minersThs += this.hashThs[i]!;
-      }
-    }
+    if (s % 3600 === 0) this.miners.resum();
     let gpuW = 0;
     let limitsW = 0;
     let busy = 0;
@@ -706,7 +671,7 @@ export class SiteSimulation {
       }
     }
     const overheadW = this.gpuOverheadW();
-    const itW = this.minersW + gpuW + overheadW;
+    const itW = this.miners.drawW + gpuW + overheadW;
     const siteW = sitePowerW(this.site.cooling, itW);
     const se = this.series;
     const epoch = this.epoch(t);
@@ -715,11 +680,11 @@ export class SiteSimulation {
     se.limitW[s] = limitW;
     se.marginW[s] = this.site.marginW;
     se.siteW[s] = siteW;
-    se.asicW[s] = this.minersW;
+    se.asicW[s] = this.miners.drawW;
     se.gpuW[s] = gpuW;
     se.hostOverheadW[s] = overheadW;
     se.coolingW[s] = siteW - itW;
-    se.hashrateThs[s] = this.minersThs;
+    se.hashrateThs[s] = this.miners.hashrateThs;
     se.gpuLimitW[s] = limitsW;
     se.minerBudgetW[s] = this.lastPlan?.explanation.minerBudgetW ?? 0;
     se.heldW[s] = this.lastPlan?.heldW ?? 0;
