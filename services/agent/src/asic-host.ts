@@ -47,6 +47,12 @@ export class AsicHost implements HostDevices {
   private readonly roundDeadlineMs: number;
   /** Per miner, when its telemetry read in flight started: a miner is read once at a time. */
   private readonly inFlight = new Map<string, number>();
+  /**
+   * Where the next full round starts in the host's miner list: at the first miner the last
+   * one left unread at its deadline. Rounds cut short (a host too large for its deadline and
+   * concurrency) then go round the list, and every miner is read in turn.
+   */
+  private nextStart = 0;
 
   constructor(private readonly config: AsicConfig, opts: AsicHostOptions = {}) {
     const timeoutMs = opts.timeoutMs ?? 3000;
@@ -79,30 +85,27 @@ export class AsicHost implements HostDevices {
   /**
    * One telemetry round: every miner (or those of `ids`) read through the host's limiter.
    * The round ends when all have answered or failed, or after `roundDeadlineMs`, whichever
-   * comes first. At the deadline, a miner whose read has been in flight that long is
-   * reported unreachable (the scheduler budgets it at its maximum), and one still waiting
-   * for a connection slot or only just started is left out (the next round reads it). A
-   * miner is never read twice at once: while an earlier round's read of it is still in
-   * flight (a miner that hangs holds it for the driver's time-outs), this round does not
-   * start another, and does not publish that read's result either (it began before this
-   * round: a write applied since would be claimed by a reading taken before it).
+   * comes first. Then a miner whose read is still in flight, begun before this round or
+   * that long ago, is reported unreachable (the scheduler budgets it at its maximum: a miner
+   * that hangs is, from the round after the one it hung in); the others without a
+   * reading (waiting for a connection slot, or only just started) are left out, and the
+   * next full round starts with them (`nextStart`). A miner is never read twice at once:
+   * while an earlier round's read of it is still in flight (a miner that hangs holds it for
+   * the driver's time-outs), this round does not start another, and does not publish that
+   * read's result either (it began before this round: a write applied since would be
+   * claimed by a reading taken before it).
    */
   async read(ids?: readonly string[]): Promise<DeviceReading[]> {
     const wanted = ids && new Set(ids);
-    const miners = wanted ? this.config.miners.filter((m) => wanted.has(m.id)) : this.config.miners;
+    const list = this.config.miners;
+    const start = wanted ? 0 : this.nextStart % list.length;
+    const miners = wanted ? list.filter((m) => wanted.has(m.id)) : [...list.slice(start), ...list.slice(0, start)];
     const readings = new Map<string, DeviceReading>();
-    const started = new Map<string, number>();
     const round = { over: false };
+    const began = Date.now();
     const all = this.limiter.map(miners, async (m) => {
-      const earlier = this.inFlight.get(m.id);
-      if (earlier !== undefined) {
-        started.set(m.id, earlier);
-        return;
-      }
-      if (round.over) return;
-      const at = Date.now();
-      started.set(m.id, at);
-      this.inFlight.set(m.id, at);
+      if (round.over || this.inFlight.has(m.id)) return;
+      this.inFlight.set(m.id, Date.now());
       try {
         readings.set(m.id, await this.readOne(m.id));
       } finally {
@@ -115,11 +118,15 @@ export class AsicHost implements HostDevices {
     round.over = true;
     const now = Date.now();
     const out: DeviceReading[] = [];
-    for (const m of miners) {
+    let firstLeftOut = -1;
+    miners.forEach((m, k) => {
       const r = readings.get(m.id);
+      const since = this.inFlight.get(m.id);
       if (r) out.push(r);
-      else if (now - (started.get(m.id) ?? now) >= this.roundDeadlineMs) out.push(this.unreachable(m.id));
-    }
+      else if (since !== undefined && (since < began || now - since >= this.roundDeadlineMs)) out.push(this.unreachable(m.id));
+      else if (firstLeftOut < 0) firstLeftOut = k;
+    });
+    if (!wanted && firstLeftOut >= 0) this.nextStart = (start + firstLeftOut) % list.length;
     return out;
   }
 
