@@ -20,8 +20,8 @@ export interface AsicHostOptions {
   readonly knownMaxAgeMs?: number;
   /**
    * A telemetry round publishes at most this long after it starts, with the miners that
-   * answered; a miner whose read has been in flight this long is reported unreachable (see
-   * `read`). Under the scheduler's silent-after (2.5 s) with the 1 s telemetry interval: one
+   * answered; a miner whose read is still in flight from an earlier round (or for this
+   * long) is reported unreachable (see `read`). Under the scheduler's silent-after (2.5 s) with the 1 s telemetry interval: one
    * miner that accepts connections and never answers no longer silences its whole host.
    * @defaultValue 1500
    */
