@@ -59,7 +59,24 @@ describe('ASIC host telemetry round (services/agent asic-host.ts)', () => {
     expect(accepted).toBeLessThanOrEqual(2);
   }, 30_000);
 
-  it('goes round the miners when rounds are cut short, so that every miner is read in turn, and reports none of them unreachable', async () => {
+  it('reports the miners it cannot read unreachable when a hung read holds every connection slot', async () => {
+    const config: Extract<HostConfig, { kind: 'asic' }> = {
+      hostId: 'rack-c', kind: 'asic', concurrency: 1, hostOverheadW: 0, fastWake: true,
+      miners: [
+        { id: 'hung', driver: 'luxos' as const, host: '127.0.0.1', port: (hung.address() as { port: number }).port },
+        ...site.miners.map((m, i) => ({ id: `m${i}`, driver: 'luxos' as const, host: '127.0.0.1', port: m.port })),
+      ],
+    };
+    const host = new AsicHost(config, { roundDeadlineMs: 400 });
+    // The hung miner's read takes the one slot for the driver's time-outs (seconds): the
+    // others cannot be read. They are not trusted at their last reading (there is none
+    // here): within two deadlines every one of them is reported unreachable.
+    const rounds: Array<Array<[string, boolean]>> = [];
+    for (let k = 0; k < 3; k++) rounds.push((await host.read()).map((r) => [r.id, r.reachable]));
+    expect(rounds[2]!.sort()).toEqual([['hung', false], ['m0', false], ['m1', false], ['m2', false]]);
+  }, 30_000);
+
+  it('goes round the miners when rounds are cut short, so that every miner is read in turn', async () => {
     // Slow but healthy miners (each reply 200 ms late), one connection at a time, and a
     // deadline that leaves room for about two reads a round.
     for (let i = 0; i < 3; i++) await site.setFaults(i, { slowMs: 200 });
@@ -72,11 +89,10 @@ describe('ASIC host telemetry round (services/agent asic-host.ts)', () => {
       const seen = new Map<string, number>();
       for (let k = 0; k < 6; k++) {
         const round = await host.read();
-        expect(round.length).toBeLessThan(3);
-        for (const r of round) {
-          expect(r.reachable).toBe(true);
-          seen.set(r.id, (seen.get(r.id) ?? 0) + 1);
-        }
+        expect(round.filter((r) => r.reachable).length).toBeLessThan(3);
+        // (One not read for two deadlines may be reported unreachable meanwhile: this host is
+        // too slow for its deadline, and its readings get old.)
+        for (const r of round) if (r.reachable) seen.set(r.id, (seen.get(r.id) ?? 0) + 1);
       }
       expect([...seen.keys()].sort()).toEqual(['m0', 'm1', 'm2']);
     } finally {

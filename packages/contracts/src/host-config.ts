@@ -45,8 +45,9 @@ export const HostConfigSchema = z.discriminatedUnion('kind', [
     fastWake: z.boolean().default(true),
     /**
      * A telemetry round publishes at most this long after it starts, with the miners that
-     * answered; one whose read is still in flight from an earlier round (or for this long)
-     * is reported unreachable, and those not read yet go first in the next round. Keep it
+     * answered; one whose read has been in flight this long, or that has not been read for
+     * twice this long, is reported unreachable, and those not read yet go first in the next
+     * round. Keep it
      * under the scheduler's `--silent-after-s` (2.5 s) less the telemetry interval (1 s), or
      * one hung miner makes its whole host silent. @defaultValue 1500
      */

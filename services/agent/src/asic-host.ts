@@ -20,8 +20,8 @@ export interface AsicHostOptions {
   readonly knownMaxAgeMs?: number;
   /**
    * A telemetry round publishes at most this long after it starts, with the miners that
-   * answered; a miner whose read is still in flight from an earlier round (or for this
-   * long) is reported unreachable (see `read`). Under the scheduler's silent-after (2.5 s) with the 1 s telemetry interval: one
+   * answered; a miner whose read has been in flight this long, or that has not been read for
+   * twice this long, is reported unreachable (see `read`). Under the scheduler's silent-after (2.5 s) with the 1 s telemetry interval: one
    * miner that accepts connections and never answers no longer silences its whole host.
    * @defaultValue 1500
    */
@@ -53,6 +53,9 @@ export class AsicHost implements HostDevices {
    * concurrency) then go round the list, and every miner is read in turn.
    */
   private nextStart = 0;
+  /** Per miner, when a round last published a reading of it (since `createdAt` for none yet). */
+  private readonly readAt = new Map<string, number>();
+  private readonly createdAt = Date.now();
 
   constructor(private readonly config: AsicConfig, opts: AsicHostOptions = {}) {
     const timeoutMs = opts.timeoutMs ?? 3000;
@@ -85,14 +88,14 @@ export class AsicHost implements HostDevices {
   /**
    * One telemetry round: every miner (or those of `ids`) read through the host's limiter.
    * The round ends when all have answered or failed, or after `roundDeadlineMs`, whichever
-   * comes first. Then a miner whose read is still in flight, begun before this round or
-   * that long ago, is reported unreachable (the scheduler budgets it at its maximum: a miner
-   * that hangs is, from the round after the one it hung in); the others without a
-   * reading (waiting for a connection slot, or only just started) are left out, and the
-   * next full round starts with them (`nextStart`). A miner is never read twice at once:
-   * while an earlier round's read of it is still in flight (a miner that hangs holds it for
-   * the driver's time-outs), this round does not start another, and does not publish that
-   * read's result either (it began before this round: a write applied since would be
+   * comes first. A miner without a reading then is reported unreachable (the scheduler
+   * budgets it at its maximum) when its read has been in flight a whole deadline (it hangs)
+   * or nothing has been read of it for two deadlines; otherwise it is left out, and the next
+   * full round starts with the miners left out (`nextStart`), so that a host too large for
+   * its deadline goes round its miners. A miner is never read twice at once: while an
+   * earlier round's read of it is still in flight (a miner that hangs holds it for the
+   * driver's time-outs, 2 × 3 s), this round does not start another, and does not publish
+   * that read's result either (it began before this round: a write applied since would be
    * claimed by a reading taken before it).
    */
   async read(ids?: readonly string[]): Promise<DeviceReading[]> {
@@ -102,7 +105,6 @@ export class AsicHost implements HostDevices {
     const miners = wanted ? list.filter((m) => wanted.has(m.id)) : [...list.slice(start), ...list.slice(0, start)];
     const readings = new Map<string, DeviceReading>();
     const round = { over: false };
-    const began = Date.now();
     const all = this.limiter.map(miners, async (m) => {
       if (round.over || this.inFlight.has(m.id)) return;
       this.inFlight.set(m.id, Date.now());
@@ -121,10 +123,20 @@ export class AsicHost implements HostDevices {
     let firstLeftOut = -1;
     miners.forEach((m, k) => {
       const r = readings.get(m.id);
+      if (r) {
+        out.push(r);
+        this.readAt.set(m.id, now);
+        return;
+      }
       const since = this.inFlight.get(m.id);
-      if (r) out.push(r);
-      else if (since !== undefined && (since < began || now - since >= this.roundDeadlineMs)) out.push(this.unreachable(m.id));
-      else if (firstLeftOut < 0) firstLeftOut = k;
+      // Unreachable: its read has been in flight a whole deadline (it hangs), or nothing has
+      // been read of it for two (hung reads holding every connection slot, a host too large
+      // for its deadline): the scheduler then budgets it at its maximum instead of trusting
+      // its last reading. Otherwise it is left out, and is read first next time.
+      const hung = since !== undefined && now - since >= this.roundDeadlineMs;
+      const unread = now - (this.readAt.get(m.id) ?? this.createdAt) >= 2 * this.roundDeadlineMs;
+      if (hung || unread) out.push(this.unreachable(m.id));
+      if (since === undefined && firstLeftOut < 0) firstLeftOut = k;
     });
     if (!wanted && firstLeftOut >= 0) this.nextStart = (start + firstLeftOut) % list.length;
     return out;

@@ -161,8 +161,12 @@ function rebuildHosts(c: RowCache, list: readonly DeviceState[]): void {
   for (const h of c.live.keys()) if (!c.byHost.has(h)) c.live.delete(h);
 }
 
-/** The earlier of `until` and `t`, counting `t` only when it is still ahead of `now`. */
-const later = (now: number, until: number, t: number) => (t > now && t < until ? t : until);
+/**
+ * The earlier of `until` and `t`, counting `t` only when it is not behind `now`. At `t === now`
+ * a window `now - x < T` may still be open: `x + T` can round to `now` when `T` is not a whole
+ * number (a dwell of 8.05 s is 8050.000000000001 ms), so the row is worked out again next time.
+ */
+const later = (now: number, until: number, t: number) => (t >= now && t < until ? t : until);
 
 /** Row i from device d's record (what the snapshot's loop over every device did). */
 function computeRow(c: RowCache, i: number, d: DeviceState, liveHosts: ReadonlySet<string>, state: SiteState, policy: Policy, now: number): void {
