@@ -20,7 +20,7 @@ export default defineConfig({
     // At least two test files at once. Vitest's default (cores − 1) is one on a 2-core
     // machine, and most of the suite's time is waiting: on processes, on fault scenarios'
     // timers (a 60 s cut-off), on Redis. Two at once took the suite from 771 s to 481 s here,
-    // every test passing (2026-12-03).
+    // every test passing (2026-12-03; 677 s in the fresh-clone CI run after it).
     maxWorkers: Math.max(2, availableParallelism() - 1),
     // In CI a JSON report lets `.ci/run` print one plain closing line with the counts.
     reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],

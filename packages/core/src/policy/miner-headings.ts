@@ -118,7 +118,7 @@ function fleetOf(miners: readonly PlanMiner[]) {
 }
 
 /** Flat index of the last point of the hull `start … end − 1` drawing less than `w` (start − 1: none). */
-export function below(powerW: Float64Array, start: number, end: number, w: number): number {
+function below(powerW: Float64Array, start: number, end: number, w: number): number {
   let lo = start;
   let hi = end;
   while (lo < hi) {
